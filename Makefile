@@ -1,0 +1,43 @@
+# Switchboard: `make run` to try it, `make test` to prove it. See README.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+# cargo-leptos runs wasm-bindgen and wasm-opt from PATH: ours first.
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+BIN := target/release/switchboard
+
+.PHONY: run build test test-rust test-postgres test-e2e tools test-tools clean
+
+## Install what is missing, build, seed the demo on first run, and serve on embedded SQLite.
+run: build
+	@$(BIN) demo seed --if-empty
+	@exec $(BIN) serve
+
+## The release build: target/release/switchboard and the site under target/site.
+build: tools
+	@echo "==> Building Switchboard (release)"
+	cargo leptos build --release
+
+## Every test: Rust on SQLite, the integration tests again on PostgreSQL, then Playwright.
+test: test-tools test-rust test-postgres test-e2e
+
+test-rust:
+	@echo "==> Rust tests on SQLite"
+	cargo test --workspace
+
+test-postgres:
+	@scripts/test-postgres.sh
+
+test-e2e: build
+	@scripts/e2e.sh
+
+tools:
+	@scripts/install-tools.sh
+
+test-tools:
+	@scripts/install-tools.sh --test
+
+clean:
+	cargo clean
+	rm -rf target/site end2end/test-results end2end/playwright-report

@@ -1,0 +1,84 @@
+use crate::auth::{provide_session, use_session};
+use crate::components::header::Header;
+use crate::components::problem::Problem;
+use crate::model::Me;
+use crate::pages::{domains::DomainsPage, login::LoginPage, me::MyPage, not_found::NotFound, users::UsersPage};
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_session();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Switchboard".to_string() } else { format!("{page} · Switchboard") } />
+        // Every route renders asynchronously: pages arrive complete, and redirects (to sign-in, to a
+        // user's home) are real HTTP redirects rather than scripts.
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
+                    <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:domain/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=MyPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The frame of every page behind sign-in: sends visitors to the login page, and gives the pages
+/// the signed-in user as context.
+#[component]
+fn SignedIn() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.me.await {
+                    Ok(Some(me)) => {
+                        provide_context(me.clone());
+                        EitherOf3::A(view! {
+                            <Header me />
+                            <main class="page">
+                                <Outlet />
+                            </main>
+                        })
+                    }
+                    Ok(None) => EitherOf3::B(view! { <Redirect path="/login" /> }),
+                    Err(err) => EitherOf3::C(view! { <main class="page"><Problem error=err /></main> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/`: straight on to where the signed-in user works.
+#[component]
+fn Home() -> impl IntoView {
+    let me = expect_context::<Me>();
+    view! { <Redirect path=me.home() /> }
+}

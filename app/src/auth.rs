@@ -1,0 +1,59 @@
+//! Who is signed in, for every page: the `current_user` resource and the sign-in and sign-out
+//! actions that refresh it.
+
+use crate::error::AppError;
+use crate::model::Me;
+use leptos::prelude::*;
+
+#[server]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    use crate::server::{request, signin};
+    let state = request::state()?;
+    match request::actor(&state).await {
+        Ok(actor) => signin::me(&state.db, &actor).await.map(Some),
+        Err(AppError::NotSignedIn) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+#[server]
+pub async fn login(login: String, password: String) -> Result<(), AppError> {
+    use crate::server::{request, sessions, signin};
+    let state = request::state()?;
+    let origin = sessions::Origin { remote_addr: request::client_addr(), user_agent: request::user_agent() };
+    let (token, _) = signin::sign_in(&state.db, &login, &password, origin).await?;
+    request::set_cookie(sessions::cookie(token, request::is_https()))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{request, sessions, signin};
+    let state = request::state()?;
+    if let Some(token) = request::request_session_token() {
+        signin::sign_out(&state.db, &token, request::client_addr()).await?;
+    }
+    request::set_cookie(sessions::removal_cookie(request::is_https()))?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in user and the actions that change who that is; provided once by `App`.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: Resource<Result<Option<Me>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+pub fn provide_session() {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let me = Resource::new(move || (login.version().get(), logout.version().get()), |_| current_user());
+    provide_context(Session { me, login, logout });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}

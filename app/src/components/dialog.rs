@@ -1,0 +1,33 @@
+//! A modal dialog on the browser's own `<dialog>`: focus moves into it and stays there, Escape
+//! closes it, and assistive technology announces it by its title.
+
+use leptos::html;
+use leptos::prelude::*;
+
+#[component]
+pub fn Dialog(
+    /// Whether the dialog is shown; closing it any way (Escape included) sets this to false.
+    open: RwSignal<bool>,
+    /// The title, shown as the heading and used as the dialog's accessible name.
+    title: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let title_id = format!("dialog-{}", title.to_lowercase().replace(' ', "-"));
+    Effect::new(move |_| {
+        let (Some(element), wanted) = (dialog.get(), open.get()) else { return };
+        if wanted && !element.open() {
+            // Fails only if the element is detached, in which case there is nothing to show.
+            let _ = element.show_modal();
+        } else if !wanted && element.open() {
+            element.close();
+        }
+    });
+    let labelled_by = title_id.clone();
+    view! {
+        <dialog node_ref=dialog class="modal" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
+            <h2 id=title_id>{title}</h2>
+            {children()}
+        </dialog>
+    }
+}

@@ -1,0 +1,29 @@
+//! The bar at the top of every signed-in page: where you are, who you are, and the way out.
+
+use crate::auth::use_session;
+use crate::model::{Me, Scope};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Header(me: Me) -> impl IntoView {
+    let logout = use_session().logout;
+    let show_domains = me.scope >= Scope::Reseller;
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Switchboard"</A>
+            <nav aria-label="Main">
+                <Show when=move || show_domains>
+                    <A href="/domains">"Domains"</A>
+                </Show>
+            </nav>
+            <div class="whoami">
+                <span class="who">{me.display_name()}</span>
+                <span class="scope">{me.scope.label()}</span>
+                <ActionForm action=logout>
+                    <button type="submit" class="secondary">"Log Out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}

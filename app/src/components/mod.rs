@@ -1,0 +1,3 @@
+pub mod dialog;
+pub mod header;
+pub mod problem;

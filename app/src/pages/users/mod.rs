@@ -1,0 +1,121 @@
+//! The Users page of a domain (`/domains/{domain}/users`): a searchable, sortable, paged table of
+//! the domain's users with checkboxes, and the Bulk Action dialog for the ticked ones.
+
+mod bulk_action;
+pub mod query;
+pub mod selection;
+mod table;
+
+use crate::components::problem::Problems;
+use crate::error::AppError;
+use crate::model::{users_path, UserPage, UserQuery, UserStatus};
+use bulk_action::BulkActionDialog;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use selection::Selection;
+use send_wrapper::SendWrapper;
+use table::{Pager, UserTable};
+
+#[server]
+pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, AppError> {
+    use crate::server::{request, users};
+    let state = request::state()?;
+    let (_, domain) = request::managed_domain(&state, &domain).await?;
+    users::page(&state.db, domain.id, &query).await
+}
+
+/// How long typing must pause before the search runs.
+const SEARCH_DELAY_MS: u32 = 250;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let params = use_params_map();
+    let domain = Memo::new(move |_| params.read().get("domain").unwrap_or_default());
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query::from_params(&query_map.read()));
+    let users = Resource::new(move || (domain.get(), query.get()), |(domain, query)| list_users(domain, query));
+
+    let selection = RwSignal::new(Selection::default());
+    // Another domain's users are another selection.
+    Effect::watch(move || domain.get(), move |_, _, _| selection.set(Selection::default()), false);
+    let count = move || selection.read().len();
+    let bulk_open = RwSignal::new(false);
+
+    // Searching waits for a pause in typing, then submits the filter form (a GET to this page).
+    // The timer exists only in the (single-threaded) browser; on the server this stays None, so the
+    // wrapper never crosses threads when the server drops the page's reactive owner.
+    let pending_search = StoredValue::new(None::<SendWrapper<gloo_timers::callback::Timeout>>);
+    let search_later = move |ev: leptos::ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let submit = move || {
+            if let Some(form) = input.form() {
+                // Fails only for a detached form: then there is nothing to submit.
+                let _ = form.request_submit();
+            }
+        };
+        pending_search.set_value(Some(SendWrapper::new(gloo_timers::callback::Timeout::new(SEARCH_DELAY_MS, submit))));
+    };
+    let submit_now = move |ev: leptos::ev::Event| {
+        if let Some(form) = event_target::<web_sys::HtmlSelectElement>(&ev).form() {
+            let _ = form.request_submit();
+        }
+    };
+
+    view! {
+        <Title text=move || format!("Users of {}", domain.get()) />
+        <div class="page-head">
+            <h1>"Users" <span class="domain-name">{move || domain.get()}</span></h1>
+            <div class="bulk-bar">
+                <Show when=move || { count() > 0 }>
+                    <span class="selected-count">{move || format!("{} selected", count())}</span>
+                    <button type="button" class="link" on:click=move |_| selection.update(Selection::clear)>
+                        "Clear selection"
+                    </button>
+                </Show>
+                <button type="button" class="primary" disabled=move || count() == 0 on:click=move |_| bulk_open.set(true)>
+                    {move || match count() { 0 => "Bulk Action".to_string(), n => format!("Bulk Action ({n})") }}
+                </button>
+            </div>
+        </div>
+        <Form method="GET" action=move || users_path(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
+            <label class="search">
+                <span class="visually-hidden">"Search users"</span>
+                <input type="search" name="q" placeholder="Search users" aria-label="Search users"
+                    prop:value=move || query.read().search.clone() on:input=search_later />
+            </label>
+            <label>
+                "Status"
+                <select name="status" on:change=submit_now>
+                    <option value="" selected=move || query.read().status.is_none()>"All statuses"</option>
+                    {UserStatus::ALL.into_iter().map(|status| view! {
+                        <option value=status.slug() selected=move || query.read().status == Some(status)>{status.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            // The order survives a new search; the page does not.
+            <Show when=move || query.read().sort != Default::default()>
+                <input type="hidden" name="sort" value=move || query.read().sort.slug() />
+            </Show>
+            <Show when=move || query.read().dir == crate::model::SortDir::Desc>
+                <input type="hidden" name="dir" value="desc" />
+            </Show>
+            <noscript><button type="submit">"Search"</button></noscript>
+        </Form>
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
+                {move || Suspend::new(async move {
+                    users.await.map(|page| {
+                        let rows = page.rows.clone();
+                        view! {
+                            <UserTable rows query=query.get_untracked() domain=domain.get_untracked() selection />
+                            <Pager page query=query.get_untracked() domain=domain.get_untracked() />
+                        }
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+        <BulkActionDialog open=bulk_open selection />
+    }
+}

@@ -1,0 +1,116 @@
+//! The users table and its pager. Ticking a box only changes the selection signal in the browser,
+//! so it paints at once; sorting and paging are links, so they work before the page hydrates too.
+
+use super::query::{on_page, sorted_by, to_search};
+use super::selection::Selection;
+use crate::model::{users_path, SortDir, SortKey, UserPage, UserQuery, UserRow};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn UserTable(
+    rows: Vec<UserRow>,
+    query: UserQuery,
+    domain: String,
+    selection: RwSignal<Selection>,
+) -> impl IntoView {
+    let page_rows = StoredValue::new(rows.clone());
+    let all_ticked = move || page_rows.with_value(|rows| selection.read().covers(rows));
+    let tick_all = move |ev: leptos::ev::Event| {
+        let ticked = event_target_checked(&ev);
+        page_rows.with_value(|rows| selection.update(|selection| selection.set_all(rows, ticked)));
+    };
+    let header = move |key: SortKey| {
+        let sorted = query.sort == key;
+        let aria_sort = match (sorted, query.dir) {
+            (false, _) => "none",
+            (true, SortDir::Asc) => "ascending",
+            (true, SortDir::Desc) => "descending",
+        };
+        let arrow = match (sorted, query.dir) {
+            (false, _) => "",
+            (true, SortDir::Asc) => "▲",
+            (true, SortDir::Desc) => "▼",
+        };
+        let href = format!("{}{}", users_path(&domain), to_search(&sorted_by(&query, key)));
+        view! {
+            <th scope="col" aria-sort=aria_sort>
+                <A href=href attr:class="sort">{key.label()}</A>
+                <span class="arrow" aria-hidden="true">{arrow}</span>
+            </th>
+        }
+    };
+    let empty = rows.is_empty();
+    view! {
+        <div class="table-wrap">
+            <table class="grid users">
+                <thead>
+                    <tr>
+                        <th scope="col" class="tick">
+                            <input type="checkbox" aria-label="Select all on this page" disabled=empty
+                                prop:checked=all_ticked on:change=tick_all />
+                        </th>
+                        {header(SortKey::Extension)}
+                        {header(SortKey::Name)}
+                        {header(SortKey::Email)}
+                        {header(SortKey::Status)}
+                        <th scope="col" class="num">"Devices"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! { <UserRowView row selection /> }).collect_view()}
+                </tbody>
+            </table>
+            <Show when=move || empty>
+                <p class="empty">"No users match this search."</p>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn UserRowView(row: UserRow, selection: RwSignal<Selection>) -> impl IntoView {
+    let id = row.id;
+    let name = row.display_name();
+    let label = format!("Select {} {}", row.extension, name).trim().to_string();
+    let ticked = move || selection.read().contains(id);
+    let status = row.status;
+    let stored = StoredValue::new(row.clone());
+    view! {
+        <tr class:ticked=ticked>
+            <td class="tick">
+                <input type="checkbox" aria-label=label prop:checked=ticked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        stored.with_value(|row| selection.update(|selection| selection.set(row, on)));
+                    } />
+            </td>
+            <td data-label="Extension" class="ext">{row.extension}</td>
+            <td data-label="Name">{if name.is_empty() { "—".to_string() } else { name }}</td>
+            <td data-label="Email">{row.email.unwrap_or_default()}</td>
+            <td data-label="Status"><span class=format!("status status-{}", status.slug())>{status.label()}</span></td>
+            <td data-label="Devices" class="num">{row.device_count}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn Pager(page: UserPage, query: UserQuery, domain: String) -> impl IntoView {
+    let link = |target: u64| format!("{}{}", users_path(&domain), to_search(&on_page(&query, target)));
+    let previous = (page.page > 1).then(|| link(page.page - 1));
+    let next = (page.page < page.pages).then(|| link(page.page + 1));
+    let users = if page.total == 1 { "1 user".to_string() } else { format!("{} users", page.total) };
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {match previous {
+                Some(href) => view! { <A href=href>"Previous"</A> }.into_any(),
+                None => view! { <span class="off" aria-disabled="true">"Previous"</span> }.into_any(),
+            }}
+            <span class="where">{format!("Page {} of {} · {users}", page.page, page.pages)}</span>
+            {match next {
+                Some(href) => view! { <A href=href>"Next"</A> }.into_any(),
+                None => view! { <span class="off" aria-disabled="true">"Next"</span> }.into_any(),
+            }}
+        </nav>
+    }
+}

@@ -1,0 +1,109 @@
+//! The audit log: every change and every sign-in, with who, when, what, to whom and from where.
+
+use super::authz::Actor;
+use super::entities::audit_log;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignInFailed,
+    SignOut,
+    DomainCreated,
+    UserCreated,
+    DemoSeeded,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::SignInFailed => "sign_in_failed",
+            Action::SignOut => "sign_out",
+            Action::DomainCreated => "domain_created",
+            Action::UserCreated => "user_created",
+            Action::DemoSeeded => "demo_seeded",
+        }
+    }
+}
+
+/// One entry, built up with the methods below and written with `record`.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    actor: String,
+    actor_user_id: Option<i32>,
+    action: Action,
+    domain_id: Option<i32>,
+    target_user_id: Option<i32>,
+    detail: Value,
+    remote_addr: Option<String>,
+}
+
+impl Entry {
+    /// Done by a signed-in portal user.
+    pub fn by(actor: &Actor, action: Action) -> Self {
+        Self::new(actor.login.clone(), Some(actor.user_id), action)
+    }
+
+    /// Done by someone not (yet) signed in; `who` is what they claimed, e.g. the login they tried.
+    pub fn anonymous(who: &str, action: Action) -> Self {
+        Self::new(who.chars().take(255).collect(), None, action)
+    }
+
+    /// Done on the server's command line.
+    pub fn cli(action: Action) -> Self {
+        Self::new("command line".into(), None, action)
+    }
+
+    fn new(actor: String, actor_user_id: Option<i32>, action: Action) -> Self {
+        Entry {
+            actor,
+            actor_user_id,
+            action,
+            domain_id: None,
+            target_user_id: None,
+            detail: Value::Null,
+            remote_addr: None,
+        }
+    }
+
+    pub fn domain(mut self, domain_id: i32) -> Self {
+        self.domain_id = Some(domain_id);
+        self
+    }
+
+    pub fn target(mut self, user_id: i32) -> Self {
+        self.target_user_id = Some(user_id);
+        self
+    }
+
+    pub fn detail(mut self, detail: Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    pub fn from_addr(mut self, remote_addr: Option<String>) -> Self {
+        self.remote_addr = remote_addr;
+        self
+    }
+
+    /// Writes the entry on `db`, which may be the transaction of the change it records.
+    pub async fn record(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        audit_log::ActiveModel {
+            at: Set(Utc::now()),
+            actor: Set(self.actor),
+            actor_user_id: Set(self.actor_user_id),
+            domain_id: Set(self.domain_id),
+            action: Set(self.action.as_str().to_string()),
+            target_user_id: Set(self.target_user_id),
+            detail: Set(self.detail.to_string()),
+            remote_addr: Set(self.remote_addr),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .map(|_| ())
+    }
+}

@@ -1,0 +1,140 @@
+//! Who may see and act on what. Pure rules over the signed-in `Actor`, checked on the server by every
+//! server function; the UI only mirrors them.
+//!
+//! - Basic User: only their own page.
+//! - Office Manager: their own domain.
+//! - Reseller: every domain of their reseller.
+//! - Super User: every domain.
+
+use super::entities::domain;
+use crate::error::AppError;
+use crate::model::Scope;
+
+/// The signed-in user on whose behalf a request acts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i32,
+    pub login: String,
+    pub scope: Scope,
+    pub domain_id: i32,
+    pub reseller_id: i32,
+}
+
+/// The domains an actor may manage, as one of the four shapes the scopes give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainScope {
+    None,
+    Domain(i32),
+    Reseller(i32),
+    All,
+}
+
+impl DomainScope {
+    pub fn contains(self, domain: &domain::Model) -> bool {
+        match self {
+            DomainScope::None => false,
+            DomainScope::Domain(id) => domain.id == id,
+            DomainScope::Reseller(id) => domain.reseller_id == id,
+            DomainScope::All => true,
+        }
+    }
+}
+
+impl Actor {
+    pub fn domain_scope(&self) -> DomainScope {
+        match self.scope {
+            Scope::BasicUser => DomainScope::None,
+            Scope::OfficeManager => DomainScope::Domain(self.domain_id),
+            Scope::Reseller => DomainScope::Reseller(self.reseller_id),
+            Scope::SuperUser => DomainScope::All,
+        }
+    }
+
+    /// Refuses anyone below Office Manager: the admin pages are not theirs.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.scope >= Scope::OfficeManager {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("This page is for Office Managers and above.".into()))
+        }
+    }
+
+    /// The domain `name`, if this actor may manage it. A domain outside the actor's scope gets the
+    /// same answer whether or not it exists, so that its existence does not leak; only a Super User,
+    /// who may see every domain, is told that a name is unknown.
+    pub fn require_domain(&self, name: &str, found: Option<domain::Model>) -> Result<domain::Model, AppError> {
+        self.require_admin()?;
+        match found {
+            Some(domain) if self.domain_scope().contains(&domain) => Ok(domain),
+            None if self.scope == Scope::SuperUser => {
+                Err(AppError::NotFound(format!("There is no domain named {name}.")))
+            }
+            _ => Err(AppError::Forbidden(format!("You do not have access to the domain {name}."))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(id: i32, reseller_id: i32) -> domain::Model {
+        domain::Model {
+            id,
+            reseller_id,
+            name: format!("d{id}.example"),
+            description: String::new(),
+            portal_security: false,
+            voicemail_to_email: false,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    fn actor(scope: Scope) -> Actor {
+        Actor { user_id: 1, login: "100@d1.example".into(), scope, domain_id: 1, reseller_id: 10 }
+    }
+
+    const OWN: (i32, i32) = (1, 10);
+    const SIBLING: (i32, i32) = (2, 10);
+    const FOREIGN: (i32, i32) = (3, 20);
+
+    fn may_manage(scope: Scope, (id, reseller): (i32, i32)) -> bool {
+        let target = domain(id, reseller);
+        actor(scope).require_domain(&target.name.clone(), Some(target)).is_ok()
+    }
+
+    #[test]
+    fn office_manager_manages_only_their_own_domain() {
+        assert!(may_manage(Scope::OfficeManager, OWN));
+        assert!(!may_manage(Scope::OfficeManager, SIBLING));
+        assert!(!may_manage(Scope::OfficeManager, FOREIGN));
+    }
+
+    #[test]
+    fn reseller_manages_the_domains_of_their_reseller() {
+        assert!(may_manage(Scope::Reseller, OWN));
+        assert!(may_manage(Scope::Reseller, SIBLING));
+        assert!(!may_manage(Scope::Reseller, FOREIGN));
+    }
+
+    #[test]
+    fn super_user_manages_every_domain() {
+        assert!(may_manage(Scope::SuperUser, OWN));
+        assert!(may_manage(Scope::SuperUser, SIBLING));
+        assert!(may_manage(Scope::SuperUser, FOREIGN));
+    }
+
+    #[test]
+    fn basic_user_manages_no_domain_not_even_their_own() {
+        assert!(!may_manage(Scope::BasicUser, OWN));
+        assert!(matches!(actor(Scope::BasicUser).require_admin(), Err(AppError::Forbidden(_))));
+    }
+
+    #[test]
+    fn an_unknown_domain_is_only_named_as_unknown_to_a_super_user() {
+        assert!(matches!(actor(Scope::SuperUser).require_domain("x.example", None), Err(AppError::NotFound(_))));
+        for scope in [Scope::OfficeManager, Scope::Reseller] {
+            assert!(matches!(actor(scope).require_domain("x.example", None), Err(AppError::Forbidden(_))));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Opening the database: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
+//! Migrations run here, so every process that opens the database sees the current schema.
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlxSqliteConnector, Statement,
+    TransactionTrait,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db?mode=rwc";
+
+/// How long a SQLite writer waits for another before giving up. A bulk job and page loads share
+/// the file; WAL lets readers go on while one writer works, and this covers writer-writer overlap.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An arbitrary, fixed key for PostgreSQL's advisory lock: replicas starting together migrate one at a time.
+const MIGRATION_LOCK_KEY: i64 = 0x5357_4254_4452_4d47;
+
+/// Connects to `url` and brings the schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let db = if url.starts_with("sqlite:") {
+        connect_sqlite(url).await?
+    } else {
+        let mut options = ConnectOptions::new(url);
+        options.max_connections(16).sqlx_logging(false);
+        Database::connect(options).await?
+    };
+    migrate(&db).await?;
+    Ok(db)
+}
+
+async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|err| DbErr::Custom(format!("invalid SQLite URL {url:?}: {err}")))?
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true);
+    // SQLite creates the file but not its folder (the default lives in `data/`).
+    if let Some(dir) = options.get_filename().parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| DbErr::Custom(format!("cannot create the folder {}: {err}", dir.display())))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|err| DbErr::Custom(format!("cannot open the SQLite database {url:?}: {err}")))?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // Several replicas may start at once; the transaction-scoped lock serialises them and
+            // is released by the commit.
+            let txn = db.begin().await?;
+            txn.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK_KEY.into()],
+            ))
+            .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}

@@ -1,0 +1,131 @@
+//! Domains: creating them (CLI) and listing those in an actor's scope (Domains page).
+
+use super::authz::DomainScope;
+use super::entities::{domain, reseller, user};
+use crate::error::AppError;
+use crate::model::DomainSummary;
+use chrono::Utc;
+use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, QueryOrder, QuerySelect, SqlErr};
+use std::collections::HashMap;
+
+pub const DEFAULT_RESELLER: &str = "Default Reseller";
+
+/// A domain name in the canonical form we store: lower case, labels of letters, digits and hyphens.
+pub fn normalize_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        return Err(AppError::invalid(
+            "domain",
+            format!("'{name}' is not a valid domain name: use letters, digits, hyphens and dots, like acme.example."),
+        ));
+    }
+    Ok(name)
+}
+
+pub async fn find(db: &impl ConnectionTrait, name: &str) -> Result<Option<domain::Model>, DbErr> {
+    domain::Entity::find().filter(domain::Column::Name.eq(name)).one(db).await
+}
+
+/// Creates the domain `name` under the reseller `reseller_name`, creating that reseller if new.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    name: &str,
+    reseller_name: &str,
+    description: &str,
+) -> Result<domain::Model, AppError> {
+    let name = normalize_name(name)?;
+    let reseller_name = reseller_name.trim();
+    if reseller_name.is_empty() {
+        return Err(AppError::invalid("reseller", "The reseller name cannot be empty."));
+    }
+    if find(db, &name).await?.is_some() {
+        return Err(AppError::Conflict(format!("The domain {name} already exists.")));
+    }
+    let reseller = match reseller::Entity::find().filter(reseller::Column::Name.eq(reseller_name)).one(db).await? {
+        Some(reseller) => reseller,
+        None => {
+            reseller::ActiveModel {
+                name: Set(reseller_name.to_string()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    domain::ActiveModel {
+        reseller_id: Set(reseller.id),
+        name: Set(name.clone()),
+        description: Set(description.to_string()),
+        portal_security: Set(false),
+        voicemail_to_email: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match err.sql_err() {
+        // Another process created it between our check and our insert.
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("The domain {name} already exists.")),
+        _ => err.into(),
+    })
+}
+
+#[derive(FromQueryResult)]
+struct DomainCount {
+    domain_id: i32,
+    users: i64,
+}
+
+/// The domains `scope` covers, by name, with their reseller and number of users.
+pub async fn list(db: &DatabaseConnection, scope: DomainScope) -> Result<Vec<DomainSummary>, DbErr> {
+    let mut select = domain::Entity::find().find_also_related(reseller::Entity).order_by_asc(domain::Column::Name);
+    select = match scope {
+        DomainScope::None => return Ok(Vec::new()),
+        DomainScope::Domain(id) => select.filter(domain::Column::Id.eq(id)),
+        DomainScope::Reseller(id) => select.filter(domain::Column::ResellerId.eq(id)),
+        DomainScope::All => select,
+    };
+    let domains = select.all(db).await?;
+    let ids: Vec<i32> = domains.iter().map(|(domain, _)| domain.id).collect();
+    let counts: HashMap<i32, i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::DomainId)
+        .column_as(user::Column::Id.count(), "users")
+        .filter(user::Column::DomainId.is_in(ids))
+        .group_by(user::Column::DomainId)
+        .into_model::<DomainCount>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|count| (count.domain_id, count.users))
+        .collect();
+    Ok(domains
+        .into_iter()
+        .map(|(domain, reseller)| DomainSummary {
+            user_count: counts.get(&domain.id).copied().unwrap_or(0).unsigned_abs(),
+            name: domain.name,
+            description: domain.description,
+            reseller: reseller.map(|r| r.name).unwrap_or_default(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_names_are_lowercased_and_checked() {
+        assert_eq!(normalize_name(" Acme.Example. ").unwrap(), "acme.example");
+        for bad in ["", "acme..example", "-acme.example", "acme_corp.example", "a b.example"] {
+            assert!(matches!(normalize_name(bad), Err(AppError::Invalid { .. })), "{bad:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "domains")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub reseller_id: i32,
+    #[sea_orm(unique)]
+    pub name: String,
+    pub description: String,
+    pub portal_security: bool,
+    pub voicemail_to_email: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::reseller::Entity", from = "Column::ResellerId", to = "super::reseller::Column::Id")]
+    Reseller,
+    #[sea_orm(has_many = "super::user::Entity")]
+    User,
+}
+
+impl Related<super::reseller::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Reseller.def()
+    }
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! SeaORM entities, one per table of the `migrations` crate.
+
+pub mod answering_rule;
+pub mod audit_log;
+pub mod call_history;
+pub mod call_queue;
+pub mod contact;
+pub mod device;
+pub mod domain;
+pub mod phone_number;
+pub mod queue_membership;
+pub mod reseller;
+pub mod session;
+pub mod user;
+pub mod voicemail_greeting;
+pub mod voicemail_message;

@@ -1,0 +1,40 @@
+//! A subscriber: one extension of a domain, and the portal account of whoever holds it.
+
+use crate::model::{Scope, UserStatus};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub domain_id: i32,
+    pub extension: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    #[sea_orm(unique)]
+    pub login: String,
+    /// Argon2id PHC string; `None` until the holder chooses a password.
+    pub password_hash: Option<String>,
+    pub voicemail_pin_hash: Option<String>,
+    pub scope: Scope,
+    pub status: UserStatus,
+    pub must_change_password: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::domain::Entity", from = "Column::DomainId", to = "super::domain::Column::Id")]
+    Domain,
+}
+
+impl Related<super::domain::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Domain.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

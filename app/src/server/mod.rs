@@ -1,0 +1,32 @@
+//! Everything that runs only on the server: the database, the rules of who may do what, and the
+//! operations behind the server functions and the command line. Plain async Rust over a SeaORM
+//! connection, so that the CLI, the server functions and the tests all call the same code.
+
+pub mod audit;
+pub mod authz;
+pub mod db;
+pub mod demo;
+pub mod domains;
+pub mod entities;
+pub mod passwords;
+pub mod request;
+pub mod sessions;
+pub mod signin;
+pub mod users;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+/// What every request handler and server function shares: the site's options and the pool.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

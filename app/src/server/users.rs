@@ -1,0 +1,270 @@
+//! Users (subscribers): creating one (CLI, demo) and the paged, searchable list of the Users page.
+
+use super::domains;
+use super::entities::{device, user};
+use super::passwords;
+use crate::error::AppError;
+use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
+use sea_orm::{prelude::*, ActiveValue::Set, Condition, FromQueryResult, Order, QueryOrder, QuerySelect, SqlErr};
+use std::collections::HashMap;
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+const MAX_SEARCH_LEN: usize = 100;
+
+/// A user to create, as the CLI or the demo seeder describes it.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub domain: String,
+    pub extension: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub scope: Scope,
+    /// Without one the user is "Password Required" until they choose one.
+    pub password: Option<String>,
+}
+
+pub fn validate_extension(extension: &str) -> Result<(), AppError> {
+    if (2..=10).contains(&extension.len()) && extension.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("extension", format!("'{extension}' is not a valid extension: use 2 to 10 digits.")))
+    }
+}
+
+/// A deliberately plain check: one @, something before it, a dot in the part after it, no spaces.
+pub fn validate_email(email: &str) -> Result<(), AppError> {
+    let valid = match email.split_once('@') {
+        Some((local, host)) => {
+            !local.is_empty()
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+                && !email.contains(char::is_whitespace)
+                && !host.contains('@')
+        }
+        None => false,
+    };
+    if valid && email.len() <= 254 {
+        Ok(())
+    } else {
+        Err(AppError::invalid("email", format!("'{email}' is not a valid email address.")))
+    }
+}
+
+fn validate_name(field: &str, label: &str, value: &str) -> Result<(), AppError> {
+    if value.trim().is_empty() {
+        Err(AppError::invalid(field, format!("{label} is required.")))
+    } else if value.chars().count() > 100 {
+        Err(AppError::invalid(field, format!("{label} must be at most 100 characters.")))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn validate_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        Err(AppError::invalid("password", format!("The password must be at least {MIN_PASSWORD_LEN} characters.")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Creates a user after checking every field; a duplicate extension or unknown domain changes nothing.
+pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, AppError> {
+    let domain_name = domains::normalize_name(&new.domain)?;
+    validate_extension(&new.extension)?;
+    validate_name("first_name", "First Name", &new.first_name)?;
+    validate_name("last_name", "Last Name", &new.last_name)?;
+    let email = new.email.map(|email| email.trim().to_string()).filter(|email| !email.is_empty());
+    if let Some(email) = &email {
+        validate_email(email)?;
+    }
+    if let Some(password) = &new.password {
+        validate_password(password)?;
+    }
+    let domain = domains::find(db, &domain_name)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no domain named {domain_name}.")))?;
+    let duplicate = || AppError::Conflict(format!("The extension {} already exists in {domain_name}.", new.extension));
+    let taken = user::Entity::find()
+        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::Extension.eq(&new.extension))
+        .count(db)
+        .await?;
+    if taken > 0 {
+        return Err(duplicate());
+    }
+    let (password_hash, status) = match new.password {
+        Some(password) => (Some(passwords::hash(password).await?), UserStatus::Active),
+        None => (None, UserStatus::PasswordRequired),
+    };
+    let now = Utc::now();
+    user::ActiveModel {
+        domain_id: Set(domain.id),
+        login: Set(format!("{}@{domain_name}", new.extension)),
+        extension: Set(new.extension.clone()),
+        first_name: Set(new.first_name.trim().to_string()),
+        last_name: Set(new.last_name.trim().to_string()),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        voicemail_pin_hash: Set(None),
+        scope: Set(new.scope),
+        status: Set(status),
+        must_change_password: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => duplicate(),
+        _ => err.into(),
+    })
+}
+
+fn validate_query(query: &UserQuery) -> Result<(), AppError> {
+    if !(1..=MAX_PAGE_SIZE).contains(&query.per_page) {
+        return Err(AppError::invalid("per_page", format!("Show between 1 and {MAX_PAGE_SIZE} users per page.")));
+    }
+    if query.search.chars().count() > MAX_SEARCH_LEN {
+        return Err(AppError::invalid("search", format!("Search for at most {MAX_SEARCH_LEN} characters.")));
+    }
+    Ok(())
+}
+
+/// Each word of the search must appear in the extension, first or last name, or email (any case).
+fn search_condition(search: &str) -> Condition {
+    let mut all_words = Condition::all();
+    for word in search.split_whitespace() {
+        let escaped: String = word
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let mut any_column = Condition::any();
+        for column in [user::Column::Extension, user::Column::FirstName, user::Column::LastName, user::Column::Email] {
+            let lowered = Func::lower(Expr::col((user::Entity, column)));
+            any_column = any_column.add(Expr::expr(lowered).like(LikeExpr::new(pattern.clone()).escape('\\')));
+        }
+        all_words = all_words.add(any_column);
+    }
+    all_words
+}
+
+#[derive(FromQueryResult)]
+struct DeviceCount {
+    user_id: i32,
+    devices: i64,
+}
+
+/// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
+pub async fn page(db: &DatabaseConnection, domain_id: i32, query: &UserQuery) -> Result<UserPage, AppError> {
+    validate_query(query)?;
+    let order = match query.dir {
+        SortDir::Asc => Order::Asc,
+        SortDir::Desc => Order::Desc,
+    };
+    // Extensions are digits: shorter sorts first, so 99 comes before 100.
+    let by_extension = |select: Select<user::Entity>| {
+        select
+            .order_by(
+                SimpleExpr::from(Func::char_length(Expr::col((user::Entity, user::Column::Extension)))),
+                order.clone(),
+            )
+            .order_by(user::Column::Extension, order.clone())
+    };
+    let mut select =
+        user::Entity::find().filter(user::Column::DomainId.eq(domain_id)).filter(search_condition(&query.search));
+    if let Some(status) = query.status {
+        select = select.filter(user::Column::Status.eq(status));
+    }
+    select = match query.sort {
+        SortKey::Extension => by_extension(select),
+        SortKey::Name => by_extension(
+            select.order_by(user::Column::LastName, order.clone()).order_by(user::Column::FirstName, order.clone()),
+        ),
+        SortKey::Email => {
+            by_extension(select.order_by_with_nulls(user::Column::Email, order.clone(), NullOrdering::Last))
+        }
+        SortKey::Status => by_extension(select.order_by(user::Column::Status, order.clone())),
+    };
+    let paginator = select.paginate(db, query.per_page);
+    let total = paginator.num_items().await?;
+    let pages = total.div_ceil(query.per_page).max(1);
+    let page = query.page.clamp(1, pages);
+    let users = paginator.fetch_page(page - 1).await?;
+
+    let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+    let devices: HashMap<i32, i64> = device::Entity::find()
+        .select_only()
+        .column(device::Column::UserId)
+        .column_as(device::Column::Id.count(), "devices")
+        .filter(device::Column::UserId.is_in(ids))
+        .group_by(device::Column::UserId)
+        .into_model::<DeviceCount>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|count| (count.user_id, count.devices))
+        .collect();
+
+    let rows = users
+        .into_iter()
+        .map(|user| UserRow {
+            device_count: devices.get(&user.id).copied().unwrap_or(0).unsigned_abs(),
+            id: user.id,
+            extension: user.extension,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            email: user.email,
+            status: user.status,
+        })
+        .collect();
+    Ok(UserPage { rows, total, page, pages })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_are_two_to_ten_digits() {
+        for good in ["10", "201", "1234567890"] {
+            assert!(validate_extension(good).is_ok(), "{good}");
+        }
+        for bad in ["1", "12345678901", "20a", "", " 201"] {
+            assert_eq!(validate_extension(bad).unwrap_err().for_field("extension").is_some(), true, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_host() {
+        assert!(validate_email("ann.lee@acme.example").is_ok());
+        for bad in ["ann", "@acme.example", "ann@acme", "ann@.acme", "ann lee@acme.example", "a@b@c.example"] {
+            assert!(validate_email(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn short_passwords_are_refused_with_the_rule() {
+        let err = validate_password("short").unwrap_err();
+        assert_eq!(err.for_field("password").as_deref(), Some("The password must be at least 10 characters."));
+        assert!(validate_password("long enough!").is_ok());
+    }
+
+    #[test]
+    fn page_size_and_search_length_are_bounded() {
+        let too_big = UserQuery { per_page: MAX_PAGE_SIZE + 1, ..UserQuery::default() };
+        assert!(validate_query(&too_big).unwrap_err().for_field("per_page").is_some());
+        let zero = UserQuery { per_page: 0, ..UserQuery::default() };
+        assert!(validate_query(&zero).is_err());
+        let long = UserQuery { search: "x".repeat(MAX_SEARCH_LEN + 1), ..UserQuery::default() };
+        assert!(validate_query(&long).unwrap_err().for_field("search").is_some());
+        assert!(validate_query(&UserQuery::default()).is_ok());
+    }
+}

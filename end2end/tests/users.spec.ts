@@ -1,0 +1,74 @@
+import { test, expect, Page } from '@playwright/test';
+import { manager, signIn } from './fixtures';
+
+async function openUsers(page: Page) {
+  await signIn(page, manager);
+  await expect(page).toHaveURL(/\/domains\/demo\.example\/users$/);
+  await expect(page.getByRole('checkbox', { name: 'Select 201 Ava Smith' })).toBeVisible();
+}
+
+test('tick three users, Bulk Action counts them, and the dialog lists them', async ({ page }) => {
+  await openUsers(page);
+  const bulk = page.getByRole('button', { name: /^Bulk Action/ });
+  await expect(bulk).toHaveText('Bulk Action');
+  await expect(bulk).toBeDisabled();
+
+  const picks = ['Select 201 Ava Smith', 'Select 202 Liam Johnson', 'Select 203 Noah Williams'];
+  for (const name of picks) {
+    await page.getByRole('checkbox', { name }).check();
+  }
+  await expect(page.getByRole('button', { name: 'Bulk Action (3)' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Bulk Action (3)' }).click();
+
+  const dialog = page.getByRole('dialog', { name: 'Bulk Action' });
+  await expect(dialog).toBeVisible();
+  const listed = dialog.getByRole('listitem');
+  await expect(listed).toHaveCount(3);
+  await expect(listed.nth(0)).toHaveText('201 Ava Smith');
+  await expect(listed.nth(2)).toHaveText('203 Noah Williams');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Bulk Action (3)' })).toBeVisible();
+});
+
+test('the selection survives paging and searching until cleared', async ({ page }) => {
+  await openUsers(page);
+  await page.getByRole('checkbox', { name: 'Select 201 Ava Smith' }).check();
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page.getByText(/Page 2 of 2/)).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Select 260 Jacob Lee' }).check();
+  await expect(page.getByRole('button', { name: 'Bulk Action (2)' })).toBeVisible();
+
+  await page.getByRole('searchbox', { name: 'Search users' }).fill('williams');
+  await expect(page.getByRole('checkbox', { name: 'Select 201 Ava Smith' })).toHaveCount(0);
+  await expect(page.getByRole('checkbox', { name: 'Select 203 Noah Williams' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Bulk Action (2)' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+  await expect(page.getByRole('button', { name: 'Bulk Action' })).toBeDisabled();
+});
+
+test('select all on this page ticks every row of the page only', async ({ page }) => {
+  await openUsers(page);
+  await page.getByRole('checkbox', { name: 'Select all on this page' }).check();
+  const rows = await page.getByRole('checkbox', { name: /^Select \d+/ }).count();
+  await expect(page.getByRole('button', { name: `Bulk Action (${rows})` })).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Select all on this page' }).uncheck();
+  await expect(page.getByRole('button', { name: 'Bulk Action' })).toBeDisabled();
+});
+
+test('the status filter and sorting change the rows', async ({ page }) => {
+  await openUsers(page);
+  await page.getByRole('link', { name: 'Name' }).click();
+  await expect(page).toHaveURL(/sort=name/);
+  await expect(page.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'ascending');
+  await page.getByLabel('Status').selectOption({ label: 'Setup Required' });
+  await expect(page.getByText('No users match this search.')).toBeVisible();
+  await expect(page).toHaveURL(/status=setup-required/);
+});
+
+test('the users page looks right', async ({ page }, testInfo) => {
+  await openUsers(page);
+  await page.getByRole('checkbox', { name: 'Select 202 Liam Johnson' }).check();
+  await page.screenshot({ path: `screenshots/users-${testInfo.project.name}.png`, fullPage: false });
+});

@@ -1,0 +1,21 @@
+//! Database schema of Switchboard, as sea-orm migrations that run unchanged on SQLite and PostgreSQL.
+//! The server applies them at start-up (`Migrator::up`), so a new database needs no set-up.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_directory;
+mod m20261127_000002_subscriber_data;
+mod m20261127_000003_sessions_and_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_directory::Migration),
+            Box::new(m20261127_000002_subscriber_data::Migration),
+            Box::new(m20261127_000003_sessions_and_audit::Migration),
+        ]
+    }
+}

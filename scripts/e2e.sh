@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The Playwright suite against the release build, served on a throw-away SQLite database that this
+# script seeds, starts and removes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=target/release/switchboard
+PORT="${E2E_PORT:-3999}"
+WORK=$(mktemp -d)
+export DATABASE_URL="sqlite://$WORK/e2e.db?mode=rwc"
+export LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
+export RUST_LOG="${RUST_LOG:-warn}"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "==> Seeding the end-to-end database"
+"$BIN" demo seed --users 60 >/dev/null
+"$BIN" domain create other.example --reseller "Other Reseller" >/dev/null
+# Known passwords for the tests (end2end/tests/fixtures.ts).
+add_user() { # domain extension first last scope password
+  echo "$6" | "$BIN" user create --domain "$1" --extension "$2" --first "$3" --last "$4" \
+    --email "$(tr 'A-Z' 'a-z' <<<"$3.$4")@$1" --scope "$5" --password-stdin >/dev/null
+}
+add_user demo.example 190 Test Manager office-manager "e2e-manager-password"
+add_user demo.example 191 Test Basic basic-user "e2e-basic-password"
+add_user other.example 200 Other Manager office-manager "e2e-other-password"
+
+echo "==> Starting the server at http://$LEPTOS_SITE_ADDR"
+"$BIN" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$WORK/server.log"; exit 1; fi
+  sleep 0.2
+done
+
+echo "==> Playwright (desktop and phone)"
+status=0
+(cd end2end && BASE_URL="http://$LEPTOS_SITE_ADDR" npx playwright test) || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- server log ---"; tail -n 50 "$WORK/server.log"
+fi
+exit "$status"

@@ -1,0 +1,227 @@
+//! The `switchboard` command line: serving, and the few administrative tasks that come before
+//! anyone can sign in (creating domains and users, seeding the demo).
+
+use app::error::AppError;
+use app::model::Scope;
+use app::server::audit::{self, Action};
+use app::server::demo::{self, Outcome};
+use app::server::users::NewUser;
+use app::server::{db, domains, users, AppState};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::DatabaseConnection;
+use std::io::BufRead;
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "Reset and recycle the users of a hosted phone service, in bulk.")]
+pub struct Cli {
+    /// Where the data lives: sqlite://FILE?mode=rwc (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = db::DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default). The address comes from LEPTOS_SITE_ADDR (127.0.0.1:3000).
+    Serve,
+    /// Manage domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The demo data set.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Create a domain, e.g. `switchboard domain create acme.example --reseller "Acme Telecom"`.
+    Create {
+        /// The domain name, like acme.example.
+        name: String,
+        /// The reseller that owns it; created if new.
+        #[arg(long, default_value = domains::DEFAULT_RESELLER)]
+        reseller: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (subscriber) in an existing domain.
+    Create(UserCreate),
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreate {
+    #[arg(long)]
+    pub domain: String,
+    #[arg(long)]
+    pub extension: String,
+    #[arg(long)]
+    pub first: String,
+    #[arg(long)]
+    pub last: String,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// basic-user, office-manager, reseller or super-user.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Scope>()))]
+    pub scope: Scope,
+    /// Read the user's web password from the first line of standard input. Without it the user is
+    /// created as "Password Required".
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Create demo.example with N users and their data, a Super User and an Office Manager.
+    Seed {
+        #[arg(long, default_value_t = demo::DEFAULT_USERS)]
+        users: u32,
+        /// Do nothing if the database already has users (for start-up scripts).
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+/// A failure the command line reports in one line and exits 1 for.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error("no password on standard input")]
+    NoPassword,
+    #[error("cannot serve: {0}")]
+    Serve(std::io::Error),
+    #[error("invalid Leptos configuration: {0}")]
+    Config(String),
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let db = db::connect(&cli.database_url).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(db).await,
+        Command::Domain(DomainCommand::Create { name, reseller, description }) => {
+            let domain = domains::create(&db, &name, &reseller, &description).await?;
+            audit::Entry::cli(Action::DomainCreated)
+                .domain(domain.id)
+                .detail(serde_json::json!({ "reseller": reseller }))
+                .record(&db)
+                .await
+                .map_err(AppError::from)?;
+            println!("Created domain {} (reseller {reseller}).", domain.name);
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&db, args).await,
+        Command::Demo(DemoCommand::Seed { users, if_empty }) => seed_demo(&db, users, if_empty).await,
+    }
+}
+
+async fn create_user(db: &DatabaseConnection, args: UserCreate) -> Result<(), CliError> {
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(CliError::Stdin)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            return Err(CliError::NoPassword);
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let scope = args.scope;
+    let user = users::create(
+        db,
+        NewUser {
+            domain: args.domain,
+            extension: args.extension,
+            first_name: args.first,
+            last_name: args.last,
+            email: args.email,
+            scope,
+            password,
+        },
+    )
+    .await?;
+    audit::Entry::cli(Action::UserCreated)
+        .domain(user.domain_id)
+        .target(user.id)
+        .detail(serde_json::json!({ "scope": scope.slug() }))
+        .record(db)
+        .await
+        .map_err(AppError::from)?;
+    println!(
+        "Created user {} ({} {}, {}, {}).",
+        user.login,
+        user.first_name,
+        user.last_name,
+        scope.label(),
+        user.status.label()
+    );
+    Ok(())
+}
+
+async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Result<(), CliError> {
+    let bar = ProgressBar::new(u64::from(users)).with_message("demo users");
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {bar:30} {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let outcome = demo::seed(db, users, if_empty, |done| bar.set_position(u64::from(done))).await;
+    bar.finish_and_clear();
+    match outcome? {
+        Outcome::AlreadyHasUsers => println!("The database already has users; the demo was not seeded."),
+        Outcome::Seeded(logins) => {
+            println!("Seeded {} with {} users. Demo logins (shown only now):", demo::DEMO_DOMAIN, logins.subscribers);
+            println!("  Super User:     {}  password: {}", logins.super_user.0, logins.super_user.1);
+            println!("  Office Manager: {}  password: {}", logins.office_manager.0, logins.office_manager.1);
+        }
+    }
+    Ok(())
+}
+
+async fn serve(db: DatabaseConnection) -> Result<(), CliError> {
+    let config = leptos::config::get_configuration(None).map_err(|err| CliError::Config(err.to_string()))?;
+    let leptos_options = config.leptos_options;
+    let addr = leptos_options.site_addr;
+    let app = crate::router(AppState { leptos_options, db });
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
+    tracing::info!(%addr, "listening");
+    println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(CliError::Serve)
+}
+
+/// Ctrl-C or SIGTERM: stop taking requests and let the ones in flight finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

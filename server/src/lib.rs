@@ -1,0 +1,101 @@
+//! The Switchboard server: the axum router around the Leptos app, and the command line.
+
+pub mod cli;
+
+use app::error::AppError;
+use app::server::request::{self, Identity};
+use app::server::AppState;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::LOCATION;
+use axum::http::{Method, Response, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use axum::Router;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
+use tower_http::trace::TraceLayer;
+
+const LOGIN_PAGE: &str = "/login";
+
+/// Server function errors are small JSON documents; anything larger is not one of ours.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The app's routes, listed once per process: listing them renders the app, and a listing that
+/// overlaps pages being served was seen to leave some of those pages hanging (in tests that build
+/// routers while others serve; 4 runs in 60 before, none in 80 after).
+static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+
+/// The whole HTTP surface: pages, server functions under `/api`, and the static site files.
+pub fn router(state: AppState) -> Router {
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        // On the app's pages and server functions; static files and the 404 page need no session.
+        .route_layer(middleware::from_fn_with_state(state.clone(), session))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(error_status))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // `user` and `domain` are filled in once the request's session and domain are known.
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                path = %request.uri().path(),
+                user = tracing::field::Empty,
+                domain = tracing::field::Empty,
+            )
+        }))
+        .with_state(state)
+}
+
+/// Resolves the request's session once, names the user in the log span, and hands the result to the
+/// pages and server functions (`request::Identity`). Page loads that need a session and have none are
+/// sent to the login page here, as plain HTTP redirects, before any rendering; the signed-in are sent
+/// on from the login page to their start page.
+async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response<Body> {
+    let actor = match request::identify(&state.db, request.headers()).await {
+        Ok(actor) => actor,
+        Err(err) => {
+            tracing::error!(%err, "cannot read the session");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    if let Some(actor) = &actor {
+        tracing::Span::current().record("user", actor.login.as_str());
+    }
+    let path = request.uri().path();
+    if request.method() == Method::GET && !path.starts_with("/api/") {
+        match (&actor, path == LOGIN_PAGE) {
+            (None, false) => return found(LOGIN_PAGE),
+            (Some(_), true) => return found("/"),
+            _ => {}
+        }
+    }
+    request.extensions_mut().insert(Identity(actor));
+    next.run(request).await
+}
+
+/// A 302, as Leptos' own redirects are.
+fn found(location: &'static str) -> Response<Body> {
+    (StatusCode::FOUND, [(LOCATION, location)]).into_response()
+}
+
+/// Leptos answers every failed server function with 500; this gives each `AppError` its own status
+/// (401, 403, 404, 409, 422 …), mapped once in `AppError::status`.
+async fn error_status(request: Request, next: Next) -> Response<Body> {
+    let response = next.run(request).await;
+    if !response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

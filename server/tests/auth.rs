@@ -1,0 +1,144 @@
+//! Signing in and out through the real router and database.
+
+mod common;
+
+use app::auth::{CurrentUser, Login, Logout};
+use app::error::AppError;
+use app::model::{Me, Scope};
+use app::server::entities::{audit_log, session};
+use axum::http::StatusCode;
+use common::{TestApp, PASSWORD};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+#[test]
+fn signing_in_sets_a_strict_http_only_cookie_and_knows_the_user() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let attributes = session.set_cookie.to_lowercase();
+        assert!(attributes.contains("httponly"), "{attributes}");
+        assert!(attributes.contains("samesite=strict"), "{attributes}");
+        assert!(!attributes.contains("secure"), "plain http must not get a Secure cookie: {attributes}");
+
+        let (status, me) = app.call::<_, Option<Me>>(CurrentUser {}, Some(&session)).await;
+        assert_eq!(status, StatusCode::OK);
+        let me = me.unwrap().expect("signed in");
+        assert_eq!(
+            (me.login.as_str(), me.scope, me.domain.as_str()),
+            ("200@a.example", Scope::OfficeManager, "a.example")
+        );
+        assert_eq!(me.home(), "/domains/a.example/users");
+    })
+}
+
+#[test]
+fn the_cookie_is_secure_behind_an_https_proxy() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        // A plain form post (no JavaScript), as a browser sends it: answered with a real redirect.
+        let request = axum::http::Request::post(<Login as leptos::server_fn::ServerFn>::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header("x-forwarded-proto", "https")
+            .body(axum::body::Body::from(format!("login={}&password={}", fixture.basic, PASSWORD.replace(' ', "+"))))
+            .unwrap();
+        let (status, headers, _) = app.request(request).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers.get("location").unwrap(), "/");
+        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap().to_lowercase();
+        assert!(cookie.contains("; secure"), "{cookie}");
+    })
+}
+
+#[test]
+fn one_can_sign_in_with_the_email_address_in_any_case() {
+    common::run(async {
+        let (app, _) = TestApp::with_fixture().await;
+        let session = app.sign_in("Olga.Manning@A.example", PASSWORD).await;
+        let (_, me) = app.call::<_, Option<Me>>(CurrentUser {}, Some(&session)).await;
+        assert_eq!(me.unwrap().unwrap().extension, "200");
+    })
+}
+
+#[test]
+fn a_wrong_password_and_an_unknown_login_get_the_same_generic_answer() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let attempts = [
+            Login { login: fixture.office_manager.clone(), password: "not the password".into() },
+            Login { login: "999@a.example".into(), password: PASSWORD.into() },
+            Login { login: String::new(), password: String::new() },
+        ];
+        for attempt in attempts {
+            let (status, result) = app.call::<_, ()>(attempt, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            let error = result.unwrap_err();
+            assert_eq!(error, AppError::InvalidCredentials);
+            assert_eq!(error.to_string(), "Invalid login or password");
+        }
+        assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 0, "no session was started");
+        let failures = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("sign_in_failed"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(failures, 2, "the empty form is no attempt on anyone's account");
+    })
+}
+
+#[test]
+fn a_user_without_a_password_cannot_sign_in() {
+    common::run(async {
+        let app = TestApp::new().await;
+        app.domain("a.example", "R1").await;
+        app::server::users::create(
+            &app.db,
+            app::server::users::NewUser {
+                domain: "a.example".into(),
+                extension: "300".into(),
+                first_name: "New".into(),
+                last_name: "Hire".into(),
+                email: None,
+                scope: Scope::BasicUser,
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+        let (status, _) = app.call::<_, ()>(Login { login: "300@a.example".into(), password: "".into() }, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = app
+            .call::<_, ()>(Login { login: "300@a.example".into(), password: "no user has this password".into() }, None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    })
+}
+
+#[test]
+fn logging_out_ends_the_session_on_the_server() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.basic, PASSWORD).await;
+        let (status, headers, _) = app.call_raw(Logout {}, Some(&session)).await;
+        assert!(status.is_success());
+        assert_eq!(headers.get("location").unwrap(), "/login");
+        let cleared = headers.get("set-cookie").unwrap().to_str().unwrap();
+        assert!(cleared.contains("Max-Age=0") || cleared.contains("max-age=0"), "{cleared}");
+
+        // The old cookie, replayed, no longer signs anyone in.
+        let (_, me) = app.call::<_, Option<Me>>(CurrentUser {}, Some(&session)).await;
+        assert_eq!(me.unwrap(), None);
+        let actions: Vec<String> =
+            audit_log::Entity::find().all(&app.db).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert!(actions.contains(&"sign_in".to_string()) && actions.contains(&"sign_out".to_string()), "{actions:?}");
+    })
+}
+
+#[test]
+fn without_a_cookie_nobody_is_signed_in() {
+    common::run(async {
+        let (app, _) = TestApp::with_fixture().await;
+        let (status, me) = app.call::<_, Option<Me>>(CurrentUser {}, None).await;
+        assert_eq!((status, me.unwrap()), (StatusCode::OK, None));
+    })
+}

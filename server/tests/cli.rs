@@ -1,0 +1,217 @@
+//! The `switchboard` binary itself, against the test's database.
+
+mod common;
+
+use app::server::entities::user;
+use common::TestApp;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn switchboard(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .env("DATABASE_URL", &app.url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start switchboard");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("switchboard ran")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn user_count(app: &TestApp) -> u64 {
+    user::Entity::find().count(&app.db).await.unwrap()
+}
+
+#[test]
+fn help_names_every_command() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let output = switchboard(&app, &["--help"], "");
+        assert!(output.status.success());
+        let help = text(&output.stdout);
+        for command in ["serve", "domain", "user", "demo"] {
+            assert!(help.contains(command), "{command} missing from {help}");
+        }
+    })
+}
+
+#[test]
+fn bad_arguments_exit_2_with_clap_explaining_why() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let missing = switchboard(&app, &["user", "create", "--domain", "a.example"], "");
+        assert_eq!(missing.status.code(), Some(2));
+        assert!(text(&missing.stderr).contains("--extension"), "{}", text(&missing.stderr));
+
+        let scope = switchboard(
+            &app,
+            &[
+                "user",
+                "create",
+                "--domain",
+                "a.example",
+                "--extension",
+                "201",
+                "--first",
+                "A",
+                "--last",
+                "B",
+                "--scope",
+                "admin",
+            ],
+            "",
+        );
+        assert_eq!(scope.status.code(), Some(2));
+        assert!(text(&scope.stderr).contains("office-manager"), "{}", text(&scope.stderr));
+    })
+}
+
+#[test]
+fn a_user_created_with_a_password_on_stdin_can_sign_in() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let domain = switchboard(&app, &["domain", "create", "Acme.Example", "--reseller", "Acme Telecom"], "");
+        assert!(domain.status.success(), "{}", text(&domain.stderr));
+        assert_eq!(text(&domain.stdout).trim(), "Created domain acme.example (reseller Acme Telecom).");
+
+        let args = [
+            "user",
+            "create",
+            "--domain",
+            "acme.example",
+            "--extension",
+            "200",
+            "--first",
+            "Olga",
+            "--last",
+            "Manning",
+            "--email",
+            "olga@acme.example",
+            "--scope",
+            "office-manager",
+            "--password-stdin",
+        ];
+        let created = switchboard(&app, &args, "a long enough password\n");
+        assert!(created.status.success(), "{}", text(&created.stderr));
+        assert_eq!(
+            text(&created.stdout).trim(),
+            "Created user 200@acme.example (Olga Manning, Office Manager, Active)."
+        );
+        app.sign_in("200@acme.example", "a long enough password").await;
+    })
+}
+
+#[test]
+fn a_duplicate_extension_is_one_line_of_error_and_changes_nothing() {
+    common::run(async {
+        let app = TestApp::new().await;
+        assert!(switchboard(&app, &["domain", "create", "acme.example"], "").status.success());
+        let args = [
+            "user",
+            "create",
+            "--domain",
+            "acme.example",
+            "--extension",
+            "201",
+            "--first",
+            "A",
+            "--last",
+            "B",
+            "--scope",
+            "basic-user",
+        ];
+        assert!(switchboard(&app, &args, "").status.success());
+        let before = user_count(&app).await;
+
+        let again = switchboard(&app, &args, "");
+        assert_eq!(again.status.code(), Some(1));
+        assert_eq!(text(&again.stderr), "error: The extension 201 already exists in acme.example.\n");
+        assert_eq!(user_count(&app).await, before);
+
+        let duplicate_domain = switchboard(&app, &["domain", "create", "acme.example"], "");
+        assert_eq!(duplicate_domain.status.code(), Some(1));
+        assert_eq!(text(&duplicate_domain.stderr), "error: The domain acme.example already exists.\n");
+    })
+}
+
+#[test]
+fn an_unknown_domain_or_bad_field_is_named_and_nothing_is_created() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let unknown = [
+            "user",
+            "create",
+            "--domain",
+            "nope.example",
+            "--extension",
+            "201",
+            "--first",
+            "A",
+            "--last",
+            "B",
+            "--scope",
+            "basic-user",
+        ];
+        let output = switchboard(&app, &unknown, "");
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(text(&output.stderr), "error: There is no domain named nope.example.\n");
+
+        assert!(switchboard(&app, &["domain", "create", "acme.example"], "").status.success());
+        let short = [
+            "user",
+            "create",
+            "--domain",
+            "acme.example",
+            "--extension",
+            "201",
+            "--first",
+            "A",
+            "--last",
+            "B",
+            "--scope",
+            "basic-user",
+            "--password-stdin",
+        ];
+        let output = switchboard(&app, &short, "short\n");
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(text(&output.stderr), "error: The password must be at least 10 characters.\n");
+        assert_eq!(user_count(&app).await, 0);
+    })
+}
+
+#[test]
+fn the_demo_seed_prints_logins_that_work_and_runs_once() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let seeded = switchboard(&app, &["demo", "seed", "--users", "5"], "");
+        assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+        let stdout = text(&seeded.stdout);
+        assert_eq!(user_count(&app).await, 7, "5 subscribers and 2 admins");
+        // "  Super User:     100@demo.example  password: XXXX"
+        let logins: Vec<(String, String)> = stdout
+            .lines()
+            .filter_map(|line| line.split_once("password: "))
+            .map(|(who, password)| (who.split_whitespace().last().unwrap().to_string(), password.trim().to_string()))
+            .collect();
+        assert_eq!(logins.len(), 2, "{stdout}");
+        for (login, password) in &logins {
+            app.sign_in(login, password).await;
+        }
+
+        let again = switchboard(&app, &["demo", "seed", "--if-empty"], "");
+        assert!(again.status.success());
+        assert!(text(&again.stdout).contains("already has users"));
+        let refused = switchboard(&app, &["demo", "seed"], "");
+        assert_eq!(refused.status.code(), Some(1));
+        assert_eq!(text(&refused.stderr), "error: The domain demo.example already exists.\n");
+        assert_eq!(user_count(&app).await, 7);
+    })
+}

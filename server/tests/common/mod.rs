@@ -1,0 +1,218 @@
+//! The integration tests' world: a real database (a fresh SQLite file, or a fresh PostgreSQL database
+//! when TEST_DATABASE_URL points at a server), the real axum router, and requests through it.
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use app::error::AppError;
+use app::model::Scope;
+use app::server::users::NewUser;
+use app::server::{db, domains, users, AppState};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use rand::Rng;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::LazyLock;
+use tower::ServiceExt;
+
+/// Every test of a binary runs on this one multi-threaded runtime, as every request of the server
+/// does, rather than on a runtime of its own as `#[tokio::test]` would give it.
+static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime")
+});
+
+/// Runs one test's body on the shared runtime.
+pub fn run<F: std::future::Future>(test: F) -> F::Output {
+    RUNTIME.block_on(test)
+}
+
+const REQUEST_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Every user the fixtures create has this password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub db: DatabaseConnection,
+    pub url: String,
+    router: axum::Router,
+    _store: Store,
+}
+
+/// What holds the test's database, and removes it afterwards.
+enum Store {
+    Sqlite(tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Store::Postgres { server_url, name } = self {
+            let (server_url, name) = (server_url.clone(), name.clone());
+            // Drop runs outside any runtime we may block on: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&server_url).await.ok()?;
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// The database URL for one test: a new SQLite file, or a new database on TEST_DATABASE_URL's server.
+async fn fresh_database() -> (String, Store) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres")) {
+        Some(server_url) => {
+            let name = format!("sbtest_{:016x}", rand::thread_rng().gen::<u64>());
+            let admin = Database::connect(&server_url).await.expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute(Statement::from_string(admin.get_database_backend(), format!("CREATE DATABASE \"{name}\"")))
+                .await
+                .expect("create a test database");
+            let base = server_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server_url).to_string();
+            (format!("{base}/{name}"), Store::Postgres { server_url, name })
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("switchboard.db").display());
+            (url, Store::Sqlite(dir))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let (url, store) = fresh_database().await;
+        let db = db::connect(&url).await.expect("connect and migrate");
+        let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
+        let router = server::router(AppState { leptos_options, db: db.clone() });
+        TestApp { db, url, router, _store: store }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+        let uri = request.uri().clone();
+        // A guard, not a speed test: a request that never answers fails here instead of stalling CI.
+        let response = tokio::time::timeout(REQUEST_GUARD, self.router.clone().oneshot(request))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {uri} within {REQUEST_GUARD:?}"))
+            .expect("the router always answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("read body").to_bytes();
+        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A page load, as a browser makes it.
+    pub async fn get(&self, path: &str, session: Option<&Session>) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html,application/xhtml+xml");
+        if let Some(session) = session {
+            request = request.header(header::COOKIE, &session.cookie);
+        }
+        self.request(request.body(Body::empty()).expect("request")).await
+    }
+
+    /// Calls server function `F` over HTTP, as the browser does, and decodes its answer.
+    pub async fn call<F, T>(&self, args: F, session: Option<&Session>) -> (StatusCode, Result<T, AppError>)
+    where
+        F: ServerFn + Serialize,
+        T: DeserializeOwned,
+    {
+        let (status, _, body) = self.call_raw(args, session).await;
+        let result = if status.is_success() || status.is_redirection() {
+            Ok(serde_json::from_str(if body.is_empty() { "null" } else { &body }).expect("decode the answer"))
+        } else {
+            Err(serde_json::from_str(&body).unwrap_or_else(|err| panic!("not an AppError ({err}): {body}")))
+        };
+        (status, result)
+    }
+
+    pub async fn call_raw<F>(&self, args: F, session: Option<&Session>) -> (StatusCode, HeaderMap, String)
+    where
+        F: ServerFn + Serialize,
+    {
+        let mut request = Request::post(F::PATH).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(session) = session {
+            request = request.header(header::COOKIE, &session.cookie);
+        }
+        let body = serde_qs::to_string(&args).expect("encode the arguments");
+        self.request(request.body(Body::from(body)).expect("request")).await
+    }
+
+    /// Signs in through the `login` server function and keeps the session cookie.
+    pub async fn sign_in(&self, login: &str, password: &str) -> Session {
+        let (status, headers, body) =
+            self.call_raw(app::auth::Login { login: login.into(), password: password.into() }, None).await;
+        // As for the browser's fetch: 200, with the redirect to "/" in headers for the client to follow.
+        assert!(status.is_success(), "sign-in of {login} failed with {status}: {body}");
+        assert_eq!(headers.get(header::LOCATION).map(|l| l.as_bytes()), Some(&b"/"[..]));
+        let set_cookie = headers.get(header::SET_COOKIE).expect("a session cookie").to_str().expect("ascii");
+        Session { cookie: set_cookie.split(';').next().expect("name=value").to_string(), set_cookie: set_cookie.into() }
+    }
+
+    pub async fn domain(&self, name: &str, reseller: &str) {
+        domains::create(&self.db, name, reseller, "").await.expect("create domain");
+    }
+
+    pub async fn user(&self, domain: &str, extension: &str, first: &str, last: &str, scope: Scope) -> String {
+        users::create(
+            &self.db,
+            NewUser {
+                domain: domain.into(),
+                extension: extension.into(),
+                first_name: first.into(),
+                last_name: last.into(),
+                email: Some(format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase())),
+                scope,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("create user")
+        .login
+    }
+
+    /// Two resellers: R1 with a.example and b.example, R2 with c.example; in a.example a Super User
+    /// (100), a Reseller (150), an Office Manager (200), a Basic User (201) and two more (202, 203);
+    /// in c.example an Office Manager (200) and a Basic User (201).
+    pub async fn with_fixture() -> (Self, Fixture) {
+        let app = Self::new().await;
+        app.domain("a.example", "R1").await;
+        app.domain("b.example", "R1").await;
+        app.domain("c.example", "R2").await;
+        let fixture = Fixture {
+            super_user: app.user("a.example", "100", "Sue", "Per", Scope::SuperUser).await,
+            reseller: app.user("a.example", "150", "Rita", "Seller", Scope::Reseller).await,
+            office_manager: app.user("a.example", "200", "Olga", "Manning", Scope::OfficeManager).await,
+            basic: app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await,
+            other_office_manager: app.user("c.example", "200", "Carl", "Cee", Scope::OfficeManager).await,
+        };
+        app.user("a.example", "202", "Liam", "Jones", Scope::BasicUser).await;
+        app.user("a.example", "203", "Noah", "Brown", Scope::BasicUser).await;
+        app.user("c.example", "201", "Zoe", "Far", Scope::BasicUser).await;
+        (app, fixture)
+    }
+}
+
+pub struct Fixture {
+    pub super_user: String,
+    pub reseller: String,
+    pub office_manager: String,
+    pub basic: String,
+    pub other_office_manager: String,
+}
+
+pub struct Session {
+    /// `name=value`, as the browser sends it back.
+    pub cookie: String,
+    /// The whole Set-Cookie header, attributes included.
+    pub set_cookie: String,
+}

@@ -1,0 +1,87 @@
+//! Whole pages rendered by the server: what a browser gets before any script runs.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{TestApp, PASSWORD};
+
+#[test]
+fn the_login_page_has_its_labelled_fields() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let (status, _, html) = app.get("/login", None).await;
+        assert_eq!(status, StatusCode::OK);
+        for needle in [r#"<label for="login">Login</label>"#, r#"<label for="password">Password</label>"#, "Log In"] {
+            assert!(html.contains(needle), "missing {needle} in {html}");
+        }
+    })
+}
+
+#[test]
+fn pages_behind_sign_in_redirect_a_visitor_to_the_login_page() {
+    common::run(async {
+        let app = TestApp::new().await;
+        for path in ["/", "/domains", "/domains/a.example/users", "/me"] {
+            let (status, headers, _) = app.get(path, None).await;
+            assert_eq!(status, StatusCode::FOUND, "{path}");
+            assert_eq!(headers.get("location").unwrap(), "/login", "{path}");
+        }
+    })
+}
+
+#[test]
+fn the_login_page_sends_the_signed_in_on_to_their_start_page() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.basic, PASSWORD).await;
+        let (status, headers, _) = app.get("/login", Some(&session)).await;
+        assert_eq!((status, headers.get("location").unwrap().to_str().unwrap()), (StatusCode::FOUND, "/"));
+    })
+}
+
+#[test]
+fn the_start_page_sends_each_scope_to_its_own_place() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        for (login, home) in [
+            (&fixture.basic, "/me"),
+            (&fixture.office_manager, "/domains/a.example/users"),
+            (&fixture.reseller, "/domains"),
+            (&fixture.super_user, "/domains"),
+        ] {
+            let session = app.sign_in(login, PASSWORD).await;
+            let (status, headers, _) = app.get("/", Some(&session)).await;
+            assert_eq!(status, StatusCode::FOUND, "{login}");
+            assert_eq!(headers.get("location").unwrap(), home, "{login}");
+        }
+    })
+}
+
+#[test]
+fn the_users_page_arrives_rendered_with_its_rows_and_controls() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let (status, _, html) = app.get("/domains/a.example/users?sort=name", Some(&session)).await;
+        assert_eq!(status, StatusCode::OK);
+        for needle in [
+            r#"aria-label="Select 201 Ava Smith""#,
+            r#"aria-label="Select all on this page""#,
+            r#"aria-label="Search users""#,
+            "Bulk Action",
+            "Page 1 of 1 · 6 users",
+        ] {
+            assert!(html.contains(needle), "missing {needle}");
+        }
+    })
+}
+
+#[test]
+fn an_unknown_address_is_a_404_page() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let (status, _, html) = app.get("/no/such/page", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(html.contains("Page not found"));
+    })
+}

@@ -1,0 +1,181 @@
+//! The Users page's query: search, status filter, order, pages and device counts, on a real database.
+
+mod common;
+
+use app::error::AppError;
+use app::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserStatus};
+use app::pages::users::ListUsers;
+use app::server::entities::{device, user};
+use axum::http::StatusCode;
+use chrono::Utc;
+use common::{Session, TestApp, PASSWORD};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+async fn page(app: &TestApp, session: &Session, query: UserQuery) -> UserPage {
+    let (status, result) =
+        app.call::<_, UserPage>(ListUsers { domain: "a.example".into(), query }, Some(session)).await;
+    assert_eq!(status, StatusCode::OK);
+    result.unwrap()
+}
+
+fn extensions(page: &UserPage) -> Vec<&str> {
+    page.rows.iter().map(|row| row.extension.as_str()).collect()
+}
+
+async fn admin_of_a(app: &TestApp) -> Session {
+    app.domain("a.example", "R1").await;
+    app.user("a.example", "99", "Olga", "Manning", Scope::OfficeManager).await;
+    app.sign_in("99@a.example", PASSWORD).await
+}
+
+#[test]
+fn extensions_sort_as_numbers_both_ways() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        for extension in ["1000", "100", "205"] {
+            app.user("a.example", extension, "Some", "One", Scope::BasicUser).await;
+        }
+        let ascending = page(&app, &session, UserQuery::default()).await;
+        assert_eq!(extensions(&ascending), ["99", "100", "205", "1000"]);
+        let descending = page(&app, &session, UserQuery { dir: SortDir::Desc, ..UserQuery::default() }).await;
+        assert_eq!(extensions(&descending), ["1000", "205", "100", "99"]);
+    })
+}
+
+#[test]
+fn sorting_by_name_email_and_status() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        app.user("a.example", "201", "Zed", "Adams", Scope::BasicUser).await;
+        app.user("a.example", "202", "Amy", "Young", Scope::BasicUser).await;
+        let by_name = page(&app, &session, UserQuery { sort: SortKey::Name, ..UserQuery::default() }).await;
+        assert_eq!(extensions(&by_name), ["201", "99", "202"]);
+        let by_email =
+            page(&app, &session, UserQuery { sort: SortKey::Email, dir: SortDir::Desc, ..UserQuery::default() }).await;
+        assert_eq!(extensions(&by_email), ["201", "99", "202"], "zed.adams > olga.manning > amy.young");
+
+        let mut reset: user::ActiveModel =
+            user::Entity::find().filter(user::Column::Extension.eq("202")).one(&app.db).await.unwrap().unwrap().into();
+        reset.status = Set(UserStatus::SetupRequired);
+        reset.update(&app.db).await.unwrap();
+        let by_status = page(&app, &session, UserQuery { sort: SortKey::Status, ..UserQuery::default() }).await;
+        assert_eq!(extensions(&by_status), ["99", "201", "202"], "active sorts before setup-required");
+    })
+}
+
+#[test]
+fn search_matches_every_word_in_any_column_ignoring_case() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await;
+        app.user("a.example", "202", "Ava", "Jones", Scope::BasicUser).await;
+        app.user("a.example", "203", "Liam", "Smithson", Scope::BasicUser).await;
+        let search = |text: &str| UserQuery { search: text.into(), ..UserQuery::default() };
+        assert_eq!(extensions(&page(&app, &session, search("SMITH")).await), ["201", "203"]);
+        assert_eq!(extensions(&page(&app, &session, search("ava smith")).await), ["201"]);
+        assert_eq!(extensions(&page(&app, &session, search("liam.smithson@")).await), ["203"], "email");
+        assert_eq!(extensions(&page(&app, &session, search("20")).await), ["201", "202", "203"], "extension");
+        let nothing = page(&app, &session, search("%")).await;
+        assert_eq!((nothing.total, nothing.rows.len()), (0, 0), "% is a character, not a wildcard");
+    })
+}
+
+#[test]
+fn the_status_filter_keeps_only_that_status() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        app::server::users::create(
+            &app.db,
+            app::server::users::NewUser {
+                domain: "a.example".into(),
+                extension: "300".into(),
+                first_name: "New".into(),
+                last_name: "Hire".into(),
+                email: None,
+                scope: Scope::BasicUser,
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+        let only = |status| UserQuery { status: Some(status), ..UserQuery::default() };
+        assert_eq!(extensions(&page(&app, &session, only(UserStatus::PasswordRequired)).await), ["300"]);
+        assert_eq!(extensions(&page(&app, &session, only(UserStatus::Active)).await), ["99"]);
+        assert_eq!(page(&app, &session, only(UserStatus::SetupRequired)).await.total, 0);
+    })
+}
+
+#[test]
+fn pages_of_fifty_with_totals_and_a_page_past_the_end_gives_the_last() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        for n in 0..54 {
+            app::server::users::create(
+                &app.db,
+                app::server::users::NewUser {
+                    domain: "a.example".into(),
+                    extension: (300 + n).to_string(),
+                    first_name: "User".into(),
+                    last_name: format!("Number{n}"),
+                    email: None,
+                    scope: Scope::BasicUser,
+                    password: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let first = page(&app, &session, UserQuery::default()).await;
+        assert_eq!((first.total, first.page, first.pages, first.rows.len()), (55, 1, 2, 50));
+        let second = page(&app, &session, UserQuery { page: 2, ..UserQuery::default() }).await;
+        assert_eq!((second.page, second.rows.len()), (2, 5));
+        assert_eq!(extensions(&second).last(), Some(&"353"));
+        let beyond = page(&app, &session, UserQuery { page: 9, ..UserQuery::default() }).await;
+        assert_eq!((beyond.page, beyond.rows.len()), (2, 5));
+    })
+}
+
+#[test]
+fn each_row_counts_its_own_devices() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await;
+        let ava = user::Entity::find().filter(user::Column::Extension.eq("201")).one(&app.db).await.unwrap().unwrap();
+        for n in 0..3 {
+            device::ActiveModel {
+                user_id: Set(ava.id),
+                mac: Set(format!("00:11:22:33:44:{n:02}")),
+                model: Set("Yealink T54W".into()),
+                sip_username: Set(format!("201{n}")),
+                sip_password: Set("secret".into()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let rows = page(&app, &session, UserQuery::default()).await.rows;
+        let counts: Vec<(&str, u64)> = rows.iter().map(|row| (row.extension.as_str(), row.device_count)).collect();
+        assert_eq!(counts, [("99", 0), ("201", 3)]);
+    })
+}
+
+#[test]
+fn an_impossible_page_size_is_refused_at_its_field() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        let query = UserQuery { per_page: 10_000, ..UserQuery::default() };
+        let (status, result) =
+            app.call::<_, UserPage>(ListUsers { domain: "a.example".into(), query }, Some(&session)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(result.unwrap_err(), AppError::invalid("per_page", "Show between 1 and 200 users per page."));
+    })
+}
