@@ -94,9 +94,6 @@ impl TestApp {
         TestApp { db, url, router, _store: store }
     }
 
-    pub fn is_postgres(&self) -> bool {
-        self.url.starts_with("postgres")
-    }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
         let uri = request.uri().clone();
