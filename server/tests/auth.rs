@@ -91,20 +91,7 @@ fn a_user_without_a_password_cannot_sign_in() {
     common::run(async {
         let app = TestApp::new().await;
         app.domain("a.example", "R1").await;
-        app::server::users::create(
-            &app.db,
-            app::server::users::NewUser {
-                domain: "a.example".into(),
-                extension: "300".into(),
-                first_name: "New".into(),
-                last_name: "Hire".into(),
-                email: None,
-                scope: Scope::BasicUser,
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
+        app.user_without_password("a.example", "300", "New", "Hire").await;
         let (status, _) = app.call::<_, ()>(Login { login: "300@a.example".into(), password: "".into() }, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _) = app

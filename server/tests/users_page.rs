@@ -88,20 +88,7 @@ fn the_status_filter_keeps_only_that_status() {
     common::run(async {
         let app = TestApp::new().await;
         let session = admin_of_a(&app).await;
-        app::server::users::create(
-            &app.db,
-            app::server::users::NewUser {
-                domain: "a.example".into(),
-                extension: "300".into(),
-                first_name: "New".into(),
-                last_name: "Hire".into(),
-                email: None,
-                scope: Scope::BasicUser,
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
+        app.user_without_password("a.example", "300", "New", "Hire").await;
         let only = |status| UserQuery { status: Some(status), ..UserQuery::default() };
         assert_eq!(extensions(&page(&app, &session, only(UserStatus::PasswordRequired)).await), ["300"]);
         assert_eq!(extensions(&page(&app, &session, only(UserStatus::Active)).await), ["99"]);
@@ -115,20 +102,7 @@ fn pages_of_fifty_with_totals_and_a_page_past_the_end_gives_the_last() {
         let app = TestApp::new().await;
         let session = admin_of_a(&app).await;
         for n in 0..54 {
-            app::server::users::create(
-                &app.db,
-                app::server::users::NewUser {
-                    domain: "a.example".into(),
-                    extension: (300 + n).to_string(),
-                    first_name: "User".into(),
-                    last_name: format!("Number{n}"),
-                    email: None,
-                    scope: Scope::BasicUser,
-                    password: None,
-                },
-            )
-            .await
-            .unwrap();
+            app.user_without_password("a.example", &(300 + n).to_string(), "User", &format!("Number{n}")).await;
         }
         let first = page(&app, &session, UserQuery::default()).await;
         assert_eq!((first.total, first.page, first.pages, first.rows.len()), (55, 1, 2, 50));

@@ -1,12 +1,12 @@
 //! Domains: creating them (CLI) and listing those in an actor's scope (Domains page).
 
 use super::authz::DomainScope;
+use super::counts;
 use super::entities::{domain, reseller, user};
 use crate::error::AppError;
 use crate::model::DomainSummary;
 use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, QueryOrder, QuerySelect, SqlErr};
-use std::collections::HashMap;
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr};
 
 pub const DEFAULT_RESELLER: &str = "Default Reseller";
 
@@ -77,12 +77,6 @@ pub async fn create(
     })
 }
 
-#[derive(FromQueryResult)]
-struct DomainCount {
-    domain_id: i32,
-    users: i64,
-}
-
 /// The domains `scope` covers, by name, with their reseller and number of users.
 pub async fn list(db: &DatabaseConnection, scope: DomainScope) -> Result<Vec<DomainSummary>, DbErr> {
     let mut select = domain::Entity::find().find_also_related(reseller::Entity).order_by_asc(domain::Column::Name);
@@ -94,22 +88,11 @@ pub async fn list(db: &DatabaseConnection, scope: DomainScope) -> Result<Vec<Dom
     };
     let domains = select.all(db).await?;
     let ids: Vec<i32> = domains.iter().map(|(domain, _)| domain.id).collect();
-    let counts: HashMap<i32, i64> = user::Entity::find()
-        .select_only()
-        .column(user::Column::DomainId)
-        .column_as(user::Column::Id.count(), "users")
-        .filter(user::Column::DomainId.is_in(ids))
-        .group_by(user::Column::DomainId)
-        .into_model::<DomainCount>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|count| (count.domain_id, count.users))
-        .collect();
+    let counts = counts::per_key::<user::Entity>(db, user::Column::DomainId, ids).await?;
     Ok(domains
         .into_iter()
         .map(|(domain, reseller)| DomainSummary {
-            user_count: counts.get(&domain.id).copied().unwrap_or(0).unsigned_abs(),
+            user_count: counts.get(&domain.id).copied().unwrap_or(0),
             name: domain.name,
             description: domain.description,
             reseller: reseller.map(|r| r.name).unwrap_or_default(),

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod counts;
 pub mod db;
 pub mod demo;
 pub mod domains;

@@ -1,5 +1,6 @@
 //! Users (subscribers): creating one (CLI, demo) and the paged, searchable list of the Users page.
 
+use super::counts;
 use super::domains;
 use super::entities::{device, user};
 use super::passwords;
@@ -7,8 +8,7 @@ use crate::error::AppError;
 use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
-use sea_orm::{prelude::*, ActiveValue::Set, Condition, FromQueryResult, Order, QueryOrder, QuerySelect, SqlErr};
-use std::collections::HashMap;
+use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, SqlErr};
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 const MAX_SEARCH_LEN: usize = 100;
@@ -156,12 +156,6 @@ fn search_condition(search: &str) -> Condition {
     all_words
 }
 
-#[derive(FromQueryResult)]
-struct DeviceCount {
-    user_id: i32,
-    devices: i64,
-}
-
 /// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
 pub async fn page(db: &DatabaseConnection, domain_id: i32, query: &UserQuery) -> Result<UserPage, AppError> {
     validate_query(query)?;
@@ -200,23 +194,12 @@ pub async fn page(db: &DatabaseConnection, domain_id: i32, query: &UserQuery) ->
     let users = paginator.fetch_page(page - 1).await?;
 
     let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
-    let devices: HashMap<i32, i64> = device::Entity::find()
-        .select_only()
-        .column(device::Column::UserId)
-        .column_as(device::Column::Id.count(), "devices")
-        .filter(device::Column::UserId.is_in(ids))
-        .group_by(device::Column::UserId)
-        .into_model::<DeviceCount>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|count| (count.user_id, count.devices))
-        .collect();
+    let devices = counts::per_key::<device::Entity>(db, device::Column::UserId, ids).await?;
 
     let rows = users
         .into_iter()
         .map(|user| UserRow {
-            device_count: devices.get(&user.id).copied().unwrap_or(0).unsigned_abs(),
+            device_count: devices.get(&user.id).copied().unwrap_or(0),
             id: user.id,
             extension: user.extension,
             first_name: user.first_name,

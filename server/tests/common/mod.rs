@@ -177,6 +177,24 @@ impl TestApp {
         .login
     }
 
+    /// A user who has no password yet ("Password Required") and no email.
+    pub async fn user_without_password(&self, domain: &str, extension: &str, first: &str, last: &str) {
+        users::create(
+            &self.db,
+            NewUser {
+                domain: domain.into(),
+                extension: extension.into(),
+                first_name: first.into(),
+                last_name: last.into(),
+                email: None,
+                scope: Scope::BasicUser,
+                password: None,
+            },
+        )
+        .await
+        .expect("create user");
+    }
+
     /// Two resellers: R1 with a.example and b.example, R2 with c.example; in a.example a Super User
     /// (100), a Reseller (150), an Office Manager (200), a Basic User (201) and two more (202, 203);
     /// in c.example an Office Manager (200) and a Basic User (201).
