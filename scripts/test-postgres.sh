@@ -20,4 +20,5 @@ if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
 fi
 
 echo "==> Integration tests on PostgreSQL ($host:$port)"
-cargo test -p server --tests
+# --workspace: the same feature resolution as `make test-rust`, so nothing is compiled again.
+cargo test --workspace --test it

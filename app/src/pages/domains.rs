@@ -25,7 +25,9 @@ pub fn DomainsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading domains…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
                 {move || Suspend::new(async move {
-                    domains.await.map(|domains| view! {
+                    domains.await.map(|domains| if domains.is_empty() {
+                        view! { <p class="empty">"There are no domains yet."</p> }.into_any()
+                    } else { view! {
                         <table class="grid">
                             <thead>
                                 <tr><th scope="col">"Domain"</th><th scope="col">"Description"</th><th scope="col">"Reseller"</th><th scope="col" class="num">"Users"</th></tr>
@@ -41,7 +43,7 @@ pub fn DomainsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    })
+                    }.into_any() })
                 })}
             </ErrorBoundary>
         </Transition>

@@ -44,7 +44,12 @@ pub struct Entry {
 impl Entry {
     /// Done by a signed-in portal user.
     pub fn by(actor: &Actor, action: Action) -> Self {
-        Self::new(actor.login.clone(), Some(actor.user_id), action)
+        Self::by_user(actor.user_id, &actor.login, action)
+    }
+
+    /// Done by the user `user_id` (who is signing in, say, and has no session yet).
+    pub fn by_user(user_id: i32, login: &str, action: Action) -> Self {
+        Self::new(login.to_string(), Some(user_id), action)
     }
 
     /// Done by someone not (yet) signed in; `who` is what they claimed, e.g. the login they tried.

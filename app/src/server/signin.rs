@@ -29,7 +29,8 @@ pub async fn sign_in(
         .filter(
             Condition::any()
                 .add(user::Column::Login.eq(&login))
-                .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(user::Column::Email))).eq(&login)),
+                // Emails are stored in lower case (`users::create`), so the index serves this.
+                .add(user::Column::Email.eq(&login)),
         )
         .limit(MAX_EMAIL_MATCHES)
         .all(db)
@@ -51,9 +52,8 @@ pub async fn sign_in(
     };
     let remote_addr = origin.remote_addr.clone();
     let token = sessions::start(db, user.id, origin).await?;
-    audit::Entry::anonymous(&user.login, Action::SignIn)
+    audit::Entry::by_user(user.id, &user.login, Action::SignIn)
         .domain(user.domain_id)
-        .target(user.id)
         .from_addr(remote_addr)
         .record(db)
         .await?;

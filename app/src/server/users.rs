@@ -78,7 +78,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
     validate_extension(&new.extension)?;
     validate_name("first_name", "First Name", &new.first_name)?;
     validate_name("last_name", "Last Name", &new.last_name)?;
-    let email = new.email.map(|email| email.trim().to_string()).filter(|email| !email.is_empty());
+    // Lower case: addresses are matched without regard to case (sign-in by email).
+    let email = new.email.map(|email| email.trim().to_lowercase()).filter(|email| !email.is_empty());
     if let Some(email) = &email {
         validate_email(email)?;
     }

@@ -1,13 +1,13 @@
 //! Every scope rule, enforced by the server on hand-made requests.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::{DomainSummary, UserPage, UserQuery};
 use app::pages::domains::ListDomains;
 use app::pages::users::ListUsers;
 use axum::http::StatusCode;
-use common::{Session, TestApp, PASSWORD};
+use crate::common::{Session, TestApp, PASSWORD};
 
 async fn list(app: &TestApp, session: Option<&Session>, domain: &str) -> (StatusCode, Result<UserPage, AppError>) {
     app.call::<_, UserPage>(ListUsers { domain: domain.into(), query: UserQuery::default() }, session).await

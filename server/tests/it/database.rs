@@ -1,7 +1,7 @@
 //! The store itself: the backend the tests were asked for, SQLite's settings, and migrations that can
 //! run again.
 
-mod common;
+use crate::common;
 
 use app::server::db;
 use common::TestApp;

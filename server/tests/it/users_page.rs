@@ -1,6 +1,6 @@
 //! The Users page's query: search, status filter, order, pages and device counts, on a real database.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserStatus};
@@ -8,7 +8,7 @@ use app::pages::users::ListUsers;
 use app::server::entities::{device, user};
 use axum::http::StatusCode;
 use chrono::Utc;
-use common::{Session, TestApp, PASSWORD};
+use crate::common::{Session, TestApp, PASSWORD};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 async fn page(app: &TestApp, session: &Session, query: UserQuery) -> UserPage {

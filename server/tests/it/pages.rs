@@ -1,9 +1,9 @@
 //! Whole pages rendered by the server: what a browser gets before any script runs.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
-use common::{TestApp, PASSWORD};
+use crate::common::{TestApp, PASSWORD};
 
 #[test]
 fn the_login_page_has_its_labelled_fields() {

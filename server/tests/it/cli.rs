@@ -1,6 +1,6 @@
 //! The `switchboard` binary itself, against the test's database.
 
-mod common;
+use crate::common;
 
 use app::server::entities::user;
 use common::TestApp;
@@ -94,7 +94,7 @@ fn a_user_created_with_a_password_on_stdin_can_sign_in() {
             "--last",
             "Manning",
             "--email",
-            "olga@acme.example",
+            "Olga@Acme.Example",
             "--scope",
             "office-manager",
             "--password-stdin",
@@ -106,6 +106,7 @@ fn a_user_created_with_a_password_on_stdin_can_sign_in() {
             "Created user 200@acme.example (Olga Manning, Office Manager, Active)."
         );
         app.sign_in("200@acme.example", "a long enough password").await;
+        app.sign_in("olga@acme.example", "a long enough password").await;
     })
 }
 

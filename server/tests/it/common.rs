@@ -1,6 +1,5 @@
 //! The integration tests' world: a real database (a fresh SQLite file, or a fresh PostgreSQL database
 //! when TEST_DATABASE_URL points at a server), the real axum router, and requests through it.
-#![allow(dead_code)] // Each test binary uses its own part of this module.
 
 use app::error::AppError;
 use app::model::Scope;
@@ -43,7 +42,8 @@ pub struct TestApp {
 
 /// What holds the test's database, and removes it afterwards.
 enum Store {
-    Sqlite(tempfile::TempDir),
+    /// Held only to be deleted with the test.
+    Sqlite { _dir: tempfile::TempDir },
     Postgres { server_url: String, name: String },
 }
 
@@ -80,7 +80,7 @@ async fn fresh_database() -> (String, Store) {
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("switchboard.db").display());
-            (url, Store::Sqlite(dir))
+            (url, Store::Sqlite { _dir: dir })
         }
     }
 }

@@ -1,0 +1,10 @@
+//! The server's integration tests, in one binary (one link instead of one per file): server
+//! functions over HTTP through the real router, pages, the CLI, on a real database.
+
+mod auth;
+mod cli;
+mod common;
+mod database;
+mod pages;
+mod scopes;
+mod users_page;
