@@ -2,12 +2,12 @@
 
 use crate::common;
 
+use crate::common::{TestApp, PASSWORD};
 use app::auth::{CurrentUser, Login, Logout};
 use app::error::AppError;
 use app::model::{Me, Scope};
 use app::server::entities::{audit_log, session};
 use axum::http::StatusCode;
-use crate::common::{TestApp, PASSWORD};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 #[test]

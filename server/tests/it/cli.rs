@@ -22,6 +22,26 @@ fn switchboard(app: &TestApp, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("switchboard ran")
 }
 
+/// `user create` for "A B" at extension 201 of `domain` with `scope`, plus `extra` arguments.
+fn user_args<'a>(domain: &'a str, scope: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "user",
+        "create",
+        "--domain",
+        domain,
+        "--extension",
+        "201",
+        "--first",
+        "A",
+        "--last",
+        "B",
+        "--scope",
+        scope,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -51,24 +71,7 @@ fn bad_arguments_exit_2_with_clap_explaining_why() {
         assert_eq!(missing.status.code(), Some(2));
         assert!(text(&missing.stderr).contains("--extension"), "{}", text(&missing.stderr));
 
-        let scope = switchboard(
-            &app,
-            &[
-                "user",
-                "create",
-                "--domain",
-                "a.example",
-                "--extension",
-                "201",
-                "--first",
-                "A",
-                "--last",
-                "B",
-                "--scope",
-                "admin",
-            ],
-            "",
-        );
+        let scope = switchboard(&app, &user_args("a.example", "admin", &[]), "");
         assert_eq!(scope.status.code(), Some(2));
         assert!(text(&scope.stderr).contains("office-manager"), "{}", text(&scope.stderr));
     })
@@ -115,20 +118,7 @@ fn a_duplicate_extension_is_one_line_of_error_and_changes_nothing() {
     common::run(async {
         let app = TestApp::new().await;
         assert!(switchboard(&app, &["domain", "create", "acme.example"], "").status.success());
-        let args = [
-            "user",
-            "create",
-            "--domain",
-            "acme.example",
-            "--extension",
-            "201",
-            "--first",
-            "A",
-            "--last",
-            "B",
-            "--scope",
-            "basic-user",
-        ];
+        let args = user_args("acme.example", "basic-user", &[]);
         assert!(switchboard(&app, &args, "").status.success());
         let before = user_count(&app).await;
 
@@ -147,40 +137,13 @@ fn a_duplicate_extension_is_one_line_of_error_and_changes_nothing() {
 fn an_unknown_domain_or_bad_field_is_named_and_nothing_is_created() {
     common::run(async {
         let app = TestApp::new().await;
-        let unknown = [
-            "user",
-            "create",
-            "--domain",
-            "nope.example",
-            "--extension",
-            "201",
-            "--first",
-            "A",
-            "--last",
-            "B",
-            "--scope",
-            "basic-user",
-        ];
+        let unknown = user_args("nope.example", "basic-user", &[]);
         let output = switchboard(&app, &unknown, "");
         assert_eq!(output.status.code(), Some(1));
         assert_eq!(text(&output.stderr), "error: There is no domain named nope.example.\n");
 
         assert!(switchboard(&app, &["domain", "create", "acme.example"], "").status.success());
-        let short = [
-            "user",
-            "create",
-            "--domain",
-            "acme.example",
-            "--extension",
-            "201",
-            "--first",
-            "A",
-            "--last",
-            "B",
-            "--scope",
-            "basic-user",
-            "--password-stdin",
-        ];
+        let short = user_args("acme.example", "basic-user", &["--password-stdin"]);
         let output = switchboard(&app, &short, "short\n");
         assert_eq!(output.status.code(), Some(1));
         assert_eq!(text(&output.stderr), "error: The password must be at least 10 characters.\n");

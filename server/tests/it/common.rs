@@ -43,8 +43,13 @@ pub struct TestApp {
 /// What holds the test's database, and removes it afterwards.
 enum Store {
     /// Held only to be deleted with the test.
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { server_url: String, name: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        server_url: String,
+        name: String,
+    },
 }
 
 impl Drop for Store {
@@ -93,7 +98,6 @@ impl TestApp {
         let router = server::router(AppState { leptos_options, db: db.clone() });
         TestApp { db, url, router, _store: store }
     }
-
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
         let uri = request.uri().clone();
@@ -159,40 +163,21 @@ impl TestApp {
         domains::create(&self.db, name, reseller, "").await.expect("create domain");
     }
 
+    /// A user with the fixtures' password and an email made of their name.
     pub async fn user(&self, domain: &str, extension: &str, first: &str, last: &str, scope: Scope) -> String {
-        users::create(
-            &self.db,
-            NewUser {
-                domain: domain.into(),
-                extension: extension.into(),
-                first_name: first.into(),
-                last_name: last.into(),
-                email: Some(format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase())),
-                scope,
-                password: Some(PASSWORD.into()),
-            },
-        )
-        .await
-        .expect("create user")
-        .login
+        let email = format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase());
+        let new = NewUser {
+            email: Some(email),
+            scope,
+            password: Some(PASSWORD.into()),
+            ..new_user(domain, extension, first, last)
+        };
+        users::create(&self.db, new).await.expect("create user").login
     }
 
-    /// A user who has no password yet ("Password Required") and no email.
+    /// A Basic User who has no password yet ("Password Required") and no email.
     pub async fn user_without_password(&self, domain: &str, extension: &str, first: &str, last: &str) {
-        users::create(
-            &self.db,
-            NewUser {
-                domain: domain.into(),
-                extension: extension.into(),
-                first_name: first.into(),
-                last_name: last.into(),
-                email: None,
-                scope: Scope::BasicUser,
-                password: None,
-            },
-        )
-        .await
-        .expect("create user");
+        users::create(&self.db, new_user(domain, extension, first, last)).await.expect("create user");
     }
 
     /// Two resellers: R1 with a.example and b.example, R2 with c.example; in a.example a Super User
@@ -214,6 +199,19 @@ impl TestApp {
         app.user("a.example", "203", "Noah", "Brown", Scope::BasicUser).await;
         app.user("c.example", "201", "Zoe", "Far", Scope::BasicUser).await;
         (app, fixture)
+    }
+}
+
+/// A Basic User without email or password, for the builders above to complete.
+fn new_user(domain: &str, extension: &str, first: &str, last: &str) -> NewUser {
+    NewUser {
+        domain: domain.into(),
+        extension: extension.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        email: None,
+        scope: Scope::BasicUser,
+        password: None,
     }
 }
 

@@ -8,12 +8,8 @@ use common::TestApp;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 async fn scalar(app: &TestApp, sql: &str) -> String {
-    let row = app
-        .db
-        .query_one(Statement::from_string(app.db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .expect("one row");
+    let row =
+        app.db.query_one(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap().expect("one row");
     row.try_get_by_index::<String>(0).or_else(|_| row.try_get_by_index::<i32>(0).map(|n| n.to_string())).unwrap()
 }
 

@@ -2,8 +2,8 @@
 
 use crate::common;
 
-use axum::http::StatusCode;
 use crate::common::{TestApp, PASSWORD};
+use axum::http::StatusCode;
 
 #[test]
 fn the_login_page_has_its_labelled_fields() {

@@ -2,12 +2,12 @@
 
 use crate::common;
 
+use crate::common::{Session, TestApp, PASSWORD};
 use app::error::AppError;
 use app::model::{DomainSummary, UserPage, UserQuery};
 use app::pages::domains::ListDomains;
 use app::pages::users::ListUsers;
 use axum::http::StatusCode;
-use crate::common::{Session, TestApp, PASSWORD};
 
 async fn list(app: &TestApp, session: Option<&Session>, domain: &str) -> (StatusCode, Result<UserPage, AppError>) {
     app.call::<_, UserPage>(ListUsers { domain: domain.into(), query: UserQuery::default() }, session).await

@@ -2,13 +2,13 @@
 
 use crate::common;
 
+use crate::common::{Session, TestApp, PASSWORD};
 use app::error::AppError;
 use app::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserStatus};
 use app::pages::users::ListUsers;
 use app::server::entities::{device, user};
 use axum::http::StatusCode;
 use chrono::Utc;
-use crate::common::{Session, TestApp, PASSWORD};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 async fn page(app: &TestApp, session: &Session, query: UserQuery) -> UserPage {
