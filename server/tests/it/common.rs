@@ -41,7 +41,7 @@ pub struct TestApp {
 }
 
 /// What holds the test's database, and removes it afterwards.
-enum Store {
+pub enum Store {
     /// Held only to be deleted with the test.
     Sqlite {
         _dir: tempfile::TempDir,
@@ -70,7 +70,7 @@ impl Drop for Store {
 }
 
 /// The database URL for one test: a new SQLite file, or a new database on TEST_DATABASE_URL's server.
-async fn fresh_database() -> (String, Store) {
+pub async fn fresh_database() -> (String, Store) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres")) {
         Some(server_url) => {
             let name = format!("sbtest_{:016x}", rand::thread_rng().gen::<u64>());

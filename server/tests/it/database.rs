@@ -54,3 +54,23 @@ fn opening_a_migrated_database_again_changes_nothing() {
         assert_eq!(count, 1);
     })
 }
+
+#[test]
+fn replicas_starting_together_on_postgresql_migrate_once() {
+    common::run(async {
+        let (url, _store) = common::fresh_database().await;
+        if !url.starts_with("postgres") {
+            return; // SQLite serves one process; replicas are a PostgreSQL matter.
+        }
+        let (a, b, c) = tokio::join!(db::connect(&url), db::connect(&url), db::connect(&url));
+        let replicas = [a.expect("replica a"), b.expect("replica b"), c.expect("replica c")];
+        let applied = replicas[0]
+            .query_one(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) FROM seaql_migrations"))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(applied, 3, "each migration recorded once");
+    })
+}
