@@ -38,14 +38,6 @@ impl AppError {
         AppError::Invalid { field: field.to_string(), message: message.into() }
     }
 
-    /// The message for `field`, if this error is about that field.
-    pub fn for_field(&self, field: &str) -> Option<String> {
-        match self {
-            AppError::Invalid { field: f, message } if f == field => Some(message.clone()),
-            _ => None,
-        }
-    }
-
     #[cfg(feature = "ssr")]
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;

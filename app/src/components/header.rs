@@ -13,9 +13,7 @@ pub fn Header(me: Me) -> impl IntoView {
         <header class="topbar">
             <A href="/" attr:class="brand">"Switchboard"</A>
             <nav aria-label="Main">
-                <Show when=move || show_domains>
-                    <A href="/domains">"Domains"</A>
-                </Show>
+                {show_domains.then(|| view! { <A href="/domains">"Domains"</A> })}
             </nav>
             <div class="whoami">
                 <span class="who">{me.display_name()}</span>

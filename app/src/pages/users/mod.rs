@@ -106,12 +106,9 @@ pub fn UsersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
                 {move || Suspend::new(async move {
-                    users.await.map(|page| {
-                        let rows = page.rows.clone();
-                        view! {
-                            <UserTable rows query=query.get_untracked() domain=domain.get_untracked() selection />
-                            <Pager page query=query.get_untracked() domain=domain.get_untracked() />
-                        }
+                    users.await.map(|UserPage { rows, total, page, pages }| view! {
+                        <UserTable rows query=query.get_untracked() domain=domain.get_untracked() selection />
+                        <Pager total page pages query=query.get_untracked() domain=domain.get_untracked() />
                     })
                 })}
             </ErrorBoundary>

@@ -3,7 +3,7 @@
 
 use super::query::{on_page, sorted_by, to_search};
 use super::selection::Selection;
-use crate::model::{users_path, SortDir, SortKey, UserPage, UserQuery, UserRow};
+use crate::model::{users_path, SortDir, SortKey, UserQuery, UserRow};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -95,18 +95,25 @@ fn UserRowView(row: UserRow, selection: RwSignal<Selection>) -> impl IntoView {
 }
 
 #[component]
-pub fn Pager(page: UserPage, query: UserQuery, domain: String) -> impl IntoView {
+pub fn Pager(
+    /// Users matching the search, over all pages.
+    total: u64,
+    page: u64,
+    pages: u64,
+    query: UserQuery,
+    domain: String,
+) -> impl IntoView {
     let link = |target: u64| format!("{}{}", users_path(&domain), to_search(&on_page(&query, target)));
-    let previous = (page.page > 1).then(|| link(page.page - 1));
-    let next = (page.page < page.pages).then(|| link(page.page + 1));
-    let users = if page.total == 1 { "1 user".to_string() } else { format!("{} users", page.total) };
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    let users = if total == 1 { "1 user".to_string() } else { format!("{total} users") };
     view! {
         <nav class="pager" aria-label="Pages">
             {match previous {
                 Some(href) => view! { <A href=href>"Previous"</A> }.into_any(),
                 None => view! { <span class="off" aria-disabled="true">"Previous"</span> }.into_any(),
             }}
-            <span class="where">{format!("Page {} of {} · {users}", page.page, page.pages)}</span>
+            <span class="where">{format!("Page {page} of {pages} · {users}")}</span>
             {match next {
                 Some(href) => view! { <A href=href>"Next"</A> }.into_any(),
                 None => view! { <span class="off" aria-disabled="true">"Next"</span> }.into_any(),
