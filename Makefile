@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 BIN := target/release/switchboard
 
-.PHONY: run build test test-rust test-postgres test-e2e tools test-tools clean
+.PHONY: run build test test-rust test-postgres test-e2e bench tools test-tools clean
 
 ## Install what is missing, build, seed the demo on first run, and serve on embedded SQLite.
 run: build
@@ -31,6 +31,10 @@ test-postgres:
 
 test-e2e: build
 	@scripts/e2e.sh
+
+## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL.
+bench:
+	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset
 
 tools:
 	@scripts/install-tools.sh

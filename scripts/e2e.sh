@@ -30,7 +30,9 @@ add_user demo.example 191 Test Basic basic-user "e2e-basic-password"
 add_user other.example 200 Other Manager office-manager "e2e-other-password"
 
 echo "==> Starting the server at http://$LEPTOS_SITE_ADDR"
-"$BIN" serve >"$WORK/server.log" 2>&1 &
+# One user per batch and a pause after each, so that the tests can watch a job progress and reload
+# the page in the middle of one.
+BULK_BATCH_SIZE=1 BULK_BATCH_PAUSE_MS=500 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi

@@ -2,7 +2,7 @@ use crate::auth::{provide_session, use_session};
 use crate::components::header::Header;
 use crate::components::problem::Problem;
 use crate::model::Me;
-use crate::pages::{domains::DomainsPage, login::LoginPage, me::MyPage, not_found::NotFound, users::UsersPage};
+use crate::pages::{activity::ActivityPage, domains::DomainsPage, login::LoginPage, me::MyPage, not_found::NotFound, users::UsersPage};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
                     <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:domain/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MyPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -3,10 +3,12 @@
 
 pub mod app;
 pub mod auth;
+pub mod bulk;
 pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -62,6 +62,10 @@ test('the status filter and sorting change the rows', async ({ page }) => {
   await page.getByRole('link', { name: 'Name' }).click();
   await expect(page).toHaveURL(/sort=name/);
   await expect(page.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'ascending');
+  // The bulk tests reset other users; nobody named Williams is among them.
+  await page.getByRole('searchbox', { name: 'Search users' }).fill('williams');
+  await expect(page).toHaveURL(/q=williams/);
+  await expect(page.getByRole('checkbox', { name: 'Select 203 Noah Williams' })).toBeVisible();
   await page.getByLabel('Status').selectOption({ label: 'Setup Required' });
   await expect(page.getByText('No users match this search.')).toBeVisible();
   await expect(page).toHaveURL(/status=setup-required/);

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_directory;
 mod m20261127_000002_subscriber_data;
 mod m20261127_000003_sessions_and_audit;
+mod m20261127_000004_bulk_jobs;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_directory::Migration),
             Box::new(m20261127_000002_subscriber_data::Migration),
             Box::new(m20261127_000003_sessions_and_audit::Migration),
+            Box::new(m20261127_000004_bulk_jobs::Migration),
         ]
     }
 }

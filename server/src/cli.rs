@@ -6,7 +6,7 @@ use app::model::Scope;
 use app::server::audit::{self, Action};
 use app::server::demo::{self, Outcome};
 use app::server::users::NewUser;
-use app::server::{db, domains, users, AppState};
+use app::server::{db, domains, users, worker, AppState};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::DatabaseConnection;
@@ -19,8 +19,32 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = db::DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How the server's bulk job worker paces itself (serve only).
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Users reset per database transaction.
+    #[arg(long, env = "BULK_BATCH_SIZE", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000), global = true)]
+    pub batch_size: u64,
+    /// A pause after each batch, in milliseconds, to spare a busy database.
+    #[arg(long, env = "BULK_BATCH_PAUSE_MS", default_value_t = 0, global = true)]
+    pub batch_pause_ms: u64,
+}
+
+impl WorkerArgs {
+    fn config(&self) -> worker::Config {
+        worker::Config {
+            batch_size: self.batch_size,
+            batch_pause: std::time::Duration::from_millis(self.batch_pause_ms),
+            ..worker::Config::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,7 +135,7 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let db = db::connect(&cli.database_url).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(db).await,
+        Command::Serve => serve(db, cli.worker.config()).await,
         Command::Domain(DomainCommand::Create { name, reseller, description }) => {
             let domain = domains::create(&db, &name, &reseller, &description).await?;
             audit::Entry::cli(Action::DomainCreated)
@@ -191,18 +215,23 @@ async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Resul
     Ok(())
 }
 
-async fn serve(db: DatabaseConnection) -> Result<(), CliError> {
+async fn serve(db: DatabaseConnection, worker: worker::Config) -> Result<(), CliError> {
     let config = leptos::config::get_configuration(None).map_err(|err| CliError::Config(err.to_string()))?;
     let leptos_options = config.leptos_options;
     let addr = leptos_options.site_addr;
-    let app = crate::router(AppState { leptos_options, db });
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
+    // Unfinished jobs (from before a restart or a crash) are picked up here.
+    let worker = worker::spawn(db.clone(), worker).await?;
+    let app = crate::router(AppState { leptos_options, db });
     tracing::info!(%addr, "listening");
     println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(CliError::Serve)
+        .map_err(CliError::Serve);
+    // The batch in hand is finished (or, if we are killed, rolled back): never half a user.
+    worker.stop().await;
+    served
 }
 
 /// Ctrl-C or SIGTERM: stop taking requests and let the ones in flight finish.

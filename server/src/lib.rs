@@ -3,16 +3,18 @@
 pub mod cli;
 
 use app::error::AppError;
+use app::server::jobs;
 use app::server::request::{self, Identity};
 use app::server::AppState;
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::header::LOCATION;
+use axum::extract::{Path, Request, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::http::{Method, Response, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
-use axum::Router;
+use axum::routing::get;
+use axum::{Extension, Router};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
     Router::new()
+        .route("/activity/{job}/results.csv", get(results_csv))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         // On the app's pages and server functions; static files and the 404 page need no session.
         .route_layer(middleware::from_fn_with_state(state.clone(), session))
@@ -82,6 +85,30 @@ async fn session(State(state): State<AppState>, mut request: Request, next: Next
     }
     request.extensions_mut().insert(Identity(actor));
     next.run(request).await
+}
+
+/// A bulk job's per-user results, as a CSV download (a plain route: a server function cannot answer
+/// with a file).
+async fn results_csv(
+    State(state): State<AppState>,
+    Extension(Identity(actor)): Extension<Identity>,
+    Path(job): Path<i32>,
+) -> Response<Body> {
+    let result = match actor {
+        Some(actor) => jobs::results_csv(&state.db, &actor, job).await,
+        None => Err(AppError::NotSignedIn),
+    };
+    match result {
+        Ok((file_name, csv)) => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(err) => (err.status(), err.to_string()).into_response(),
+    }
 }
 
 /// A 302, as Leptos' own redirects are.

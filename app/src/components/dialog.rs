@@ -8,12 +8,15 @@ use leptos::prelude::*;
 pub fn Dialog(
     /// Whether the dialog is shown; closing it any way (Escape included) sets this to false.
     open: RwSignal<bool>,
-    /// The title, shown as the heading and used as the dialog's accessible name.
-    title: &'static str,
+    /// The title, shown as the heading and used as the dialog's accessible name; a dialog that walks
+    /// through steps names the step it is on.
+    #[prop(into)]
+    title: Signal<String>,
+    /// The heading's element id, unique on the page.
+    title_id: &'static str,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
-    let title_id = format!("dialog-{}", title.to_lowercase().replace(' ', "-"));
     Effect::new(move |_| {
         let (Some(element), wanted) = (dialog.get(), open.get()) else { return };
         if wanted && !element.open() {
@@ -23,10 +26,9 @@ pub fn Dialog(
             element.close();
         }
     });
-    let labelled_by = title_id.clone();
     view! {
-        <dialog node_ref=dialog class="modal" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
-            <h2 id=title_id>{title}</h2>
+        <dialog node_ref=dialog class="modal" aria-labelledby=title_id on:close=move |_| open.set(false)>
+            <h2 id=title_id>{move || title.get()}</h2>
             {children()}
         </dialog>
     }

@@ -9,11 +9,13 @@ use leptos_router::components::A;
 pub fn Header(me: Me) -> impl IntoView {
     let logout = use_session().logout;
     let show_domains = me.scope >= Scope::Reseller;
+    let show_activity = me.scope >= Scope::OfficeManager;
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">"Switchboard"</A>
             <nav aria-label="Main">
                 {show_domains.then(|| view! { <A href="/domains">"Domains"</A> })}
+                {show_activity.then(|| view! { <A href="/activity">"Activity"</A> })}
             </nav>
             <div class="whoami">
                 <span class="who">{me.display_name()}</span>

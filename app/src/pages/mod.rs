@@ -1,3 +1,4 @@
+pub mod activity;
 pub mod domains;
 pub mod login;
 pub mod me;

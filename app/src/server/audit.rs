@@ -3,7 +3,7 @@
 use super::authz::Actor;
 use super::entities::audit_log;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,11 @@ pub enum Action {
     DomainCreated,
     UserCreated,
     DemoSeeded,
+    BulkJobStarted,
+    UserReset,
+    UserResetFailed,
+    BulkJobFinished,
+    UserRecycled,
 }
 
 impl Action {
@@ -25,6 +30,11 @@ impl Action {
             Action::DomainCreated => "domain_created",
             Action::UserCreated => "user_created",
             Action::DemoSeeded => "demo_seeded",
+            Action::BulkJobStarted => "bulk_job_started",
+            Action::UserReset => "user_reset",
+            Action::UserResetFailed => "user_reset_failed",
+            Action::BulkJobFinished => "bulk_job_finished",
+            Action::UserRecycled => "user_recycled",
         }
     }
 }
@@ -62,7 +72,9 @@ impl Entry {
         Self::new("command line".into(), None, action)
     }
 
-    fn new(actor: String, actor_user_id: Option<i32>, action: Action) -> Self {
+    /// Done by `actor` (a login, kept as text), who is the user `actor_user_id` if their account exists;
+    /// for work done later on someone's behalf, like a bulk job's.
+    pub fn new(actor: String, actor_user_id: Option<i32>, action: Action) -> Self {
         Entry {
             actor,
             actor_user_id,
@@ -96,6 +108,10 @@ impl Entry {
 
     /// Writes the entry on `db`, which may be the transaction of the change it records.
     pub async fn record(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        self.into_row().insert(db).await.map(|_| ())
+    }
+
+    fn into_row(self) -> audit_log::ActiveModel {
         audit_log::ActiveModel {
             at: Set(Utc::now()),
             actor: Set(self.actor),
@@ -107,8 +123,17 @@ impl Entry {
             remote_addr: Set(self.remote_addr),
             ..Default::default()
         }
-        .insert(db)
-        .await
-        .map(|_| ())
     }
+}
+
+/// Rows per INSERT: well under SQLite's limit on bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+/// Writes many entries with a few multi-row INSERTs, on `db` (the transaction of the change they record).
+pub async fn record_many(db: &impl ConnectionTrait, entries: impl IntoIterator<Item = Entry>) -> Result<(), DbErr> {
+    let rows: Vec<audit_log::ActiveModel> = entries.into_iter().map(Entry::into_row).collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        audit_log::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
 }

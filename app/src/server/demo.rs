@@ -94,7 +94,7 @@ pub enum Outcome {
 
 /// Seeds the demo. With `only_if_empty`, does nothing when any user exists (so `make run` can call it
 /// every time); without it, refuses when demo.example exists. `progress` hears how many subscribers
-/// are ready; hashing their secrets is the slow part.
+/// are ready.
 pub async fn seed(
     db: &DatabaseConnection,
     subscribers: u32,
@@ -179,14 +179,15 @@ async fn seed_subscribers(
 ) -> Result<(), AppError> {
     let mut rng = StdRng::from_entropy();
     let now = Utc::now();
+    // Everyone has a password and a PIN that nobody knows: the demo is about resetting them. One
+    // secret, hashed once, serves them all: Argon2 for each of thousands of users would take minutes.
+    let password_hash = passwords::hash(passwords::random_password()).await?;
+    let pin_hash = passwords::hash(passwords::random_password()).await?;
     let mut new_users = Vec::with_capacity(count as usize);
     for index in 0..count {
         let extension = (FIRST_EXTENSION + index).to_string();
         let (first, last) = name_of(index);
         let suffix = if index < 1600 { String::new() } else { format!(".{extension}") };
-        // Everyone has a password and a PIN that nobody knows: the demo is about resetting them.
-        let password_hash = passwords::hash(passwords::random_password()).await?;
-        let pin_hash = passwords::hash(format!("{:06}", rng.gen_range(0..1_000_000))).await?;
         new_users.push(user::ActiveModel {
             domain_id: Set(domain_id),
             login: Set(format!("{extension}@{DEMO_DOMAIN}")),
@@ -194,8 +195,8 @@ async fn seed_subscribers(
             first_name: Set(first.into()),
             last_name: Set(last.into()),
             email: Set(Some(format!("{}.{}{suffix}@{DEMO_DOMAIN}", first.to_lowercase(), last.to_lowercase()))),
-            password_hash: Set(Some(password_hash)),
-            voicemail_pin_hash: Set(Some(pin_hash)),
+            password_hash: Set(Some(password_hash.clone())),
+            voicemail_pin_hash: Set(Some(pin_hash.clone())),
             scope: Set(Scope::BasicUser),
             status: Set(crate::model::UserStatus::Active),
             must_change_password: Set(false),

@@ -9,11 +9,16 @@ pub mod db;
 pub mod demo;
 pub mod domains;
 pub mod entities;
+pub mod jobs;
 pub mod passwords;
+pub mod recycle;
 pub mod request;
+pub mod reset;
 pub mod sessions;
 pub mod signin;
+pub mod targets;
 pub mod users;
+pub mod worker;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

@@ -5,12 +5,12 @@ use super::domains;
 use super::entities::{device, user};
 use super::passwords;
 use crate::error::AppError;
+use crate::validate::{validate_email, validate_extension, validate_name, validate_password};
 use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, SqlErr};
 
-pub const MIN_PASSWORD_LEN: usize = 10;
 const MAX_SEARCH_LEN: usize = 100;
 
 /// A user to create, as the CLI or the demo seeder describes it.
@@ -24,52 +24,6 @@ pub struct NewUser {
     pub scope: Scope,
     /// Without one the user is "Password Required" until they choose one.
     pub password: Option<String>,
-}
-
-pub fn validate_extension(extension: &str) -> Result<(), AppError> {
-    if (2..=10).contains(&extension.len()) && extension.chars().all(|c| c.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(AppError::invalid("extension", format!("'{extension}' is not a valid extension: use 2 to 10 digits.")))
-    }
-}
-
-/// A deliberately plain check: one @, something before it, a dot in the part after it, no spaces.
-pub fn validate_email(email: &str) -> Result<(), AppError> {
-    let valid = match email.split_once('@') {
-        Some((local, host)) => {
-            !local.is_empty()
-                && host.contains('.')
-                && !host.starts_with('.')
-                && !host.ends_with('.')
-                && !email.contains(char::is_whitespace)
-                && !host.contains('@')
-        }
-        None => false,
-    };
-    if valid && email.len() <= 254 {
-        Ok(())
-    } else {
-        Err(AppError::invalid("email", format!("'{email}' is not a valid email address.")))
-    }
-}
-
-fn validate_name(field: &str, label: &str, value: &str) -> Result<(), AppError> {
-    if value.trim().is_empty() {
-        Err(AppError::invalid(field, format!("{label} is required.")))
-    } else if value.chars().count() > 100 {
-        Err(AppError::invalid(field, format!("{label} must be at most 100 characters.")))
-    } else {
-        Ok(())
-    }
-}
-
-pub fn validate_password(password: &str) -> Result<(), AppError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        Err(AppError::invalid("password", format!("The password must be at least {MIN_PASSWORD_LEN} characters.")))
-    } else {
-        Ok(())
-    }
 }
 
 /// Creates a user after checking every field; a duplicate extension or unknown domain changes nothing.
@@ -218,33 +172,6 @@ mod tests {
 
     fn is_invalid(result: Result<(), AppError>, wanted: &str) -> bool {
         matches!(result, Err(AppError::Invalid { field, .. }) if field == wanted)
-    }
-
-    #[test]
-    fn extensions_are_two_to_ten_digits() {
-        for good in ["10", "201", "1234567890"] {
-            assert!(validate_extension(good).is_ok(), "{good}");
-        }
-        for bad in ["1", "12345678901", "20a", "", " 201"] {
-            assert!(is_invalid(validate_extension(bad), "extension"), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn emails_need_a_local_part_and_a_dotted_host() {
-        assert!(validate_email("ann.lee@acme.example").is_ok());
-        for bad in ["ann", "@acme.example", "ann@acme", "ann@.acme", "ann lee@acme.example", "a@b@c.example"] {
-            assert!(validate_email(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
-
-    #[test]
-    fn short_passwords_are_refused_with_the_rule() {
-        assert_eq!(
-            validate_password("short"),
-            Err(AppError::invalid("password", "The password must be at least 10 characters."))
-        );
-        assert!(validate_password("long enough!").is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use app::error::AppError;
 use app::model::Scope;
 use app::server::users::NewUser;
-use app::server::{db, domains, users, AppState};
+use app::server::{db, domains, users, worker, AppState};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -128,12 +128,22 @@ impl TestApp {
         T: DeserializeOwned,
     {
         let (status, _, body) = self.call_raw(args, session).await;
-        let result = if status.is_success() || status.is_redirection() {
-            Ok(serde_json::from_str(if body.is_empty() { "null" } else { &body }).expect("decode the answer"))
-        } else {
-            Err(serde_json::from_str(&body).unwrap_or_else(|err| panic!("not an AppError ({err}): {body}")))
-        };
-        (status, result)
+        (status, decode(status, &body))
+    }
+
+    /// Calls server function `F`, whose arguments travel as JSON (`#[server(input = Json)]`).
+    pub async fn call_json<F, T>(&self, args: F, session: Option<&Session>) -> (StatusCode, Result<T, AppError>)
+    where
+        F: ServerFn + Serialize,
+        T: DeserializeOwned,
+    {
+        let mut request = Request::post(F::PATH).header(header::CONTENT_TYPE, "application/json");
+        if let Some(session) = session {
+            request = request.header(header::COOKIE, &session.cookie);
+        }
+        let body = serde_json::to_string(&args).expect("encode the arguments");
+        let (status, _, body) = self.request(request.body(Body::from(body)).expect("request")).await;
+        (status, decode(status, &body))
     }
 
     pub async fn call_raw<F>(&self, args: F, session: Option<&Session>) -> (StatusCode, HeaderMap, String)
@@ -157,6 +167,25 @@ impl TestApp {
         assert_eq!(headers.get(header::LOCATION).map(|l| l.as_bytes()), Some(&b"/"[..]));
         let set_cookie = headers.get(header::SET_COOKIE).expect("a session cookie").to_str().expect("ascii");
         Session { cookie: set_cookie.split(';').next().expect("name=value").to_string(), set_cookie: set_cookie.into() }
+    }
+
+    /// The id of the user who signs in as `login`.
+    pub async fn user_id(&self, login: &str) -> i32 {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        app::server::entities::user::Entity::find()
+            .filter(app::server::entities::user::Column::Login.eq(login))
+            .one(&self.db)
+            .await
+            .expect("read users")
+            .unwrap_or_else(|| panic!("no user {login}"))
+            .id
+    }
+
+    /// Runs this process's job worker until no work is left, as the server's background worker
+    /// would, but in step with the test.
+    pub async fn run_jobs(&self) {
+        let worker = worker::Worker::new(self.db.clone(), worker::Config::default());
+        while worker.run_once().await.expect("the worker runs") > 0 {}
     }
 
     pub async fn domain(&self, name: &str, reseller: &str) {
@@ -199,6 +228,15 @@ impl TestApp {
         app.user("a.example", "203", "Noah", "Brown", Scope::BasicUser).await;
         app.user("c.example", "201", "Zoe", "Far", Scope::BasicUser).await;
         (app, fixture)
+    }
+}
+
+/// A server function's answer: its value, or the `AppError` it failed with.
+fn decode<T: DeserializeOwned>(status: StatusCode, body: &str) -> Result<T, AppError> {
+    if status.is_success() || status.is_redirection() {
+        Ok(serde_json::from_str(if body.is_empty() { "null" } else { body }).expect("decode the answer"))
+    } else {
+        Err(serde_json::from_str(body).unwrap_or_else(|err| panic!("not an AppError ({err}): {body}")))
     }
 }
 

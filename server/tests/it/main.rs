@@ -2,6 +2,7 @@
 //! functions over HTTP through the real router, pages, the CLI, on a real database.
 
 mod auth;
+mod bulk_reset;
 mod cli;
 mod common;
 mod database;

@@ -1,7 +1,7 @@
 //! The Users page of a domain (`/domains/{domain}/users`): a searchable, sortable, paged table of
 //! the domain's users with checkboxes, and the Bulk Action dialog for the ticked ones.
 
-mod bulk_action;
+pub mod bulk;
 pub mod query;
 pub mod selection;
 mod table;
@@ -9,7 +9,7 @@ mod table;
 use crate::components::problem::Problems;
 use crate::error::AppError;
 use crate::model::{users_path, UserPage, UserQuery, UserStatus};
-use bulk_action::BulkActionDialog;
+use bulk::{running_jobs, BulkActionDialog, Flow, RunningBanner, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -28,6 +28,8 @@ pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, Ap
 
 /// How long typing must pause before the search runs.
 const SEARCH_DELAY_MS: u32 = 250;
+/// How often the banner of a running job counts up.
+const BANNER_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -41,7 +43,40 @@ pub fn UsersPage() -> impl IntoView {
     // Another domain's users are another selection.
     Effect::watch(move || domain.get(), move |_, _, _| selection.set(Selection::default()), false);
     let count = move || selection.read().len();
-    let bulk_open = RwSignal::new(false);
+
+    // Unfinished bulk jobs of the domain, looked at again every second while there are any, so the
+    // banner counts up and the table shows the users' new status when a job ends.
+    let jobs_seen = RwSignal::new(0u32);
+    let running = Resource::new(move || (domain.get(), jobs_seen.get()), |(domain, _)| running_jobs(domain));
+    let was_running = StoredValue::new(0usize);
+    Effect::new(move |_| {
+        let Some(Ok(jobs)) = running.get() else { return };
+        if jobs.len() < was_running.get_value() {
+            users.refetch();
+        }
+        was_running.set_value(jobs.len());
+        if !jobs.is_empty() {
+            set_timeout(move || jobs_seen.update(|seen| *seen += 1), BANNER_POLL);
+        }
+    });
+    let flow = Flow {
+        open: RwSignal::new(false),
+        step: RwSignal::new(Step::Actions),
+        selection,
+        domain: domain.into(),
+        changed: Callback::new(move |()| {
+            users.refetch();
+            jobs_seen.update(|seen| *seen += 1);
+        }),
+    };
+    let start_bulk_action = move |_| {
+        flow.step.set(Step::Actions);
+        flow.open.set(true);
+    };
+    let show_job = Callback::new(move |job| {
+        flow.step.set(Step::Progress(job));
+        flow.open.set(true);
+    });
 
     // Searching waits for a pause in typing, then submits the filter form (a GET to this page).
     // The timer exists only in the (single-threaded) browser; on the server this stays None, so the
@@ -74,11 +109,16 @@ pub fn UsersPage() -> impl IntoView {
                         "Clear selection"
                     </button>
                 </Show>
-                <button type="button" class="primary" disabled=move || count() == 0 on:click=move |_| bulk_open.set(true)>
+                <button type="button" class="primary" disabled=move || count() == 0 on:click=start_bulk_action>
                     {move || match count() { 0 => "Bulk Action".to_string(), n => format!("Bulk Action ({n})") }}
                 </button>
             </div>
         </div>
+        <Transition>
+            {move || Suspend::new(async move {
+                running.await.ok().map(|jobs| view! { <RunningBanner jobs open=show_job /> })
+            })}
+        </Transition>
         <Form method="GET" action=move || users_path(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
             <label class="search">
                 <span class="visually-hidden">"Search users"</span>
@@ -113,6 +153,6 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
-        <BulkActionDialog open=bulk_open selection />
+        <BulkActionDialog flow />
     }
 }

@@ -47,6 +47,10 @@ impl Selection {
         }
     }
 
+    pub fn ids(&self) -> Vec<i32> {
+        self.0.keys().copied().collect()
+    }
+
     pub fn clear(&mut self) {
         self.0.clear();
     }

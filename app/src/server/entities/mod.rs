@@ -2,6 +2,8 @@
 
 pub mod answering_rule;
 pub mod audit_log;
+pub mod bulk_job;
+pub mod bulk_job_item;
 pub mod call_history;
 pub mod call_queue;
 pub mod contact;

@@ -1,0 +1,87 @@
+//! The Activity page: recent bulk jobs in the admin's scope, their outcomes, and each job's per-user
+//! results as a CSV download.
+
+use crate::bulk::{JobState, JobSummary};
+use crate::components::problem::Problems;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[server]
+pub async fn recent_jobs() -> Result<Vec<JobSummary>, AppError> {
+    use crate::server::{jobs, request};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    jobs::recent(&state.db, &actor).await
+}
+
+/// Where a job's CSV is served (by the server's router, as a file download).
+pub fn results_csv_path(job: i32) -> String {
+    format!("/activity/{job}/results.csv")
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let jobs = Resource::new(|| (), |_| recent_jobs());
+    view! {
+        <Title text="Activity" />
+        <h1>"Activity"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
+                {move || Suspend::new(async move {
+                    jobs.await.map(|jobs| if jobs.is_empty() {
+                        view! { <p class="empty">"No bulk actions yet."</p> }.into_any()
+                    } else {
+                        view! { <JobTable jobs /> }.into_any()
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn JobTable(jobs: Vec<JobSummary>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="grid activity">
+                <thead>
+                    <tr>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"Domain"</th>
+                        <th scope="col">"By"</th>
+                        <th scope="col">"Action"</th>
+                        <th scope="col" class="num">"Users"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"Results"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {jobs.into_iter().map(|job| {
+                        let progress = job.progress;
+                        let outcome = match progress.state {
+                            JobState::Running => format!("Running: {} of {} done", progress.processed(), progress.total),
+                            JobState::Finished => format!("{} done, {} failed", progress.done, progress.failed),
+                        };
+                        view! {
+                            <tr>
+                                <td>{job.started}</td>
+                                <td>{job.domain}</td>
+                                <td>{job.actor}</td>
+                                <td>{progress.action.describe()}</td>
+                                <td class="num">{progress.total}</td>
+                                <td>{outcome}</td>
+                                <td>
+                                    <a href=results_csv_path(progress.id) download=""
+                                        aria-label=format!("Download CSV of bulk action {}", progress.id)>
+                                        "Download CSV"
+                                    </a>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,110 @@
+//! The Bulk Action dialog: from the ticked users, through the reset's options, its confirmation and its
+//! progress, to the Recycle Users form. Each step is a component of its own; this one knows which step
+//! the dialog is on, and the dialog's title names it.
+
+pub mod progress;
+pub mod recycle;
+pub mod reset;
+
+use super::selection::Selection;
+use crate::bulk::{JobStatus, ResetOptions, ResetPreview};
+use crate::components::dialog::Dialog;
+use leptos::prelude::*;
+pub use progress::{running_jobs, RunningBanner};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// The ticked users and what can be done to them.
+    Actions,
+    /// Which data to clear, and whether to recycle afterwards.
+    ResetOptions,
+    /// What exactly will be deleted, before anything is.
+    Confirm(ResetPreview),
+    /// The job's live progress (also reached from the Users page's banner).
+    Progress(i32),
+    /// New people for the extensions the job reset.
+    Recycle(JobStatus),
+}
+
+impl Step {
+    fn title(&self) -> &'static str {
+        match self {
+            Step::Actions => "Bulk Action",
+            Step::ResetOptions => "Reset Users",
+            Step::Confirm(_) => "Confirm Reset",
+            Step::Progress(_) => "Reset Progress",
+            Step::Recycle(_) => "Recycle Users",
+        }
+    }
+}
+
+/// What every step may need: where the dialog is, what is ticked, and a way to tell the page that
+/// users changed (so that it reloads its table).
+#[derive(Clone, Copy)]
+pub struct Flow {
+    pub open: RwSignal<bool>,
+    pub step: RwSignal<Step>,
+    pub selection: RwSignal<Selection>,
+    pub domain: Signal<String>,
+    pub changed: Callback<()>,
+}
+
+impl Flow {
+    fn go(&self, step: Step) {
+        self.step.set(step);
+    }
+
+    fn close(&self) {
+        self.open.set(false);
+    }
+}
+
+#[component]
+pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
+    // The reset's choices outlive the steps, so that Back finds them as they were left.
+    let options = RwSignal::new(ResetOptions::defaults());
+    let recycle = RwSignal::new(false);
+    // A new bulk action starts from the defaults.
+    Effect::watch(
+        move || flow.step.get() == Step::Actions,
+        move |&at_start, _, _| {
+            if at_start {
+                options.set(ResetOptions::defaults());
+                recycle.set(false);
+            }
+        },
+        false,
+    );
+    let title = Signal::derive(move || flow.step.read().title().to_string());
+    view! {
+        <Dialog open=flow.open title title_id="bulk-action-title">
+            {move || match flow.step.get() {
+                Step::Actions => view! { <ActionsStep flow /> }.into_any(),
+                Step::ResetOptions => view! { <reset::OptionsStep flow options recycle /> }.into_any(),
+                Step::Confirm(preview) => view! { <reset::ConfirmStep flow preview recycle /> }.into_any(),
+                Step::Progress(job) => view! { <progress::ProgressStep flow job /> }.into_any(),
+                Step::Recycle(status) => view! { <recycle::RecycleStep flow status /> }.into_any(),
+            }}
+        </Dialog>
+    }
+}
+
+#[component]
+fn ActionsStep(flow: Flow) -> impl IntoView {
+    let selection = flow.selection;
+    view! {
+        <p>{move || match selection.read().len() {
+            1 => "1 user selected:".to_string(),
+            n => format!("{n} users selected:"),
+        }}</p>
+        <ul class="selected-users" aria-label="Selected users">
+            {move || selection.read().users().into_iter().map(|user| view! {
+                <li><span class="ext">{user.extension}</span>" "<span>{user.name}</span></li>
+            }).collect_view()}
+        </ul>
+        <div class="actions">
+            <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
+            <button type="button" class="primary" on:click=move |_| flow.go(Step::ResetOptions)>"Reset Users"</button>
+        </div>
+    }
+}

@@ -1,0 +1,162 @@
+//! The Recycle Users form: one row per extension the job reset, for its new holder's name and email.
+//! Save checks every row here first and the server checks again; valid rows are saved, and each
+//! invalid row keeps what was typed, with a message at each bad field.
+
+use super::Flow;
+use crate::bulk::{FieldError, ItemState, JobStatus, RecycleEntry, RecycleField, RecycleOutcome};
+use crate::components::problem::Problem;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(input = Json)]
+pub async fn recycle_users(domain: String, entries: Vec<RecycleEntry>) -> Result<RecycleOutcome, AppError> {
+    use crate::server::{recycle, request};
+    let state = request::state()?;
+    let (actor, domain) = request::managed_domain(&state, &domain).await?;
+    recycle::recycle(&state.db, &actor, &domain, entries, request::client_addr()).await
+}
+
+/// One row of the form, as typed.
+#[derive(Clone)]
+struct Row {
+    extension: String,
+    entry: RwSignal<RecycleEntry>,
+    problems: RwSignal<Vec<FieldError>>,
+    saved: RwSignal<bool>,
+}
+
+#[component]
+pub fn RecycleStep(flow: Flow, status: JobStatus) -> impl IntoView {
+    let email_recommended = status.email_recommended;
+    let rows: Vec<Row> = status
+        .items
+        .into_iter()
+        .filter(|item| item.state == ItemState::Done)
+        .map(|item| Row {
+            extension: item.extension,
+            entry: RwSignal::new(RecycleEntry { user_id: item.user_id, ..Default::default() }),
+            problems: RwSignal::new(Vec::new()),
+            saved: RwSignal::new(false),
+        })
+        .collect();
+    let rows = StoredValue::new(rows);
+    let all_saved = move || rows.with_value(|rows| rows.iter().all(|row| row.saved.get()));
+
+    let save = Action::new(move |entries: &Vec<RecycleEntry>| {
+        let (domain, entries) = (flow.domain.get_untracked(), entries.clone());
+        async move { recycle_users(domain, entries).await }
+    });
+    Effect::new(move |_| {
+        let Some(Ok(outcome)) = save.value().get() else { return };
+        rows.with_value(|rows| {
+            for row in rows {
+                let id = row.entry.read_untracked().user_id;
+                if outcome.saved.contains(&id) {
+                    row.saved.set(true);
+                    row.problems.set(Vec::new());
+                } else if let Some((_, problems)) = outcome.rejected.iter().find(|(rejected, _)| *rejected == id) {
+                    row.problems.set(problems.clone());
+                }
+            }
+        });
+        if !outcome.saved.is_empty() {
+            flow.changed.run(());
+        }
+    });
+    let server_error = move || save.value().get().and_then(Result::err);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut valid = Vec::new();
+        rows.with_value(|rows| {
+            for row in rows.iter().filter(|row| !row.saved.get_untracked()) {
+                let entry = row.entry.get_untracked();
+                let problems = entry.problems();
+                if problems.is_empty() {
+                    valid.push(entry);
+                }
+                row.problems.set(problems);
+            }
+        });
+        if !valid.is_empty() {
+            save.dispatch(valid);
+        }
+    };
+
+    view! {
+        <form class="recycle" novalidate on:submit=submit>
+            {rows.get_value().into_iter().map(|row| view! { <RecycleRow row email_recommended /> }).collect_view()}
+            {move || server_error().map(|error| view! { <Problem error /> })}
+            <Show when=all_saved>
+                <p class="done" role="status">"Recycle complete"</p>
+            </Show>
+            <div class="actions">
+                <Show
+                    when=all_saved
+                    fallback=move || view! {
+                        <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
+                        <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                    }
+                >
+                    <button type="button" class="primary" on:click=move |_| flow.close()>"Close"</button>
+                </Show>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
+    let Row { extension, entry, problems, saved } = row;
+    let legend = format!("Extension {extension}");
+    let problem = move |field: RecycleField| {
+        problems.read().iter().find(|problem| problem.field == field).map(|problem| problem.message.clone())
+    };
+    let field = move |field: RecycleField, label: &'static str, kind: &'static str| {
+        let input_id = format!("recycle-{extension}-{field:?}");
+        let error_id = format!("{input_id}-error");
+        let described = error_id.clone();
+        let value = move || {
+            let entry = entry.read();
+            match field {
+                RecycleField::FirstName => entry.first_name.clone(),
+                RecycleField::LastName => entry.last_name.clone(),
+                _ => entry.email.clone(),
+            }
+        };
+        let set = move |ev: leptos::ev::Event| {
+            let typed = event_target_value(&ev);
+            entry.update(|entry| match field {
+                RecycleField::FirstName => entry.first_name = typed,
+                RecycleField::LastName => entry.last_name = typed,
+                _ => entry.email = typed,
+            });
+        };
+        // The message is outside the label: it describes the field, and the field's name stays its label.
+        view! {
+            <div class="field">
+                <label for=input_id.clone()>{label}</label>
+                <input id=input_id type=kind prop:value=value on:input=set disabled=move || saved.get()
+                    required=field != RecycleField::Email
+                    aria-invalid=move || problem(field).is_some().then_some("true")
+                    aria-describedby=move || problem(field).is_some().then(|| described.clone()) />
+                {move || problem(field).map(|message| view! { <span class="field-error" id=error_id.clone()>{message}</span> })}
+            </div>
+        }
+    };
+    view! {
+        <fieldset class="recycle-row" class:saved=move || saved.get()>
+            <legend>{legend}</legend>
+            {field(RecycleField::FirstName, "First Name", "text")}
+            {field(RecycleField::LastName, "Last Name", "text")}
+            {field(RecycleField::Email, "Email", "email")}
+            {email_recommended.then(|| view! {
+                <p class="hint">"An email address is recommended: this domain uses portal security or voicemail to email."</p>
+            })}
+            {move || problem(RecycleField::Row).map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+            <Show when=move || saved.get()>
+                <p class="saved" role="status">"Saved"</p>
+            </Show>
+        </fieldset>
+    }
+}

@@ -1,0 +1,39 @@
+//! A bulk job: who asked for what in which domain, and how far it has got.
+
+use crate::bulk::JobState;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "bulk_jobs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub domain_id: i32,
+    pub actor: String,
+    pub actor_user_id: Option<i32>,
+    /// `JobAction::slug`, for reading the table by hand; `params` is the whole request.
+    pub action: String,
+    /// `JobAction` as JSON.
+    pub params: String,
+    pub state: JobState,
+    pub total: i32,
+    pub done_count: i32,
+    pub failed_count: i32,
+    pub created_at: DateTimeUtc,
+    pub finished_at: Option<DateTimeUtc>,
+    pub remote_addr: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::domain::Entity", from = "Column::DomainId", to = "super::domain::Column::Id")]
+    Domain,
+}
+
+impl Related<super::domain::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Domain.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

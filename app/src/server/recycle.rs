@@ -1,0 +1,92 @@
+//! Recycling: handing reset extensions to new people. Each row of the form is checked on its own; the
+//! valid ones are saved (in one transaction), the others come back with a message at each bad field,
+//! so the admin fixes those and loses none of what was typed.
+
+use super::audit::{self, Action};
+use super::authz::Actor;
+use super::entities::{domain, user};
+use super::targets;
+use crate::bulk::{FieldError, RecycleEntry, RecycleField, RecycleOutcome};
+use crate::error::AppError;
+use crate::model::UserStatus;
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, TransactionTrait};
+use std::collections::{BTreeSet, HashMap};
+
+/// Recycles the users the entries name: new name and email, no password and no voicemail PIN, status
+/// "Password Required". Only users that have been reset ("Setup Required") can be recycled.
+pub async fn recycle(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    domain: &domain::Model,
+    entries: Vec<RecycleEntry>,
+    remote_addr: Option<String>,
+) -> Result<RecycleOutcome, AppError> {
+    let ids: Vec<i32> = entries.iter().map(|entry| entry.user_id).collect();
+    if ids.iter().collect::<BTreeSet<_>>().len() != ids.len() {
+        return Err(AppError::invalid("users", "Each user can appear only once in the form."));
+    }
+    // The same rules as for a reset: the domain's users, within the actor's scope, not in a running job.
+    let users: HashMap<i32, user::Model> =
+        targets::load(db, actor, domain, &ids, "recycle").await?.into_iter().map(|user| (user.id, user)).collect();
+
+    let mut outcome = RecycleOutcome::default();
+    let mut valid = Vec::new();
+    for entry in entries {
+        let mut problems = entry.problems();
+        if let Some(user) = users.get(&entry.user_id).filter(|user| user.status != UserStatus::SetupRequired) {
+            problems.push(not_reset(user));
+        }
+        if problems.is_empty() {
+            valid.push(entry);
+        } else {
+            outcome.rejected.push((entry.user_id, problems));
+        }
+    }
+    if valid.is_empty() {
+        return Ok(outcome);
+    }
+
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    for entry in valid {
+        let email = Some(entry.email.trim().to_lowercase()).filter(|email| !email.is_empty());
+        let updated = user::Entity::update_many()
+            .col_expr(user::Column::FirstName, Expr::value(entry.first_name.trim()))
+            .col_expr(user::Column::LastName, Expr::value(entry.last_name.trim()))
+            .col_expr(user::Column::Email, Expr::value(email.clone()))
+            .col_expr(user::Column::PasswordHash, Expr::value(None::<String>))
+            .col_expr(user::Column::VoicemailPinHash, Expr::value(None::<String>))
+            .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))
+            .col_expr(user::Column::MustChangePassword, Expr::value(false))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(entry.user_id))
+            // Checked again here: another admin may have recycled it since we read it.
+            .filter(user::Column::Status.eq(UserStatus::SetupRequired))
+            .exec(&txn)
+            .await?;
+        match users.get(&entry.user_id) {
+            Some(user) if updated.rows_affected == 0 => outcome.rejected.push((entry.user_id, vec![not_reset(user)])),
+            _ => {
+                audit::Entry::by(actor, Action::UserRecycled)
+                    .domain(domain.id)
+                    .target(entry.user_id)
+                    .detail(serde_json::json!({ "email": email.is_some() }))
+                    .from_addr(remote_addr.clone())
+                    .record(&txn)
+                    .await?;
+                outcome.saved.push(entry.user_id);
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+fn not_reset(user: &user::Model) -> FieldError {
+    FieldError {
+        field: RecycleField::Row,
+        message: format!("Extension {} is not waiting to be recycled (its status is {}).", user.extension, user.status.label()),
+    }
+}

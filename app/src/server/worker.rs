@@ -1,0 +1,373 @@
+//! The bulk job worker. Each server process runs one; several replicas on one PostgreSQL share the work.
+//!
+//! A worker claims a batch of pending job items by writing its lease on them (`FOR UPDATE SKIP LOCKED`
+//! on PostgreSQL, so that replicas claim disjoint batches); a lease runs out on its own, so the items
+//! of a replica that dies are taken over by another one. A batch is then processed in one transaction
+//! that resets the users, marks their items done (only if the lease is still ours) and counts them on
+//! the job: after a crash, kill -9 or power cut, a user is either fully reset and marked done, or
+//! untouched and still pending, never half. When a batch fails, its users are retried one by one, so
+//! one bad user fails alone, with the reason.
+
+use super::audit::{self, Action};
+use super::entities::{bulk_job, bulk_job_item, user};
+use super::{jobs, reset};
+use crate::bulk::{ItemState, JobAction, JobState};
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::{prelude::*, DatabaseBackend, DatabaseTransaction, Order, QueryOrder, TransactionTrait};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Users per transaction.
+    pub batch_size: u64,
+    /// How long a claim holds its items; far longer than a batch takes.
+    pub lease: Duration,
+    /// A pause after each batch, to spare a busy database (and to watch a small job progress).
+    pub batch_pause: Duration,
+    /// How often an idle worker looks for new work.
+    pub idle_wait: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            batch_size: 200,
+            lease: Duration::from_secs(30),
+            batch_pause: Duration::ZERO,
+            idle_wait: Duration::from_millis(200),
+        }
+    }
+}
+
+/// After a database error the worker waits this long before it tries again.
+const ERROR_WAIT: Duration = Duration::from_secs(2);
+
+pub struct Worker {
+    db: DatabaseConnection,
+    name: String,
+    config: Config,
+    claims: AtomicU64,
+}
+
+/// Items this worker holds until `lease_until`, tagged with `token`.
+#[derive(Debug)]
+pub struct Claim {
+    token: String,
+    pub items: Vec<bulk_job_item::Model>,
+}
+
+/// Why a batch (or one user) was not processed.
+#[derive(Debug)]
+enum Failure {
+    /// Our lease ran out and another worker holds the items now: theirs to process, not a failure.
+    LeaseLost,
+    /// Something about a user prevents it; said in words for the admin.
+    User(String),
+    Database(DbErr),
+}
+
+impl From<DbErr> for Failure {
+    fn from(err: DbErr) -> Self {
+        Failure::Database(err)
+    }
+}
+
+/// Errors that say the database is out of reach rather than that it refused this change: the items
+/// stay pending and are tried again, instead of being marked failed.
+fn is_unavailable(err: &DbErr) -> bool {
+    matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
+}
+
+impl Worker {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let name = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+        Worker { db, name, config, claims: AtomicU64::new(0) }
+    }
+
+    /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out).
+    pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
+        let token = format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
+        let now = Utc::now();
+        let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::seconds(30));
+        let free = Query::select()
+            .column(bulk_job_item::Column::Id)
+            .from(bulk_job_item::Entity)
+            .and_where(bulk_job_item::Column::State.eq(ItemState::Pending))
+            .cond_where(
+                sea_orm::Condition::any()
+                    .add(bulk_job_item::Column::LeaseUntil.is_null())
+                    .add(bulk_job_item::Column::LeaseUntil.lt(now)),
+            )
+            .order_by(bulk_job_item::Column::Id, Order::Asc)
+            .limit(self.config.batch_size)
+            // Replicas skip each other's rows instead of queueing behind them (SQLite has one writer).
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let claimed = bulk_job_item::Entity::update_many()
+            .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(token.clone()))
+            .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(now + lease))
+            .filter(bulk_job_item::Column::Id.in_subquery(free))
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Ok(None);
+        }
+        let items = bulk_job_item::Entity::find()
+            .filter(bulk_job_item::Column::LeaseOwner.eq(token.as_str()))
+            .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+            .order_by_asc(bulk_job_item::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(Some(Claim { token, items }))
+    }
+
+    /// Claims and processes one batch; returns how many items it held (0: nothing to do).
+    pub async fn run_once(&self) -> Result<usize, DbErr> {
+        let Some(claim) = self.claim().await? else { return Ok(0) };
+        let held = claim.items.len();
+        self.process(claim).await?;
+        Ok(held)
+    }
+
+    /// Processes a claim, job by job.
+    pub async fn process(&self, claim: Claim) -> Result<(), DbErr> {
+        let mut by_job: BTreeMap<i32, Vec<bulk_job_item::Model>> = BTreeMap::new();
+        for item in claim.items {
+            by_job.entry(item.job_id).or_default().push(item);
+        }
+        for (job_id, items) in by_job {
+            // Items are deleted with their job, so the job is there while its items are.
+            let Some(job) = bulk_job::Entity::find_by_id(job_id).one(&self.db).await? else { continue };
+            self.process_batch(&job, &claim.token, &items).await?;
+        }
+        Ok(())
+    }
+
+    async fn process_batch(&self, job: &bulk_job::Model, token: &str, items: &[bulk_job_item::Model]) -> Result<(), DbErr> {
+        let action = match jobs::action_of(job) {
+            Ok(action) => action,
+            Err(_) => {
+                for item in items {
+                    self.fail(job, token, item, Failure::User("The job's request cannot be read.".into())).await?;
+                }
+                return Ok(());
+            }
+        };
+        match self.apply(job, &action, token, items).await {
+            Ok(()) | Err(Failure::LeaseLost) => Ok(()),
+            Err(Failure::Database(err)) if is_unavailable(&err) => Err(err),
+            Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
+            Err(failure) => {
+                tracing::warn!(job = job.id, users = items.len(), ?failure, "batch failed; retrying its users one by one");
+                for item in items {
+                    match self.apply(job, &action, token, std::slice::from_ref(item)).await {
+                        Ok(()) | Err(Failure::LeaseLost) => {}
+                        Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
+                        Err(failure) => self.fail(job, token, item, failure).await?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Does the job's action for `items` and marks them done, all in one transaction.
+    async fn apply(
+        &self,
+        job: &bulk_job::Model,
+        action: &JobAction,
+        token: &str,
+        items: &[bulk_job_item::Model],
+    ) -> Result<(), Failure> {
+        let txn = self.db.begin().await?;
+        // First a write, so that on SQLite the transaction holds the write lock from the start.
+        let n = settle(&txn, token, items, ItemState::Done, None).await?;
+        if n != items.len() {
+            return Err(Failure::LeaseLost);
+        }
+        let user_ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
+        if user_ids.len() != items.len() {
+            return Err(Failure::User("The user no longer exists.".into()));
+        }
+        let present = user::Entity::find()
+            .filter(user::Column::Id.is_in(user_ids.clone()))
+            .filter(user::Column::DomainId.eq(job.domain_id))
+            .count(&txn)
+            .await?;
+        if present != user_ids.len() as u64 {
+            return Err(Failure::User("The user is no longer in this domain.".into()));
+        }
+        match action {
+            JobAction::Reset { options, .. } => reset::reset(&txn, &user_ids, options).await?,
+        }
+        let entries = items.iter().map(|item| entry(job, Action::UserReset, item, json!({ "job": job.id })));
+        audit::record_many(&txn, entries).await?;
+        count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
+        finish_if_complete(&txn, job).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Marks one item failed, with the reason, unless another worker holds it now.
+    async fn fail(
+        &self,
+        job: &bulk_job::Model,
+        token: &str,
+        item: &bulk_job_item::Model,
+        failure: Failure,
+    ) -> Result<(), DbErr> {
+        let reason = match failure {
+            Failure::LeaseLost => return Ok(()),
+            Failure::Database(err) if is_unavailable(&err) => return Err(err),
+            Failure::User(reason) => reason,
+            Failure::Database(err) => {
+                tracing::error!(job = job.id, extension = %item.extension, %err, "cannot reset a user");
+                "The database refused the change; the server log has the details.".to_string()
+            }
+        };
+        let txn = self.db.begin().await?;
+        if settle(&txn, token, std::slice::from_ref(item), ItemState::Failed, Some(&reason)).await? == 0 {
+            return Ok(());
+        }
+        let detail = json!({ "job": job.id, "error": reason });
+        audit::record_many(&txn, [entry(job, Action::UserResetFailed, item, detail)]).await?;
+        count_on_job(&txn, job.id, bulk_job::Column::FailedCount, 1).await?;
+        finish_if_complete(&txn, job).await?;
+        txn.commit().await
+    }
+
+    /// Works until `stop` says so, finishing the batch in hand first.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.name, "bulk job worker started");
+        while !*stop.borrow() {
+            let pause = match self.run_once().await {
+                Ok(0) => self.config.idle_wait,
+                Ok(_) => self.config.batch_pause,
+                Err(err) => {
+                    tracing::error!(%err, "bulk job worker: database error; trying again shortly");
+                    ERROR_WAIT
+                }
+            };
+            if pause.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!(worker = %self.name, "bulk job worker stopped");
+    }
+}
+
+/// Marks the items `state` if they are still pending and held under `token`; returns how many were.
+async fn settle(
+    txn: &DatabaseTransaction,
+    token: &str,
+    items: &[bulk_job_item::Model],
+    state: ItemState,
+    error: Option<&str>,
+) -> Result<usize, DbErr> {
+    let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
+    let result = bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, Expr::value(state))
+        .col_expr(bulk_job_item::Column::Error, Expr::value(error.map(str::to_string)))
+        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+        .filter(bulk_job_item::Column::Id.is_in(ids))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .filter(bulk_job_item::Column::LeaseOwner.eq(token))
+        .exec(txn)
+        .await?;
+    Ok(usize::try_from(result.rows_affected).unwrap_or(usize::MAX))
+}
+
+fn entry(job: &bulk_job::Model, action: Action, item: &bulk_job_item::Model, detail: serde_json::Value) -> audit::Entry {
+    let entry = audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail);
+    match item.user_id {
+        Some(user_id) => entry.target(user_id),
+        None => entry,
+    }
+}
+
+/// Adds `n` to one of the job's counters. Updating the job row also serialises the transactions that
+/// finish the job's last items, so exactly one of them sees none pending and finishes the job.
+async fn count_on_job(txn: &DatabaseTransaction, job_id: i32, counter: bulk_job::Column, n: usize) -> Result<(), DbErr> {
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    bulk_job::Entity::update_many()
+        .col_expr(counter, Expr::col(counter).add(n))
+        .filter(bulk_job::Column::Id.eq(job_id))
+        .exec(txn)
+        .await
+        .map(|_| ())
+}
+
+/// Marks the job finished if none of its items is pending any more, and records that once.
+async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) -> Result<(), DbErr> {
+    let pending = Query::select()
+        .expr(Expr::val(1))
+        .from(bulk_job_item::Entity)
+        .and_where(bulk_job_item::Column::JobId.eq(job.id))
+        .and_where(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .to_owned();
+    let finished = bulk_job::Entity::update_many()
+        .col_expr(bulk_job::Column::State, Expr::value(JobState::Finished))
+        .col_expr(bulk_job::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(bulk_job::Column::Id.eq(job.id))
+        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .filter(Expr::exists(pending).not())
+        .exec(txn)
+        .await?;
+    if finished.rows_affected == 0 {
+        return Ok(());
+    }
+    let Some(done) = bulk_job::Entity::find_by_id(job.id).one(txn).await? else { return Ok(()) };
+    tracing::info!(job = job.id, done = done.done_count, failed = done.failed_count, "bulk job finished");
+    let detail = json!({ "job": job.id, "done": done.done_count, "failed": done.failed_count });
+    audit::record_many(
+        txn,
+        [audit::Entry::new(job.actor.clone(), job.actor_user_id, Action::BulkJobFinished)
+            .domain(job.domain_id)
+            .detail(detail)],
+    )
+    .await
+}
+
+/// A running worker; `stop` lets it finish its batch and waits for it.
+pub struct Handle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Handle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(err) = self.task.await {
+            tracing::error!(%err, "the bulk job worker ended abnormally");
+        }
+    }
+}
+
+/// Starts this process's worker.
+pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        // SQLite is served by one process: a lease found at start-up belongs to a process that is gone,
+        // so its items are resumed at once rather than when the lease runs out.
+        bulk_job_item::Entity::update_many()
+            .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
+            .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+            .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+            .exec(&db)
+            .await?;
+    }
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(Worker::new(db, config).run(stopped));
+    Ok(Handle { stop, task })
+}

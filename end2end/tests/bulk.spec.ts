@@ -1,0 +1,174 @@
+import { test, expect, Page, TestInfo } from '@playwright/test';
+import { manager, signIn } from './fixtures';
+
+// The server runs jobs one user at a time with a pause (scripts/e2e.sh), so progress can be watched.
+// Each project (desktop, phone) works on its own extensions of demo.example, apart from the ones
+// users.spec.ts looks at.
+function extensions(testInfo: TestInfo, offset: number, count: number): string[] {
+  const base = testInfo.project.name === 'phone' ? 245 : 230;
+  return Array.from({ length: count }, (_, i) => String(base + offset + i));
+}
+
+function checkbox(page: Page, extension: string) {
+  return page.getByRole('checkbox', { name: new RegExp(`^Select ${extension}\\b`) });
+}
+
+function row(page: Page, extension: string) {
+  return page.getByRole('row').filter({ has: checkbox(page, extension) });
+}
+
+async function openUsers(page: Page) {
+  await signIn(page, manager);
+  await expect(page).toHaveURL(/\/domains\/demo\.example\/users$/);
+  // Page 1 shows 201–250; the tests' users are all on it.
+  await expect(checkbox(page, '201')).toBeVisible();
+}
+
+/** Ticks the users, opens Bulk Action and goes on to the Reset Users step. */
+async function resetStep(page: Page, users: string[]) {
+  for (const extension of users) await checkbox(page, extension).check();
+  await page.getByRole('button', { name: `Bulk Action (${users.length})` }).click();
+  const actions = page.getByRole('dialog', { name: 'Bulk Action' });
+  await expect(actions.getByRole('listitem')).toHaveCount(users.length);
+  await actions.getByRole('button', { name: 'Reset Users' }).click();
+  const step = page.getByRole('dialog', { name: 'Reset Users' });
+  await expect(step).toBeVisible();
+  return step;
+}
+
+const DEFAULT_ON = ['Name', 'Email Address', 'Password', 'Voicemail PIN', 'Additional Phones/Devices'];
+const DEFAULT_OFF = [
+  'Voicemail Messages', 'Voicemail Greetings', 'Answering Rules', 'Contacts', 'Call History', 'Call Queue Memberships',
+];
+
+test('reset three users: options, exact figures, live progress, and the new status in the table', async ({ page }, testInfo) => {
+  const users = extensions(testInfo, 0, 3);
+  await openUsers(page);
+  const step = await resetStep(page, users);
+  for (const name of DEFAULT_ON) await expect(step.getByRole('checkbox', { name, exact: true })).toBeChecked();
+  for (const name of DEFAULT_OFF) await expect(step.getByRole('checkbox', { name, exact: true })).not.toBeChecked();
+  await expect(step.getByRole('checkbox', { name: 'Recycle Users' })).not.toBeChecked();
+  await step.getByRole('button', { name: 'Next' }).click();
+
+  const confirm = page.getByRole('dialog', { name: 'Confirm Reset' });
+  await expect(confirm.getByText(/^\d+ devices? will be deleted for 3 users\.$/)).toBeVisible();
+  await expect(confirm.getByText('Name, Email Address, Password and Voicemail PIN will be cleared for 3 users.')).toBeVisible();
+  await expect(confirm.getByText('This cannot be undone.')).toBeVisible();
+  await confirm.getByRole('button', { name: 'Reset' }).click();
+
+  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
+  const bar = progress.getByRole('progressbar', { name: 'Reset progress' });
+  await expect(bar).toHaveAttribute('aria-valuemax', '3');
+  // One user at a time: the bar is seen part-way before it is full.
+  await expect(bar).toHaveAttribute('aria-valuenow', /^[12]$/);
+  await expect(progress.getByText(/^[12] of 3 users reset/)).toBeVisible();
+  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
+  await expect(bar).toHaveAttribute('aria-valuenow', '3');
+  await expect(progress.getByText('3 of 3 users reset')).toBeVisible();
+  await expect(progress.getByRole('list', { name: 'Users' }).getByRole('listitem')).toHaveCount(3);
+  await expect(progress.getByRole('button', { name: 'Next' })).toHaveCount(0);
+  await progress.getByRole('button', { name: 'Close' }).click();
+  await expect(progress).toBeHidden();
+
+  // The table caught up by itself: blank names, Setup Required.
+  for (const extension of users) {
+    await expect(row(page, extension)).toContainText('Setup Required');
+    await expect(checkbox(page, extension)).toHaveAccessibleName(`Select ${extension}`);
+  }
+});
+
+test('Select All Options ticks every option, again unticks them all, and Next needs one', async ({ page }, testInfo) => {
+  const [user] = extensions(testInfo, 3, 1);
+  await openUsers(page);
+  const step = await resetStep(page, [user]);
+  const selectAll = step.getByRole('checkbox', { name: 'Select All Options' });
+  const next = step.getByRole('button', { name: 'Next' });
+
+  await selectAll.check();
+  for (const name of [...DEFAULT_ON, ...DEFAULT_OFF]) await expect(step.getByRole('checkbox', { name, exact: true })).toBeChecked();
+  await selectAll.uncheck();
+  for (const name of [...DEFAULT_ON, ...DEFAULT_OFF]) await expect(step.getByRole('checkbox', { name, exact: true })).not.toBeChecked();
+  await expect(next).toBeDisabled();
+  await step.getByRole('checkbox', { name: 'Contacts' }).check();
+  await expect(next).toBeEnabled();
+
+  await step.getByRole('button', { name: 'Cancel' }).click();
+  await expect(step).toBeHidden();
+  await expect(row(page, user)).toContainText('Active');
+});
+
+test('reset and recycle: a row left invalid keeps what was typed and says what is wrong', async ({ page }, testInfo) => {
+  const [first, second] = extensions(testInfo, 4, 2);
+  await openUsers(page);
+  const step = await resetStep(page, [first, second]);
+  await step.getByRole('checkbox', { name: 'Recycle Users' }).check();
+  await step.getByRole('button', { name: 'Next' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Confirm Reset' });
+  await expect(confirm.getByText('When the reset is done, you can give the extensions to new people.')).toBeVisible();
+  await confirm.getByRole('button', { name: 'Reset' }).click();
+
+  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
+  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
+  await expect(progress.getByRole('button', { name: 'Close' })).toHaveCount(0);
+  await progress.getByRole('button', { name: 'Next' }).click();
+
+  const form = page.getByRole('dialog', { name: 'Recycle Users' });
+  const nina = form.getByRole('group', { name: `Extension ${first}` });
+  const omar = form.getByRole('group', { name: `Extension ${second}` });
+  await nina.getByLabel('First Name').fill('Nina');
+  await nina.getByLabel('Last Name').fill('Park');
+  await nina.getByLabel('Email').fill('nina.park@example.com');
+  await omar.getByLabel('First Name').fill('Omar');
+  await omar.getByLabel('Email').fill('omar@');
+  await form.getByRole('button', { name: 'Save' }).click();
+
+  await expect(nina.getByText('Saved')).toBeVisible();
+  await expect(omar.getByText('Last Name is required.')).toBeVisible();
+  await expect(omar.getByText("'omar@' is not a valid email address.")).toBeVisible();
+  await expect(omar.getByLabel('Last Name')).toHaveAttribute('aria-invalid', 'true');
+  await expect(omar.getByLabel('First Name')).toHaveValue('Omar');
+  await expect(omar.getByLabel('Email')).toHaveValue('omar@');
+
+  await omar.getByLabel('Last Name').fill('Reyes');
+  await omar.getByLabel('Email').fill('');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByText('Recycle complete')).toBeVisible();
+  await form.getByRole('button', { name: 'Close' }).click();
+
+  await expect(row(page, first)).toContainText('Nina Park');
+  await expect(row(page, first)).toContainText('Password Required');
+  await expect(row(page, second)).toContainText('Omar Reyes');
+  await expect(row(page, second)).toContainText('Password Required');
+});
+
+test('a reload mid-job loses nothing: the banner re-opens the progress', async ({ page }, testInfo) => {
+  const users = extensions(testInfo, 6, 4);
+  await openUsers(page);
+  const step = await resetStep(page, users);
+  await step.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset' }).click();
+  await expect(page.getByRole('dialog', { name: 'Reset Progress' }).getByRole('progressbar')).toBeVisible();
+
+  await page.reload();
+  const banner = page.getByRole('button', { name: /^Reset in progress: [0-3] of 4$/ });
+  await expect(banner).toBeVisible();
+  await banner.click();
+  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
+  await expect(progress.getByRole('progressbar', { name: 'Reset progress' })).toHaveAttribute('aria-valuemax', '4');
+  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
+  await progress.getByRole('button', { name: 'Close' }).click();
+  await expect(banner).toBeHidden();
+  for (const extension of users) await expect(row(page, extension)).toContainText('Setup Required');
+});
+
+test('the Activity page lists the jobs and offers each one as CSV', async ({ page }) => {
+  await signIn(page, manager);
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await expect(page.getByRole('heading', { name: 'Activity' })).toBeVisible();
+  const link = page.getByRole('link', { name: /^Download CSV/ }).first();
+  await expect(link).toBeVisible();
+  const download = page.waitForEvent('download');
+  await link.click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^switchboard-demo\.example-job-\d+\.csv$/);
+});

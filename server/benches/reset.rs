@@ -1,0 +1,113 @@
+//! `make bench`: how long a bulk reset of a whole large domain takes.
+//!
+//! For each store (a fresh SQLite file; and a fresh database on the PostgreSQL server named by
+//! BENCH_DATABASE_URL, if set), seeds the demo with BENCH_USERS subscribers (10,000 unless told
+//! otherwise) and their data, then, as the demo's Super User, counts what a reset of all of them with
+//! every option would delete, starts that job, and runs the worker until it has finished. Prints the
+//! figures, and fails if the job did not reset every user.
+
+use app::bulk::{JobState, ResetOptions, ResetRequest};
+use app::model::{Scope, UserStatus};
+use app::server::authz::Actor;
+use app::server::entities::{bulk_job, domain, user};
+use app::server::worker::{self, Worker};
+use app::server::{db, demo, jobs};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use std::time::{Duration, Instant};
+
+const DEFAULT_USERS: u32 = 10_000;
+
+fn main() {
+    let users = std::env::var("BENCH_USERS").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_USERS);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+        bench("SQLite", &sqlite, users).await;
+
+        if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
+            let name = format!("sbbench_{}", std::process::id());
+            let admin = Database::connect(&server).await.expect("connect to BENCH_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create the bench database");
+            let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server);
+            bench("PostgreSQL", &format!("{base}/{name}"), users).await;
+            admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.expect("drop it");
+        }
+    });
+}
+
+async fn bench(store: &str, url: &str, users: u32) {
+    println!("== {store}: reset {users} users with every option");
+    let db = db::connect(url).await.expect("connect and migrate");
+
+    let started = Instant::now();
+    demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
+    report("seed the demo", started.elapsed(), None);
+
+    let (actor, domain) = super_user(&db).await;
+    let user_ids: Vec<i32> = user::Entity::find()
+        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::Scope.eq(Scope::BasicUser))
+        .all(&db)
+        .await
+        .expect("read users")
+        .into_iter()
+        .map(|user| user.id)
+        .collect();
+    let request = ResetRequest { user_ids, options: ResetOptions::all(), recycle: false };
+
+    let started = Instant::now();
+    let preview = jobs::preview_reset(&db, &actor, &domain, &request).await.expect("preview");
+    report("count what will be deleted", started.elapsed(), None);
+    println!("   {}", preview.deletions().unwrap_or_default());
+
+    let started = Instant::now();
+    let job = jobs::start_reset(&db, &actor, &domain, request, None).await.expect("start the job");
+    report("start the job", started.elapsed(), None);
+
+    let started = Instant::now();
+    let worker = Worker::new(db.clone(), worker::Config::default());
+    while worker.run_once().await.expect("the worker runs") > 0 {}
+    report("run the job", started.elapsed(), Some(job.total));
+
+    let finished = bulk_job::Entity::find_by_id(job.id).one(&db).await.expect("read the job").expect("the job");
+    let reset = user::Entity::find()
+        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::Status.eq(UserStatus::SetupRequired))
+        .count(&db)
+        .await
+        .expect("count users");
+    assert_eq!(finished.state, JobState::Finished);
+    assert_eq!((finished.done_count, finished.failed_count), (job.total as i32, 0));
+    assert_eq!(reset, job.total, "every user is reset");
+}
+
+/// The demo's Super User, as the actor, and the demo domain.
+async fn super_user(db: &DatabaseConnection) -> (Actor, domain::Model) {
+    let (user, domain) = user::Entity::find()
+        .filter(user::Column::Scope.eq(Scope::SuperUser))
+        .find_also_related(domain::Entity)
+        .one(db)
+        .await
+        .expect("read the Super User")
+        .expect("the demo has a Super User");
+    let domain = domain.expect("the Super User's domain");
+    let actor = Actor {
+        user_id: user.id,
+        login: user.login,
+        scope: user.scope,
+        domain_id: domain.id,
+        reseller_id: domain.reseller_id,
+    };
+    (actor, domain)
+}
+
+fn report(what: &str, took: Duration, users: Option<u64>) {
+    match users {
+        Some(users) => {
+            let rate = users as f64 / took.as_secs_f64();
+            println!("   {what:<28} {:>8.2} s  ({rate:.0} users/s)", took.as_secs_f64());
+        }
+        None => println!("   {what:<28} {:>8.2} s", took.as_secs_f64()),
+    }
+}
