@@ -22,6 +22,12 @@ async function openUsers(page: Page) {
   await expect(page).toHaveURL(/\/domains\/demo\.example\/users$/);
   // Page 1 shows 201–250; the tests' users are all on it.
   await expect(checkbox(page, '201')).toBeVisible();
+  await hydrated(page);
+}
+
+/** The page's buttons work once its WebAssembly has loaded: wait for it rather than click too soon. */
+async function hydrated(page: Page) {
+  await page.waitForLoadState('networkidle');
 }
 
 /** Ticks the users, opens Bulk Action and goes on to the Reset Users step. */
@@ -150,6 +156,7 @@ test('a reload mid-job loses nothing: the banner re-opens the progress', async (
   await expect(page.getByRole('dialog', { name: 'Reset Progress' }).getByRole('progressbar')).toBeVisible();
 
   await page.reload();
+  await hydrated(page);
   const banner = page.getByRole('button', { name: /^Reset in progress: [0-3] of 4$/ });
   await expect(banner).toBeVisible();
   await banner.click();

@@ -35,6 +35,10 @@ pub struct WorkerArgs {
     /// A pause after each batch, in milliseconds, to spare a busy database.
     #[arg(long, env = "BULK_BATCH_PAUSE_MS", default_value_t = 0, global = true)]
     pub batch_pause_ms: u64,
+    /// How long a worker holds a batch, in seconds: after a replica dies, its batch waits this long
+    /// before another replica takes it over.
+    #[arg(long, env = "BULK_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub lease_secs: u64,
 }
 
 impl WorkerArgs {
@@ -42,6 +46,7 @@ impl WorkerArgs {
         worker::Config {
             batch_size: self.batch_size,
             batch_pause: std::time::Duration::from_millis(self.batch_pause_ms),
+            lease: std::time::Duration::from_secs(self.lease_secs),
             ..worker::Config::default()
         }
     }

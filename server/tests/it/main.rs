@@ -5,6 +5,7 @@ mod auth;
 mod bulk_reset;
 mod cli;
 mod common;
+mod crash;
 mod database;
 mod pages;
 mod scopes;
