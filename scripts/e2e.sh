@@ -41,8 +41,9 @@ for _ in $(seq 1 100); do
 done
 
 echo "==> Playwright (desktop and phone)"
+# E2E_ARGS narrows the run while working on one test, e.g. E2E_ARGS="bulk --project=phone".
 status=0
-(cd end2end && BASE_URL="http://$LEPTOS_SITE_ADDR" npx playwright test) || status=$?
+(cd end2end && BASE_URL="http://$LEPTOS_SITE_ADDR" npx playwright test ${E2E_ARGS:-}) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log ---"; tail -n 50 "$WORK/server.log"
 fi

@@ -5,7 +5,7 @@ import { manager, signIn } from './fixtures';
 // Each project (desktop, phone) works on its own extensions of demo.example, apart from the ones
 // users.spec.ts looks at.
 function extensions(testInfo: TestInfo, offset: number, count: number): string[] {
-  const base = testInfo.project.name === 'phone' ? 245 : 230;
+  const base = testInfo.project.name === 'phone' ? 204 : 230;
   return Array.from({ length: count }, (_, i) => String(base + offset + i));
 }
 
@@ -20,7 +20,7 @@ function row(page: Page, extension: string) {
 async function openUsers(page: Page) {
   await signIn(page, manager);
   await expect(page).toHaveURL(/\/domains\/demo\.example\/users$/);
-  // Page 1 shows 201–250; the tests' users are all on it.
+  // Page 1 shows the admins and 201–246; the tests' users are all on it.
   await expect(checkbox(page, '201')).toBeVisible();
   await hydrated(page);
 }
@@ -60,6 +60,7 @@ test('reset three users: options, exact figures, live progress, and the new stat
   await expect(confirm.getByText(/^\d+ devices? will be deleted for 3 users\.$/)).toBeVisible();
   await expect(confirm.getByText('Name, Email Address, Password and Voicemail PIN will be cleared for 3 users.')).toBeVisible();
   await expect(confirm.getByText('This cannot be undone.')).toBeVisible();
+  await page.screenshot({ path: `screenshots/confirm-reset-${testInfo.project.name}.png` });
   await confirm.getByRole('button', { name: 'Reset' }).click();
 
   const progress = page.getByRole('dialog', { name: 'Reset Progress' });
@@ -68,6 +69,7 @@ test('reset three users: options, exact figures, live progress, and the new stat
   // One user at a time: the bar is seen part-way before it is full.
   await expect(bar).toHaveAttribute('aria-valuenow', /^[12]$/);
   await expect(progress.getByText(/^[12] of 3 users reset/)).toBeVisible();
+  await page.screenshot({ path: `screenshots/reset-progress-${testInfo.project.name}.png` });
   await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
   await expect(bar).toHaveAttribute('aria-valuenow', '3');
   await expect(progress.getByText('3 of 3 users reset')).toBeVisible();
@@ -90,6 +92,7 @@ test('Select All Options ticks every option, again unticks them all, and Next ne
   const selectAll = step.getByRole('checkbox', { name: 'Select All Options' });
   const next = step.getByRole('button', { name: 'Next' });
 
+  await page.screenshot({ path: `screenshots/reset-users-${testInfo.project.name}.png` });
   await selectAll.check();
   for (const name of [...DEFAULT_ON, ...DEFAULT_OFF]) await expect(step.getByRole('checkbox', { name, exact: true })).toBeChecked();
   await selectAll.uncheck();
@@ -134,6 +137,7 @@ test('reset and recycle: a row left invalid keeps what was typed and says what i
   await expect(omar.getByLabel('Last Name')).toHaveAttribute('aria-invalid', 'true');
   await expect(omar.getByLabel('First Name')).toHaveValue('Omar');
   await expect(omar.getByLabel('Email')).toHaveValue('omar@');
+  await page.screenshot({ path: `screenshots/recycle-users-${testInfo.project.name}.png` });
 
   await omar.getByLabel('Last Name').fill('Reyes');
   await omar.getByLabel('Email').fill('');
@@ -168,12 +172,13 @@ test('a reload mid-job loses nothing: the banner re-opens the progress', async (
   for (const extension of users) await expect(row(page, extension)).toContainText('Setup Required');
 });
 
-test('the Activity page lists the jobs and offers each one as CSV', async ({ page }) => {
+test('the Activity page lists the jobs and offers each one as CSV', async ({ page }, testInfo) => {
   await signIn(page, manager);
   await page.getByRole('link', { name: 'Activity' }).click();
   await expect(page.getByRole('heading', { name: 'Activity' })).toBeVisible();
   const link = page.getByRole('link', { name: /^Download CSV/ }).first();
   await expect(link).toBeVisible();
+  await page.screenshot({ path: `screenshots/activity-${testInfo.project.name}.png` });
   const download = page.waitForEvent('download');
   await link.click();
   const file = await download;

@@ -1,7 +1,10 @@
 //! A modal dialog on the browser's own `<dialog>`: focus moves into it and stays there, Escape
-//! closes it, and assistive technology announces it by its title.
+//! closes it, and assistive technology announces it by its title. It is mounted at the end of
+//! `<body>` (a portal), not inside the page: a dialog element that is moved in the document stops
+//! being modal, and the page around it may be re-mounted while the dialog stays open.
 
 use leptos::html;
+use leptos::portal::Portal;
 use leptos::prelude::*;
 
 #[component]
@@ -14,7 +17,7 @@ pub fn Dialog(
     title: Signal<String>,
     /// The heading's element id, unique on the page.
     title_id: &'static str,
-    children: Children,
+    children: ChildrenFn,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     Effect::new(move |_| {
@@ -27,9 +30,11 @@ pub fn Dialog(
         }
     });
     view! {
-        <dialog node_ref=dialog class="modal" aria-labelledby=title_id on:close=move |_| open.set(false)>
-            <h2 id=title_id>{move || title.get()}</h2>
-            {children()}
-        </dialog>
+        <Portal>
+            <dialog node_ref=dialog class="modal" aria-labelledby=title_id on:close=move |_| open.set(false)>
+                <h2 id=title_id>{move || title.get()}</h2>
+                {children()}
+            </dialog>
+        </Portal>
     }
 }

@@ -65,13 +65,13 @@ fn JobTable(jobs: Vec<JobSummary>) -> impl IntoView {
                         };
                         view! {
                             <tr>
-                                <td>{job.started}</td>
-                                <td>{job.domain}</td>
-                                <td>{job.actor}</td>
-                                <td>{progress.action.describe()}</td>
-                                <td class="num">{progress.total}</td>
-                                <td>{outcome}</td>
-                                <td>
+                                <td data-label="Started">{job.started}</td>
+                                <td data-label="Domain">{job.domain}</td>
+                                <td data-label="By">{job.actor}</td>
+                                <td data-label="Action">{progress.action.describe()}</td>
+                                <td data-label="Users" class="num">{progress.total}</td>
+                                <td data-label="Outcome">{outcome}</td>
+                                <td class="download">
                                     <a href=results_csv_path(progress.id) download=""
                                         aria-label=format!("Download CSV of bulk action {}", progress.id)>
                                         "Download CSV"

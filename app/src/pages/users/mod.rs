@@ -37,7 +37,12 @@ pub fn UsersPage() -> impl IntoView {
     let domain = Memo::new(move |_| params.read().get("domain").unwrap_or_default());
     let query_map = use_query_map();
     let query = Memo::new(move |_| query::from_params(&query_map.read()));
-    let users = Resource::new(move || (domain.get(), query.get()), |(domain, query)| list_users(domain, query));
+    // Bumped when a bulk action changed users, to load the page again.
+    let users_changed = RwSignal::new(0u32);
+    let users = Resource::new(
+        move || (domain.get(), query.get(), users_changed.get()),
+        |(domain, query, _)| list_users(domain, query),
+    );
 
     let selection = RwSignal::new(Selection::default());
     // Another domain's users are another selection.
@@ -52,7 +57,7 @@ pub fn UsersPage() -> impl IntoView {
     Effect::new(move |_| {
         let Some(Ok(jobs)) = running.get() else { return };
         if jobs.len() < was_running.get_value() {
-            users.refetch();
+            users_changed.update(|n| *n += 1);
         }
         was_running.set_value(jobs.len());
         if !jobs.is_empty() {
@@ -65,7 +70,7 @@ pub fn UsersPage() -> impl IntoView {
         selection,
         domain: domain.into(),
         changed: Callback::new(move |()| {
-            users.refetch();
+            users_changed.update(|n| *n += 1);
             jobs_seen.update(|seen| *seen += 1);
         }),
     };
@@ -114,11 +119,16 @@ pub fn UsersPage() -> impl IntoView {
                 </button>
             </div>
         </div>
-        <Transition>
-            {move || Suspend::new(async move {
-                running.await.ok().map(|jobs| view! { <RunningBanner jobs open=show_job /> })
-            })}
-        </Transition>
+        // Always a list (maybe empty), inside an element of its own: a banner coming or going then only
+        // changes this element, never the page around it (and the open dialog with it).
+        <div class="banners">
+            <Transition>
+                {move || Suspend::new(async move {
+                    let jobs = running.await.unwrap_or_default();
+                    view! { <RunningBanner jobs open=show_job /> }
+                })}
+            </Transition>
+        </div>
         <Form method="GET" action=move || users_path(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
             <label class="search">
                 <span class="visually-hidden">"Search users"</span>

@@ -116,7 +116,7 @@ fn Outcomes(status: JobStatus) -> impl IntoView {
             {status.items.into_iter().map(|item| {
                 let state = item.state;
                 view! {
-                    <li class=match state { ItemState::Pending => "pending", ItemState::Done => "done", ItemState::Failed => "failed" }>
+                    <li class=match state { ItemState::Pending => "item-pending", ItemState::Done => "item-done", ItemState::Failed => "item-failed" }>
                         <span class="ext">{item.extension}</span>" "
                         <span class="name">{item.name}</span>" "
                         <span class="state">{state.label()}</span>
