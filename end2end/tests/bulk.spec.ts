@@ -124,6 +124,8 @@ test('reset and recycle: a row left invalid keeps what was typed and says what i
   const form = page.getByRole('dialog', { name: 'Recycle Users' });
   const nina = form.getByRole('group', { name: `Extension ${first}` });
   const omar = form.getByRole('group', { name: `Extension ${second}` });
+  // demo.example uses portal security: the Email field says why it matters.
+  await expect(nina.getByLabel('Email')).toHaveAccessibleDescription(/^Recommended: this domain uses portal security/);
   await nina.getByLabel('First Name').fill('Nina');
   await nina.getByLabel('Last Name').fill('Park');
   await nina.getByLabel('Email').fill('nina.park@example.com');

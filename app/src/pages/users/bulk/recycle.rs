@@ -105,6 +105,9 @@ pub fn RecycleStep(flow: Flow, status: JobStatus) -> impl IntoView {
     }
 }
 
+/// Shown at the Email field where the domain's portal security or voicemail to email needs one.
+const EMAIL_RECOMMENDED: &str = "Recommended: this domain uses portal security or voicemail to email.";
+
 #[component]
 fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
     let Row { extension, entry, problems, saved } = row;
@@ -112,10 +115,21 @@ fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
     let problem = move |field: RecycleField| {
         problems.read().iter().find(|problem| problem.field == field).map(|problem| problem.message.clone())
     };
-    let field = move |field: RecycleField, label: &'static str, kind: &'static str| {
+    let field = move |field: RecycleField, label: &'static str, kind: &'static str, hint: Option<&'static str>| {
         let input_id = format!("recycle-{extension}-{field:?}");
         let error_id = format!("{input_id}-error");
-        let described = error_id.clone();
+        let hint_id = format!("{input_id}-hint");
+        // What describes the field: its error, if any, and its hint, if it has one.
+        let described = {
+            let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+            move || {
+                let ids: Vec<&str> = [problem(field).map(|_| error_id.as_str()), hint.map(|_| hint_id.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                (!ids.is_empty()).then(|| ids.join(" "))
+            }
+        };
         let value = move || {
             let entry = entry.read();
             match field {
@@ -139,20 +153,18 @@ fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
                 <input id=input_id type=kind prop:value=value on:input=set disabled=move || saved.get()
                     required=field != RecycleField::Email
                     aria-invalid=move || problem(field).is_some().then_some("true")
-                    aria-describedby=move || problem(field).is_some().then(|| described.clone()) />
+                    aria-describedby=described />
                 {move || problem(field).map(|message| view! { <span class="field-error" id=error_id.clone()>{message}</span> })}
+                {hint.map(|hint| view! { <span class="hint" id=hint_id>{hint}</span> })}
             </div>
         }
     };
     view! {
-        <fieldset class="recycle-row" class:saved=move || saved.get()>
+        <fieldset class="recycle-row" class:is-saved=move || saved.get()>
             <legend>{legend}</legend>
-            {field(RecycleField::FirstName, "First Name", "text")}
-            {field(RecycleField::LastName, "Last Name", "text")}
-            {field(RecycleField::Email, "Email", "email")}
-            {email_recommended.then(|| view! {
-                <p class="hint">"An email address is recommended: this domain uses portal security or voicemail to email."</p>
-            })}
+            {field(RecycleField::FirstName, "First Name", "text", None)}
+            {field(RecycleField::LastName, "Last Name", "text", None)}
+            {field(RecycleField::Email, "Email", "email", email_recommended.then_some(EMAIL_RECOMMENDED))}
             {move || problem(RecycleField::Row).map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <Show when=move || saved.get()>
                 <p class="saved" role="status">"Saved"</p>
