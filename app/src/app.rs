@@ -2,7 +2,9 @@ use crate::auth::{provide_session, use_session};
 use crate::components::header::Header;
 use crate::components::problem::Problem;
 use crate::model::Me;
-use crate::pages::{activity::ActivityPage, domains::DomainsPage, login::LoginPage, me::MyPage, not_found::NotFound, users::UsersPage};
+use crate::pages::{
+    activity::ActivityPage, domains::DomainsPage, login::LoginPage, me::MyPage, not_found::NotFound, users::UsersPage,
+};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -366,10 +366,13 @@ impl RecycleEntry {
         let checks = [
             (RecycleField::FirstName, validate_name("first_name", "First Name", &self.first_name)),
             (RecycleField::LastName, validate_name("last_name", "Last Name", &self.last_name)),
-            (RecycleField::Email, match self.email.trim() {
-                "" => Ok(()),
-                email => validate_email(email),
-            }),
+            (
+                RecycleField::Email,
+                match self.email.trim() {
+                    "" => Ok(()),
+                    email => validate_email(email),
+                },
+            ),
         ];
         checks
             .into_iter()

@@ -8,8 +8,8 @@ pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
-pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod validate;
 
 pub use app::{shell, App};

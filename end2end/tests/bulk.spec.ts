@@ -77,6 +77,8 @@ test('reset three users: options, exact figures, live progress, and the new stat
   await expect(progress.getByRole('button', { name: 'Next' })).toHaveCount(0);
   await progress.getByRole('button', { name: 'Close' }).click();
   await expect(progress).toBeHidden();
+  // Done with them: they are no longer ticked.
+  await expect(page.getByRole('button', { name: 'Bulk Action' })).toBeDisabled();
 
   // The table caught up by itself: blank names, Setup Required.
   for (const extension of users) {

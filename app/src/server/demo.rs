@@ -333,7 +333,7 @@ impl SubscriberData {
             });
         }
         for (n, queue_id) in queues.iter().enumerate() {
-            if position % (4 + n) == 0 {
+            if position.is_multiple_of(4 + n) {
                 self.memberships.push(queue_membership::ActiveModel {
                     user_id: Set(user_id),
                     queue_id: Set(*queue_id),

@@ -87,6 +87,10 @@ pub async fn recycle(
 fn not_reset(user: &user::Model) -> FieldError {
     FieldError {
         field: RecycleField::Row,
-        message: format!("Extension {} is not waiting to be recycled (its status is {}).", user.extension, user.status.label()),
+        message: format!(
+            "Extension {} is not waiting to be recycled (its status is {}).",
+            user.extension,
+            user.status.label()
+        ),
     }
 }

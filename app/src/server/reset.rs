@@ -37,7 +37,10 @@ fn table(option: ResetOption) -> Option<Alias> {
 pub async fn reset(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetOptions) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     for table in options.iter().filter_map(table) {
-        let delete = Query::delete().from_table(table).and_where(Expr::col(Alias::new(OWNER)).is_in(user_ids.iter().copied())).to_owned();
+        let delete = Query::delete()
+            .from_table(table)
+            .and_where(Expr::col(Alias::new(OWNER)).is_in(user_ids.iter().copied()))
+            .to_owned();
         db.execute(backend.build(&delete)).await?;
     }
 

@@ -194,6 +194,9 @@ mod tests {
     fn a_user_in_an_unfinished_job_is_named() {
         let found = [user(2, 1, Scope::BasicUser), user(3, 1, Scope::BasicUser)];
         let err = checked(&[2, 3], &found, &["203"]).unwrap_err();
-        assert!(matches!(&err, AppError::Conflict(message) if message.starts_with("Extension 203 is already")), "{err}");
+        assert!(
+            matches!(&err, AppError::Conflict(message) if message.starts_with("Extension 203 is already")),
+            "{err}"
+        );
     }
 }

@@ -5,8 +5,8 @@ use super::domains;
 use super::entities::{device, user};
 use super::passwords;
 use crate::error::AppError;
-use crate::validate::{validate_email, validate_extension, validate_name, validate_password};
 use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
+use crate::validate::{validate_email, validate_extension, validate_name, validate_password};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, SqlErr};
@@ -170,12 +170,10 @@ pub async fn page(db: &DatabaseConnection, domain_id: i32, query: &UserQuery) ->
 mod tests {
     use super::*;
 
-    fn is_invalid(result: Result<(), AppError>, wanted: &str) -> bool {
-        matches!(result, Err(AppError::Invalid { field, .. }) if field == wanted)
-    }
-
     #[test]
     fn page_size_and_search_length_are_bounded() {
+        let is_invalid =
+            |result, wanted: &str| matches!(result, Err(AppError::Invalid { field, .. }) if field == wanted);
         let too_big = UserQuery { per_page: MAX_PAGE_SIZE + 1, ..UserQuery::default() };
         assert!(is_invalid(validate_query(&too_big), "per_page"));
         let zero = UserQuery { per_page: 0, ..UserQuery::default() };

@@ -149,7 +149,12 @@ impl Worker {
         Ok(())
     }
 
-    async fn process_batch(&self, job: &bulk_job::Model, token: &str, items: &[bulk_job_item::Model]) -> Result<(), DbErr> {
+    async fn process_batch(
+        &self,
+        job: &bulk_job::Model,
+        token: &str,
+        items: &[bulk_job_item::Model],
+    ) -> Result<(), DbErr> {
         let action = match jobs::action_of(job) {
             Ok(action) => action,
             Err(_) => {
@@ -164,7 +169,12 @@ impl Worker {
             Err(Failure::Database(err)) if is_unavailable(&err) => Err(err),
             Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
             Err(failure) => {
-                tracing::warn!(job = job.id, users = items.len(), ?failure, "batch failed; retrying its users one by one");
+                tracing::warn!(
+                    job = job.id,
+                    users = items.len(),
+                    ?failure,
+                    "batch failed; retrying its users one by one"
+                );
                 for item in items {
                     match self.apply(job, &action, token, std::slice::from_ref(item)).await {
                         Ok(()) | Err(Failure::LeaseLost) => {}
@@ -289,7 +299,12 @@ async fn settle(
     Ok(usize::try_from(result.rows_affected).unwrap_or(usize::MAX))
 }
 
-fn entry(job: &bulk_job::Model, action: Action, item: &bulk_job_item::Model, detail: serde_json::Value) -> audit::Entry {
+fn entry(
+    job: &bulk_job::Model,
+    action: Action,
+    item: &bulk_job_item::Model,
+    detail: serde_json::Value,
+) -> audit::Entry {
     let entry = audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail);
     match item.user_id {
         Some(user_id) => entry.target(user_id),
@@ -299,7 +314,12 @@ fn entry(job: &bulk_job::Model, action: Action, item: &bulk_job_item::Model, det
 
 /// Adds `n` to one of the job's counters. Updating the job row also serialises the transactions that
 /// finish the job's last items, so exactly one of them sees none pending and finishes the job.
-async fn count_on_job(txn: &DatabaseTransaction, job_id: i32, counter: bulk_job::Column, n: usize) -> Result<(), DbErr> {
+async fn count_on_job(
+    txn: &DatabaseTransaction,
+    job_id: i32,
+    counter: bulk_job::Column,
+    n: usize,
+) -> Result<(), DbErr> {
     let n = i32::try_from(n).unwrap_or(i32::MAX);
     bulk_job::Entity::update_many()
         .col_expr(counter, Expr::col(counter).add(n))

@@ -32,19 +32,8 @@ const OTHER_ROWS: u64 = 1;
 async fn give_data(app: &TestApp, user_id: i32, queue_id: i32, n: i32) {
     let now = Utc::now();
     let db = &app.db;
-    for (i, mac) in ["00:11:22:33:44:55", "00:11:22:33:44:66"].into_iter().enumerate() {
-        device::ActiveModel {
-            user_id: Set(user_id),
-            mac: Set(mac.into()),
-            model: Set("Yealink T54W".into()),
-            sip_username: Set(format!("u{user_id}d{i}")),
-            sip_password: Set("secret".into()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+    for n in 0..DEVICES as u8 {
+        app.device(user_id, n).await;
     }
     for folder in ["new", "saved", "trash"] {
         voicemail_message::ActiveModel {
@@ -169,7 +158,10 @@ async fn snapshot(app: &TestApp, user_id: i32) -> Snapshot {
             ResetOption::VoicemailGreetings,
             count::<voicemail_greeting::Entity>(app, voicemail_greeting::Column::UserId, user_id).await,
         ),
-        (ResetOption::AnsweringRules, count::<answering_rule::Entity>(app, answering_rule::Column::UserId, user_id).await),
+        (
+            ResetOption::AnsweringRules,
+            count::<answering_rule::Entity>(app, answering_rule::Column::UserId, user_id).await,
+        ),
         (ResetOption::Contacts, count::<contact::Entity>(app, contact::Column::UserId, user_id).await),
         (ResetOption::CallHistory, count::<call_history::Entity>(app, call_history::Column::UserId, user_id).await),
         (
@@ -197,7 +189,12 @@ fn request(user_ids: Vec<i32>, options: ResetOptions) -> ResetRequest {
     ResetRequest { user_ids, options, recycle: false }
 }
 
-async fn start(app: &TestApp, session: &Session, domain: &str, request: ResetRequest) -> (StatusCode, Result<JobProgress, AppError>) {
+async fn start(
+    app: &TestApp,
+    session: &Session,
+    domain: &str,
+    request: ResetRequest,
+) -> (StatusCode, Result<JobProgress, AppError>) {
     app.call_json(StartReset { domain: domain.into(), request }, Some(session)).await
 }
 
@@ -344,8 +341,18 @@ fn reset_users_are_recycled_and_bad_rows_come_back_with_their_field_errors() {
         reset(&app, &session, ids[..2].to_vec(), ResetOptions::defaults()).await;
 
         let entries = vec![
-            RecycleEntry { user_id: ids[0], first_name: " Nina ".into(), last_name: "Park".into(), email: "Nina.Park@A.example".into() },
-            RecycleEntry { user_id: ids[1], first_name: "Omar".into(), last_name: String::new(), email: "omar@".into() },
+            RecycleEntry {
+                user_id: ids[0],
+                first_name: " Nina ".into(),
+                last_name: "Park".into(),
+                email: "Nina.Park@A.example".into(),
+            },
+            RecycleEntry {
+                user_id: ids[1],
+                first_name: "Omar".into(),
+                last_name: String::new(),
+                email: "omar@".into(),
+            },
             // 203 was not reset: it cannot be recycled.
             RecycleEntry { user_id: ids[2], first_name: "Pia".into(), last_name: "Quinn".into(), email: String::new() },
         ];
@@ -392,12 +399,42 @@ fn every_rule_refuses_the_whole_request_and_changes_nothing() {
 
         let cases: Vec<(&str, ResetRequest, StatusCode, &str)> = vec![
             ("empty", request(vec![], defaults()), StatusCode::UNPROCESSABLE_ENTITY, "Select at least one user."),
-            ("no option", request(vec![ids[0]], ResetOptions::default()), StatusCode::UNPROCESSABLE_ENTITY, "Choose at least one kind of data to clear."),
-            ("another domain's user", request(vec![ids[0], other_domain_user], defaults()), StatusCode::FORBIDDEN, "Some of the selected users are not users of a.example; nothing was changed."),
-            ("no such user", request(vec![ids[0], 999_999], defaults()), StatusCode::FORBIDDEN, "Some of the selected users are not users of a.example; nothing was changed."),
-            ("own account", request(vec![ids[0], manager_id], defaults()), StatusCode::FORBIDDEN, "You cannot reset your own account (200)."),
-            ("higher scope", request(vec![ids[0], super_id], defaults()), StatusCode::FORBIDDEN, "You cannot reset 100 (Sue Per): a Super User is above your scope."),
-            ("too many", request((1..=10_001).collect(), defaults()), StatusCode::UNPROCESSABLE_ENTITY, "At most 10000 users can be handled at once; 10001 were selected."),
+            (
+                "no option",
+                request(vec![ids[0]], ResetOptions::default()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose at least one kind of data to clear.",
+            ),
+            (
+                "another domain's user",
+                request(vec![ids[0], other_domain_user], defaults()),
+                StatusCode::FORBIDDEN,
+                "Some of the selected users are not users of a.example; nothing was changed.",
+            ),
+            (
+                "no such user",
+                request(vec![ids[0], 999_999], defaults()),
+                StatusCode::FORBIDDEN,
+                "Some of the selected users are not users of a.example; nothing was changed.",
+            ),
+            (
+                "own account",
+                request(vec![ids[0], manager_id], defaults()),
+                StatusCode::FORBIDDEN,
+                "You cannot reset your own account (200).",
+            ),
+            (
+                "higher scope",
+                request(vec![ids[0], super_id], defaults()),
+                StatusCode::FORBIDDEN,
+                "You cannot reset 100 (Sue Per): a Super User is above your scope.",
+            ),
+            (
+                "too many",
+                request((1..=10_001).collect(), defaults()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "At most 10000 users can be handled at once; 10001 were selected.",
+            ),
         ];
         for (case, request, code, message) in cases {
             let (got, result) = start(&app, &session, "a.example", request).await;
@@ -412,7 +449,10 @@ fn every_rule_refuses_the_whole_request_and_changes_nothing() {
         assert_eq!(code, StatusCode::FORBIDDEN, "{result:?}");
         assert_eq!(start(&app, &other, "a.example", request(vec![ids[1]], defaults())).await.0, StatusCode::FORBIDDEN);
         let (code, _) = app
-            .call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request: request(vec![ids[1]], defaults()) }, None)
+            .call_json::<_, JobProgress>(
+                StartReset { domain: "a.example".into(), request: request(vec![ids[1]], defaults()) },
+                None,
+            )
             .await;
         assert_eq!(code, StatusCode::UNAUTHORIZED);
 
@@ -431,7 +471,10 @@ fn every_rule_refuses_the_whole_request_and_changes_nothing() {
         );
         // Once it has finished, they can be reset again.
         app.run_jobs().await;
-        assert_eq!(start(&app, &session, "a.example", request(vec![ids[1], ids[2]], defaults())).await.0, StatusCode::OK);
+        assert_eq!(
+            start(&app, &session, "a.example", request(vec![ids[1], ids[2]], defaults())).await.0,
+            StatusCode::OK
+        );
     })
 }
 
@@ -501,7 +544,8 @@ fn one_failing_user_fails_alone_with_the_reason_and_keeps_all_their_data() {
         }
 
         // The per-user results as CSV, through the router.
-        let (code, headers, csv) = app.get(&format!("/activity/{}/results.csv", done.progress.id), Some(&session)).await;
+        let (code, headers, csv) =
+            app.get(&format!("/activity/{}/results.csv", done.progress.id), Some(&session)).await;
         assert_eq!(code, StatusCode::OK);
         assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
         let lines: Vec<&str> = csv.lines().collect();
@@ -536,7 +580,8 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
 
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
         assert_eq!((progress.done, progress.state), (2, JobState::Running));
-        let (_, running) = app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
+        let (_, running) =
+            app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
         assert_eq!(running.unwrap().len(), 1);
 
         // Another worker takes what nobody holds, then, once the dead worker's lease runs out, the rest.
@@ -559,10 +604,14 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
             assert_eq!(resets, 1, "user {id} was reset {resets} times");
             assert_eq!(snapshot(&app, *id).await.user.status, UserStatus::SetupRequired);
         }
-        let finished =
-            audit_log::Entity::find().filter(audit_log::Column::Action.eq("bulk_job_finished")).count(&app.db).await.unwrap();
+        let finished = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("bulk_job_finished"))
+            .count(&app.db)
+            .await
+            .unwrap();
         assert_eq!(finished, 1);
-        let (_, running) = app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
+        let (_, running) =
+            app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
         assert!(running.unwrap().is_empty());
     })
 }

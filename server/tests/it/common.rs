@@ -188,6 +188,23 @@ impl TestApp {
         while worker.run_once().await.expect("the worker runs") > 0 {}
     }
 
+    /// A phone of the user `user_id`; `n` tells a user's phones apart.
+    pub async fn device(&self, user_id: i32, n: u8) {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        app::server::entities::device::ActiveModel {
+            user_id: Set(user_id),
+            mac: Set(format!("00:11:22:33:44:{n:02X}")),
+            model: Set("Yealink T54W".into()),
+            sip_username: Set(format!("u{user_id}d{n}")),
+            sip_password: Set("secret".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("add a device");
+    }
+
     pub async fn domain(&self, name: &str, reseller: &str) {
         domains::create(&self.db, name, reseller, "").await.expect("create domain");
     }

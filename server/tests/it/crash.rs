@@ -7,8 +7,7 @@ use app::model::UserStatus;
 use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{audit_log, bulk_job, bulk_job_item, device, user};
 use axum::http::StatusCode;
-use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, QueryFilter};
+use sea_orm::{prelude::*, QueryFilter};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -58,18 +57,7 @@ fn a_server_killed_mid_job_leaves_no_user_half_reset_and_the_next_one_finishes_t
             let extension = (400 + n).to_string();
             app.user_without_password("a.example", &extension, "Kim", "Doe").await;
             let id = app.user_id(&format!("{extension}@a.example")).await;
-            device::ActiveModel {
-                user_id: Set(id),
-                mac: Set(format!("00:00:00:00:00:{n:02X}")),
-                model: Set("Cisco 8851".into()),
-                sip_username: Set(extension),
-                sip_password: Set("secret".into()),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            }
-            .insert(&app.db)
-            .await
-            .unwrap();
+            app.device(id, 0).await;
             ids.push(id);
         }
         let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
@@ -88,17 +76,24 @@ fn a_server_killed_mid_job_leaves_no_user_half_reset_and_the_next_one_finishes_t
         let interrupted = job(&app, id).await;
         assert_eq!(interrupted.state, JobState::Running);
         assert!(interrupted.done_count < USERS, "the kill came too late to prove anything");
-        let items = bulk_job_item::Entity::find().filter(bulk_job_item::Column::JobId.eq(id)).all(&app.db).await.unwrap();
+        let items =
+            bulk_job_item::Entity::find().filter(bulk_job_item::Column::JobId.eq(id)).all(&app.db).await.unwrap();
         let mut done = 0;
         for item in &items {
             let user_id = item.user_id.expect("a user");
             let user = user::Entity::find_by_id(user_id).one(&app.db).await.unwrap().unwrap();
-            let devices = device::Entity::find().filter(device::Column::UserId.eq(user_id)).count(&app.db).await.unwrap();
+            let devices =
+                device::Entity::find().filter(device::Column::UserId.eq(user_id)).count(&app.db).await.unwrap();
             let reset = (user.status, user.first_name.as_str(), devices) == (UserStatus::SetupRequired, "", 0);
-            let untouched = (user.status, user.first_name.as_str(), devices) == (UserStatus::PasswordRequired, "Kim", 1);
+            let untouched =
+                (user.status, user.first_name.as_str(), devices) == (UserStatus::PasswordRequired, "Kim", 1);
             match item.state {
-                ItemState::Done => assert!(reset, "{} is marked done but is {user:?} with {devices} devices", item.extension),
-                ItemState::Pending => assert!(untouched, "{} is pending but is {user:?} with {devices} devices", item.extension),
+                ItemState::Done => {
+                    assert!(reset, "{} is marked done but is {user:?} with {devices} devices", item.extension)
+                }
+                ItemState::Pending => {
+                    assert!(untouched, "{} is pending but is {user:?} with {devices} devices", item.extension)
+                }
                 ItemState::Failed => panic!("{} failed: {:?}", item.extension, item.error),
             }
             done += i32::from(item.state == ItemState::Done);

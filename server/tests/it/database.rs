@@ -5,6 +5,7 @@ use crate::common;
 
 use app::server::db;
 use common::TestApp;
+use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 async fn scalar(app: &TestApp, sql: &str) -> String {
@@ -71,6 +72,7 @@ fn replicas_starting_together_on_postgresql_migrate_once() {
             .unwrap()
             .try_get_by_index::<i64>(0)
             .unwrap();
-        assert_eq!(applied, 3, "each migration recorded once");
+        let migrations = i64::try_from(Migrator::migrations().len()).unwrap();
+        assert_eq!(applied, migrations, "each migration recorded once");
     })
 }

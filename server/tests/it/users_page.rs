@@ -6,9 +6,8 @@ use crate::common::{Session, TestApp, PASSWORD};
 use app::error::AppError;
 use app::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserStatus};
 use app::pages::users::ListUsers;
-use app::server::entities::{device, user};
+use app::server::entities::user;
 use axum::http::StatusCode;
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 async fn page(app: &TestApp, session: &Session, query: UserQuery) -> UserPage {
@@ -120,20 +119,9 @@ fn each_row_counts_its_own_devices() {
         let app = TestApp::new().await;
         let session = admin_of_a(&app).await;
         app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await;
-        let ava = user::Entity::find().filter(user::Column::Extension.eq("201")).one(&app.db).await.unwrap().unwrap();
+        let ava = app.user_id("201@a.example").await;
         for n in 0..3 {
-            device::ActiveModel {
-                user_id: Set(ava.id),
-                mac: Set(format!("00:11:22:33:44:{n:02}")),
-                model: Set("Yealink T54W".into()),
-                sip_username: Set(format!("201{n}")),
-                sip_password: Set("secret".into()),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            }
-            .insert(&app.db)
-            .await
-            .unwrap();
+            app.device(ava, n).await;
         }
         let rows = page(&app, &session, UserQuery::default()).await.rows;
         let counts: Vec<(&str, u64)> = rows.iter().map(|row| (row.extension.as_str(), row.device_count)).collect();

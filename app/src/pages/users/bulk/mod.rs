@@ -57,6 +57,13 @@ impl Flow {
     fn close(&self) {
         self.open.set(false);
     }
+
+    /// Closes the dialog once the action is done; its users are no longer ticked, so that a second
+    /// action needs a fresh choice.
+    fn finish(&self) {
+        self.selection.update(Selection::clear);
+        self.close();
+    }
 }
 
 #[component]

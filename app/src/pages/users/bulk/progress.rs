@@ -58,7 +58,10 @@ pub fn ProgressStep(flow: Flow, job: i32) -> impl IntoView {
     let progress = move || status.read().as_ref().map(|status| status.progress.clone());
     let finished = move || progress().is_some_and(|progress| progress.is_finished());
     let recycle_next = move || {
-        status.read().as_ref().is_some_and(|status| matches!(status.progress.action, JobAction::Reset { recycle: true, .. }))
+        status
+            .read()
+            .as_ref()
+            .is_some_and(|status| matches!(status.progress.action, JobAction::Reset { recycle: true, .. }))
     };
     view! {
         {move || progress().map(|progress| view! { <ProgressBar progress /> })}
@@ -74,7 +77,7 @@ pub fn ProgressStep(flow: Flow, job: i32) -> impl IntoView {
             >
                 <Show
                     when=recycle_next
-                    fallback=move || view! { <button type="button" class="primary" on:click=move |_| flow.close()>"Close"</button> }
+                    fallback=move || view! { <button type="button" class="primary" on:click=move |_| flow.finish()>"Close"</button> }
                 >
                     <button type="button" class="primary"
                         on:click=move |_| if let Some(status) = status.get() { flow.go(Step::Recycle(status)) }>
@@ -88,7 +91,7 @@ pub fn ProgressStep(flow: Flow, job: i32) -> impl IntoView {
 
 #[component]
 fn ProgressBar(progress: JobProgress) -> impl IntoView {
-    let percent = if progress.total == 0 { 100 } else { progress.processed() * 100 / progress.total };
+    let percent = (progress.processed() * 100).checked_div(progress.total).unwrap_or(100);
     let summary = progress.summary();
     let failed = progress.failed;
     view! {

@@ -98,7 +98,7 @@ pub fn RecycleStep(flow: Flow, status: JobStatus) -> impl IntoView {
                         <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
                     }
                 >
-                    <button type="button" class="primary" on:click=move |_| flow.close()>"Close"</button>
+                    <button type="button" class="primary" on:click=move |_| flow.finish()>"Close"</button>
                 </Show>
             </div>
         </form>
