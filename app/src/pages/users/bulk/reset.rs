@@ -8,8 +8,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-/// The counts for the confirmation step, after the same checks as `start_reset`.
-// JSON: a job may name thousands of users.
+/// The counts for the confirmation step, after the same checks as `start_reset`. (Arguments travel as
+/// JSON, here and below: a job may name thousands of users.)
 #[server(input = Json)]
 pub async fn preview_reset(domain: String, request: ResetRequest) -> Result<ResetPreview, AppError> {
     use crate::server::{jobs, request as req};
@@ -19,7 +19,6 @@ pub async fn preview_reset(domain: String, request: ResetRequest) -> Result<Rese
 }
 
 /// Starts the reset job; the worker does the rest.
-// JSON: a job may name thousands of users.
 #[server(input = Json)]
 pub async fn start_reset(domain: String, request: ResetRequest) -> Result<JobProgress, AppError> {
     use crate::server::{jobs, request as req};
