@@ -119,8 +119,8 @@ pub fn UsersPage() -> impl IntoView {
                 </button>
             </div>
         </div>
-        // Always a list (maybe empty), inside an element of its own: a banner coming or going then only
-        // changes this element, never the page around it (and the open dialog with it).
+        // A banner per unfinished job (usually none); a failure to read them leaves just no banner, as
+        // the table below reports the same failure.
         <div class="banners">
             <Transition>
                 {move || Suspend::new(async move {
