@@ -343,6 +343,29 @@ pub struct RecycleEntry {
     pub email: String,
 }
 
+/// The extensions the Recycle Users form is for: those a reset job just reset, or reset users the
+/// admin ticked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecycleTargets {
+    /// (user id, extension), in extension order.
+    pub users: Vec<(i32, String)>,
+    /// Whether the domain uses portal security or voicemail to email, where an email address matters.
+    pub email_recommended: bool,
+}
+
+impl From<&JobStatus> for RecycleTargets {
+    /// The users the job reset.
+    fn from(status: &JobStatus) -> Self {
+        let users = status
+            .items
+            .iter()
+            .filter(|item| item.state == ItemState::Done)
+            .map(|item| (item.user_id, item.extension.clone()))
+            .collect();
+        RecycleTargets { users, email_recommended: status.email_recommended }
+    }
+}
+
 /// A field of the Recycle Users form that a message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RecycleField {

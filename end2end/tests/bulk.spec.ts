@@ -13,7 +13,7 @@ function checkbox(page: Page, extension: string) {
   return page.getByRole('checkbox', { name: new RegExp(`^Select ${extension}\\b`) });
 }
 
-function row(page: Page, extension: string) {
+function rowOf(page: Page, extension: string) {
   return page.getByRole('row').filter({ has: checkbox(page, extension) });
 }
 
@@ -82,7 +82,7 @@ test('reset three users: options, exact figures, live progress, and the new stat
 
   // The table caught up by itself: blank names, Setup Required.
   for (const extension of users) {
-    await expect(row(page, extension)).toContainText('Setup Required');
+    await expect(rowOf(page, extension)).toContainText('Setup Required');
     await expect(checkbox(page, extension)).toHaveAccessibleName(`Select ${extension}`);
   }
 });
@@ -105,7 +105,7 @@ test('Select All Options ticks every option, again unticks them all, and Next ne
 
   await step.getByRole('button', { name: 'Cancel' }).click();
   await expect(step).toBeHidden();
-  await expect(row(page, user)).toContainText('Active');
+  await expect(rowOf(page, user)).toContainText('Active');
 });
 
 test('reset and recycle: a row left invalid keeps what was typed and says what is wrong', async ({ page }, testInfo) => {
@@ -149,10 +149,42 @@ test('reset and recycle: a row left invalid keeps what was typed and says what i
   await expect(form.getByText('Recycle complete')).toBeVisible();
   await form.getByRole('button', { name: 'Close' }).click();
 
-  await expect(row(page, first)).toContainText('Nina Park');
-  await expect(row(page, first)).toContainText('Password Required');
-  await expect(row(page, second)).toContainText('Omar Reyes');
-  await expect(row(page, second)).toContainText('Password Required');
+  await expect(rowOf(page, first)).toContainText('Nina Park');
+  await expect(rowOf(page, first)).toContainText('Password Required');
+  await expect(rowOf(page, second)).toContainText('Omar Reyes');
+  await expect(rowOf(page, second)).toContainText('Password Required');
+});
+
+test('users reset earlier are recycled from Bulk Action; anyone not reset is named and refused', async ({ page }, testInfo) => {
+  const [user] = extensions(testInfo, 10, 1);
+  await openUsers(page);
+  const step = await resetStep(page, [user]);
+  await step.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset' }).click();
+  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
+  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
+  await progress.getByRole('button', { name: 'Close' }).click();
+
+  await checkbox(page, '201').check();
+  await checkbox(page, user).check();
+  await page.getByRole('button', { name: 'Bulk Action (2)' }).click();
+  const actions = page.getByRole('dialog', { name: 'Bulk Action' });
+  await actions.getByRole('button', { name: 'Recycle Users' }).click();
+  await expect(actions.getByRole('alert')).toHaveText('Only reset users (Setup Required) can be recycled; reset 201 first.');
+  await actions.getByRole('button', { name: 'Cancel' }).click();
+
+  await checkbox(page, '201').uncheck();
+  await page.getByRole('button', { name: 'Bulk Action (1)' }).click();
+  await page.getByRole('dialog', { name: 'Bulk Action' }).getByRole('button', { name: 'Recycle Users' }).click();
+  const form = page.getByRole('dialog', { name: 'Recycle Users' });
+  const row = form.getByRole('group', { name: `Extension ${user}` });
+  await row.getByLabel('First Name').fill('Pia');
+  await row.getByLabel('Last Name').fill('Quinn');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByText('Recycle complete')).toBeVisible();
+  await form.getByRole('button', { name: 'Close' }).click();
+  await expect(rowOf(page, user)).toContainText('Pia Quinn');
+  await expect(rowOf(page, user)).toContainText('Password Required');
 });
 
 test('a reload mid-job loses nothing: the banner re-opens the progress', async ({ page }, testInfo) => {
@@ -173,7 +205,7 @@ test('a reload mid-job loses nothing: the banner re-opens the progress', async (
   await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
   await progress.getByRole('button', { name: 'Close' }).click();
   await expect(banner).toBeHidden();
-  for (const extension of users) await expect(row(page, extension)).toContainText('Setup Required');
+  for (const extension of users) await expect(rowOf(page, extension)).toContainText('Setup Required');
 });
 
 test('the Activity page lists the jobs and offers each one as CSV', async ({ page }, testInfo) => {

@@ -168,7 +168,7 @@ pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<J
     );
     let progress = progress(&job)?;
     Ok(JobStatus {
-        email_recommended: domain.portal_security || domain.voicemail_to_email,
+        email_recommended: domain.wants_email(),
         domain: domain.name,
         truncated: (items.len() as u64) < progress.total,
         items: items.into_iter().map(outcome).collect(),

@@ -6,13 +6,39 @@ use super::audit::{self, Action};
 use super::authz::Actor;
 use super::entities::{domain, user};
 use super::targets;
-use crate::bulk::{FieldError, RecycleEntry, RecycleField, RecycleOutcome};
+use crate::bulk::{join_and, FieldError, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
 use crate::error::AppError;
 use crate::model::UserStatus;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, TransactionTrait};
 use std::collections::{BTreeSet, HashMap};
+
+/// The Recycle Users form's rows for the users `user_ids` names, if each may be recycled by the actor:
+/// the same rules as a reset, and each user must have been reset ("Setup Required").
+pub async fn targets(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    domain: &domain::Model,
+    user_ids: &[i32],
+) -> Result<RecycleTargets, AppError> {
+    let users = targets::load(db, actor, domain, user_ids, "recycle").await?;
+    let not_reset: Vec<String> = users
+        .iter()
+        .filter(|user| user.status != UserStatus::SetupRequired)
+        .map(|user| user.extension.clone())
+        .collect();
+    if !not_reset.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "Only reset users (Setup Required) can be recycled; reset {} first.",
+            join_and(not_reset)
+        )));
+    }
+    Ok(RecycleTargets {
+        users: users.into_iter().map(|user| (user.id, user.extension)).collect(),
+        email_recommended: domain.wants_email(),
+    })
+}
 
 /// Recycles the users the entries name: new name and email, no password and no voicemail PIN, status
 /// "Password Required". Only users that have been reset ("Setup Required") can be recycled.

@@ -4,13 +4,13 @@
 use crate::common::{self, Session, TestApp, PASSWORD};
 use app::bulk::{
     FieldError, ItemState, JobProgress, JobState, JobStatus, JobSummary, RecycleEntry, RecycleField, RecycleOutcome,
-    ResetOption, ResetOptions, ResetPreview, ResetRequest,
+    RecycleTargets, ResetOption, ResetOptions, ResetPreview, ResetRequest,
 };
 use app::error::AppError;
 use app::model::UserStatus;
 use app::pages::activity::RecentJobs;
 use app::pages::users::bulk::progress::{BulkJobStatus, RunningJobs};
-use app::pages::users::bulk::recycle::RecycleUsers;
+use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
 use app::pages::users::bulk::reset::{PreviewReset, StartReset};
 use app::server::entities::{
     answering_rule, audit_log, bulk_job, bulk_job_item, call_history, call_queue, contact, device, phone_number,
@@ -373,6 +373,23 @@ fn reset_users_are_recycled_and_bad_rows_come_back_with_their_field_errors() {
                 (ids[1], vec![RecycleField::LastName, RecycleField::Email]),
                 (ids[2], vec![RecycleField::Row]),
             ])
+        );
+
+        // Reset users ticked later get the form too; anyone not reset is named and refused.
+        let form = |user_ids: Vec<i32>| RecycleForm { domain: "a.example".into(), user_ids };
+        let (code, refused) = app.call_json::<_, RecycleTargets>(form(vec![ids[1], ids[2]]), Some(&session)).await;
+        assert_eq!(code, StatusCode::CONFLICT);
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "Only reset users (Setup Required) can be recycled; reset 203 first."
+        );
+        let (code, targets) = app.call_json::<_, RecycleTargets>(form(vec![ids[1]]), Some(&session)).await;
+        assert_eq!(code, StatusCode::OK);
+        assert_eq!(targets.unwrap(), RecycleTargets { users: vec![(ids[1], "202".into())], email_recommended: false });
+        let other = app.user_id("201@c.example").await;
+        assert_eq!(
+            app.call_json::<_, RecycleTargets>(form(vec![other]), Some(&session)).await.0,
+            StatusCode::FORBIDDEN
         );
 
         let nina = snapshot(&app, ids[0]).await.user;

@@ -35,3 +35,11 @@ impl Related<super::user::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Whether the domain's users need an email address: for portal security (sign-in links and
+    /// resets) or for voicemail to email and transcription.
+    pub fn wants_email(&self) -> bool {
+        self.portal_security || self.voicemail_to_email
+    }
+}

@@ -7,8 +7,9 @@ pub mod recycle;
 pub mod reset;
 
 use super::selection::Selection;
-use crate::bulk::{JobStatus, ResetOptions, ResetPreview};
+use crate::bulk::{RecycleTargets, ResetOptions, ResetPreview};
 use crate::components::dialog::Dialog;
+use crate::components::problem::Problem;
 use leptos::prelude::*;
 pub use progress::{running_jobs, RunningBanner};
 
@@ -22,8 +23,8 @@ pub enum Step {
     Confirm(ResetPreview),
     /// The job's live progress (also reached from the Users page's banner).
     Progress(i32),
-    /// New people for the extensions the job reset.
-    Recycle(JobStatus),
+    /// New people for reset extensions: those the job just reset, or reset users the admin ticked.
+    Recycle(RecycleTargets),
 }
 
 impl Step {
@@ -90,7 +91,7 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
                 Step::ResetOptions => view! { <reset::OptionsStep flow options recycle /> }.into_any(),
                 Step::Confirm(preview) => view! { <reset::ConfirmStep flow preview recycle /> }.into_any(),
                 Step::Progress(job) => view! { <progress::ProgressStep flow job /> }.into_any(),
-                Step::Recycle(status) => view! { <recycle::RecycleStep flow status /> }.into_any(),
+                Step::Recycle(targets) => view! { <recycle::RecycleStep flow targets /> }.into_any(),
             }}
         </Dialog>
     }
@@ -99,6 +100,17 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
 #[component]
 fn ActionsStep(flow: Flow) -> impl IntoView {
     let selection = flow.selection;
+    // Users reset earlier can be recycled straight away; the server says which of the ticked cannot.
+    let recycle = Action::new(move |user_ids: &Vec<i32>| {
+        let (domain, user_ids) = (flow.domain.get_untracked(), user_ids.clone());
+        async move { recycle::recycle_form(domain, user_ids).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(targets)) = recycle.value().get() {
+            flow.go(Step::Recycle(targets));
+        }
+    });
+    let error = move || recycle.value().get().and_then(Result::err);
     view! {
         <p>{move || match selection.read().len() {
             1 => "1 user selected:".to_string(),
@@ -109,8 +121,13 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
                 <li><span class="ext">{user.extension}</span>" "<span>{user.name}</span></li>
             }).collect_view()}
         </ul>
+        {move || error().map(|error| view! { <Problem error /> })}
         <div class="actions">
             <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
+            <button type="button" class="secondary" disabled=move || recycle.pending().get()
+                on:click=move |_| { recycle.dispatch(selection.read_untracked().ids()); }>
+                "Recycle Users"
+            </button>
             <button type="button" class="primary" on:click=move |_| flow.go(Step::ResetOptions)>"Reset Users"</button>
         </div>
     }

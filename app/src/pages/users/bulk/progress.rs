@@ -80,7 +80,7 @@ pub fn ProgressStep(flow: Flow, job: i32) -> impl IntoView {
                     fallback=move || view! { <button type="button" class="primary" on:click=move |_| flow.finish()>"Close"</button> }
                 >
                     <button type="button" class="primary"
-                        on:click=move |_| if let Some(status) = status.get() { flow.go(Step::Recycle(status)) }>
+                        on:click=move |_| if let Some(status) = status.get() { flow.go(Step::Recycle((&status).into())) }>
                         "Next"
                     </button>
                 </Show>

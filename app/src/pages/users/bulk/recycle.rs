@@ -1,13 +1,22 @@
-//! The Recycle Users form: one row per extension the job reset, for its new holder's name and email.
+//! The Recycle Users form: one row per reset extension, for its new holder's name and email.
 //! Save checks every row here first and the server checks again; valid rows are saved, and each
 //! invalid row keeps what was typed, with a message at each bad field.
 
 use super::Flow;
-use crate::bulk::{FieldError, ItemState, JobStatus, RecycleEntry, RecycleField, RecycleOutcome};
+use crate::bulk::{FieldError, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
+
+/// The form's rows for ticked users, if they may be recycled (each must have been reset).
+#[server(input = Json)]
+pub async fn recycle_form(domain: String, user_ids: Vec<i32>) -> Result<RecycleTargets, AppError> {
+    use crate::server::{recycle, request};
+    let state = request::state()?;
+    let (actor, domain) = request::managed_domain(&state, &domain).await?;
+    recycle::targets(&state.db, &actor, &domain, &user_ids).await
+}
 
 #[server(input = Json)]
 pub async fn recycle_users(domain: String, entries: Vec<RecycleEntry>) -> Result<RecycleOutcome, AppError> {
@@ -27,15 +36,14 @@ struct Row {
 }
 
 #[component]
-pub fn RecycleStep(flow: Flow, status: JobStatus) -> impl IntoView {
-    let email_recommended = status.email_recommended;
-    let rows: Vec<Row> = status
-        .items
+pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
+    let email_recommended = targets.email_recommended;
+    let rows: Vec<Row> = targets
+        .users
         .into_iter()
-        .filter(|item| item.state == ItemState::Done)
-        .map(|item| Row {
-            extension: item.extension,
-            entry: RwSignal::new(RecycleEntry { user_id: item.user_id, ..Default::default() }),
+        .map(|(user_id, extension)| Row {
+            extension,
+            entry: RwSignal::new(RecycleEntry { user_id, ..Default::default() }),
             problems: RwSignal::new(Vec::new()),
             saved: RwSignal::new(false),
         })
