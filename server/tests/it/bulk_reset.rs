@@ -671,3 +671,47 @@ fn the_background_worker_runs_a_job_and_the_activity_page_lists_it_in_scope() {
         assert_eq!(app.call::<_, Vec<JobSummary>>(RecentJobs {}, Some(&root)).await.1.unwrap().len(), 1);
     })
 }
+
+#[test]
+fn workers_running_side_by_side_share_a_job_and_reset_each_user_once() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let mut ids = Vec::new();
+        for extension in 500..620 {
+            app.user_without_password("a.example", &extension.to_string(), "Lee", "Park").await;
+            ids.push(app.user_id(&format!("{extension}@a.example")).await);
+        }
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
+
+        // Three replicas' workers, small batches, all at once: on PostgreSQL they claim disjoint
+        // batches (SKIP LOCKED); on SQLite they take turns at the write lock.
+        let config = worker::Config { batch_size: 7, ..worker::Config::default() };
+        let drain = |worker: Worker| async move {
+            let mut handled = 0;
+            loop {
+                match worker.run_once().await.expect("the worker runs") {
+                    0 => return handled,
+                    n => handled += n,
+                }
+            }
+        };
+        let workers = [0, 1, 2].map(|_| Worker::new(app.db.clone(), config.clone()));
+        let [a, b, c] = workers;
+        let (a, b, c) = tokio::join!(tokio::spawn(drain(a)), tokio::spawn(drain(b)), tokio::spawn(drain(c)));
+        let handled = [a.unwrap(), b.unwrap(), c.unwrap()];
+        assert_eq!(handled.iter().sum::<usize>(), ids.len(), "each item claimed once: {handled:?}");
+
+        let done = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((done.state, done.done, done.failed), (JobState::Finished, ids.len() as u64, 0));
+        let resets =
+            audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
+        assert_eq!(resets, ids.len() as u64);
+        let finished = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("bulk_job_finished"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(finished, 1, "exactly one worker finished the job");
+    })
+}
