@@ -165,9 +165,11 @@ impl Worker {
             }
         };
         match self.apply(job, &action, token, items).await {
-            Ok(()) | Err(Failure::LeaseLost) => Ok(()),
+            Ok(()) => Ok(()),
             Err(Failure::Database(err)) if is_unavailable(&err) => Err(err),
             Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
+            // One user's fault, or a lease lost on part of the batch: each user on their own, so that
+            // the others are still done now.
             Err(failure) => {
                 tracing::warn!(
                     job = job.id,
@@ -177,7 +179,7 @@ impl Worker {
                 );
                 for item in items {
                     match self.apply(job, &action, token, std::slice::from_ref(item)).await {
-                        Ok(()) | Err(Failure::LeaseLost) => {}
+                        Ok(()) => {}
                         Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
                         Err(failure) => self.fail(job, token, item, failure).await?,
                     }

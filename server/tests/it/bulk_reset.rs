@@ -715,3 +715,40 @@ fn workers_running_side_by_side_share_a_job_and_reset_each_user_once() {
         assert_eq!(finished, 1, "exactly one worker finished the job");
     })
 }
+
+#[test]
+fn a_worker_whose_lease_ran_out_leaves_taken_users_to_their_new_holder_and_does_the_rest() {
+    common::run(async {
+        let (app, _, session, ids) = world().await;
+        let job =
+            start(&app, &session, "a.example", request(ids[..2].to_vec(), ResetOptions::defaults())).await.1.unwrap();
+        let lease = Duration::from_millis(200);
+        let slow = Worker::new(app.db.clone(), worker::Config { batch_size: 2, lease, ..worker::Config::default() });
+        let held = slow.claim().await.unwrap().expect("both users");
+        tokio::time::sleep(lease * 2).await;
+        // The lease ran out; another worker takes the first user over.
+        let quick = Worker::new(app.db.clone(), worker::Config { batch_size: 1, lease, ..worker::Config::default() });
+        let taken = quick.claim().await.unwrap().expect("the first user");
+        assert_eq!(taken.items[0].user_id, Some(ids[0]));
+
+        // The slow worker wakes up: the first user is not its own any more, the second still is.
+        slow.process(held).await.unwrap();
+        let items = |state| {
+            bulk_job_item::Entity::find()
+                .filter(bulk_job_item::Column::JobId.eq(job.id))
+                .filter(bulk_job_item::Column::State.eq(state))
+                .all(&app.db)
+        };
+        let done: Vec<Option<i32>> =
+            items(ItemState::Done).await.unwrap().into_iter().map(|item| item.user_id).collect();
+        assert_eq!(done, [Some(ids[1])]);
+        assert_eq!(snapshot(&app, ids[0]).await.user.status, UserStatus::Active, "not reset by the slow worker");
+
+        quick.process(taken).await.unwrap();
+        let progress = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((progress.state, progress.done, progress.failed), (JobState::Finished, 2, 0));
+        let resets =
+            audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
+        assert_eq!(resets, 2);
+    })
+}
