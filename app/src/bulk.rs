@@ -265,7 +265,8 @@ impl JobProgress {
 /// One user's line in the status step, the Activity page and the CSV.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemOutcome {
-    pub user_id: i32,
+    /// `None` once the user's account no longer exists.
+    pub user_id: Option<i32>,
     pub extension: String,
     /// The name the user had when the job started.
     pub name: String,
@@ -360,7 +361,7 @@ impl From<&JobStatus> for RecycleTargets {
             .items
             .iter()
             .filter(|item| item.state == ItemState::Done)
-            .map(|item| (item.user_id, item.extension.clone()))
+            .filter_map(|item| Some((item.user_id?, item.extension.clone())))
             .collect();
         RecycleTargets { users, email_recommended: status.email_recommended }
     }

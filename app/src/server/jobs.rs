@@ -178,7 +178,7 @@ pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<J
 
 fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
     ItemOutcome {
-        user_id: item.user_id.unwrap_or_default(),
+        user_id: item.user_id,
         extension: item.extension,
         name: item.name,
         state: item.state,

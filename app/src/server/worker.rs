@@ -301,13 +301,19 @@ async fn settle(
     Ok(usize::try_from(result.rows_affected).unwrap_or(usize::MAX))
 }
 
+/// An audit entry for work done on behalf of the job's actor, in the job's domain.
+fn on_behalf(job: &bulk_job::Model, action: Action, detail: serde_json::Value) -> audit::Entry {
+    audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail)
+}
+
+/// The audit entry for one item's outcome.
 fn entry(
     job: &bulk_job::Model,
     action: Action,
     item: &bulk_job_item::Model,
     detail: serde_json::Value,
 ) -> audit::Entry {
-    let entry = audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail);
+    let entry = on_behalf(job, action, detail);
     match item.user_id {
         Some(user_id) => entry.target(user_id),
         None => entry,
@@ -353,13 +359,7 @@ async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) ->
     let Some(done) = bulk_job::Entity::find_by_id(job.id).one(txn).await? else { return Ok(()) };
     tracing::info!(job = job.id, done = done.done_count, failed = done.failed_count, "bulk job finished");
     let detail = json!({ "job": job.id, "done": done.done_count, "failed": done.failed_count });
-    audit::record_many(
-        txn,
-        [audit::Entry::new(job.actor.clone(), job.actor_user_id, Action::BulkJobFinished)
-            .domain(job.domain_id)
-            .detail(detail)],
-    )
-    .await
+    on_behalf(job, Action::BulkJobFinished, detail).record(txn).await
 }
 
 /// A running worker; `stop` lets it finish its batch and waits for it.

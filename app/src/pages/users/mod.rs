@@ -61,7 +61,13 @@ pub fn UsersPage() -> impl IntoView {
         }
         was_running.set_value(jobs.len());
         if !jobs.is_empty() {
-            set_timeout(move || jobs_seen.update(|seen| *seen += 1), BANNER_POLL);
+            // The page may be gone by then (try_: nothing to update).
+            set_timeout(
+                move || {
+                    let _ = jobs_seen.try_update(|seen| *seen += 1);
+                },
+                BANNER_POLL,
+            );
         }
     });
     let flow = Flow {
