@@ -10,6 +10,8 @@ WORK=$(mktemp -d)
 export DATABASE_URL="sqlite://$WORK/e2e.db?mode=rwc"
 export LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
 export RUST_LOG="${RUST_LOG:-warn}"
+# No mail server: emails are written here as .eml files, where the tests read them (welcome.spec.ts).
+export OUTBOX_DIR="$WORK/outbox"
 SERVER_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
@@ -27,6 +29,9 @@ add_user() { # domain extension first last scope password
 }
 add_user demo.example 190 Test Manager office-manager "e2e-manager-password"
 add_user demo.example 191 Test Basic basic-user "e2e-basic-password"
+# Forced to change their password by the tests: one for each Playwright project.
+add_user demo.example 192 Forced Desktop basic-user "e2e-forced-password"
+add_user demo.example 193 Forced Phone basic-user "e2e-forced-password"
 add_user other.example 200 Other Manager office-manager "e2e-other-password"
 
 echo "==> Starting the server at http://$LEPTOS_SITE_ADDR"

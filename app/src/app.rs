@@ -2,13 +2,16 @@ use crate::auth::{provide_session, use_session};
 use crate::components::header::Header;
 use crate::components::problem::Problem;
 use crate::model::Me;
+use crate::accounts::CHANGE_PASSWORD_PATH;
 use crate::pages::{
-    activity::ActivityPage, domains::DomainsPage, login::LoginPage, me::MyPage, not_found::NotFound, users::UsersPage,
+    activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, login::LoginPage, me::MyPage,
+    not_found::NotFound, outbox::OutboxPage, set_password::SetPasswordPage, users::UsersPage,
 };
-use leptos::either::EitherOf3;
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,11 +45,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
                     <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:domain/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
+                    <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/change-password") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MyPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
@@ -54,26 +60,30 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The frame of every page behind sign-in: sends visitors to the login page, and gives the pages
-/// the signed-in user as context.
+/// The frame of every page behind sign-in: sends visitors to the login page, and a user whose password
+/// reset was forced to Change Password; gives the pages the signed-in user as context.
 #[component]
 fn SignedIn() -> impl IntoView {
     let session = use_session();
+    let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.me.await {
+                    Ok(Some(me)) if me.must_change_password && location.pathname.get_untracked() != CHANGE_PASSWORD_PATH => {
+                        EitherOf4::A(view! { <Redirect path=CHANGE_PASSWORD_PATH /> })
+                    }
                     Ok(Some(me)) => {
                         provide_context(me.clone());
-                        EitherOf3::A(view! {
+                        EitherOf4::B(view! {
                             <Header me />
                             <main class="page">
                                 <Outlet />
                             </main>
                         })
                     }
-                    Ok(None) => EitherOf3::B(view! { <Redirect path="/login" /> }),
-                    Err(err) => EitherOf3::C(view! { <main class="page"><Problem error=err /></main> }),
+                    Ok(None) => EitherOf4::C(view! { <Redirect path="/login" /> }),
+                    Err(err) => EitherOf4::D(view! { <main class="page"><Problem error=err /></main> }),
                 }
             })}
         </Suspense>

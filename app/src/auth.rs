@@ -3,13 +3,15 @@
 
 use crate::error::AppError;
 use crate::model::Me;
+use crate::pages::change_password::ChangePassword;
+use crate::pages::set_password::SetPassword;
 use leptos::prelude::*;
 
 #[server]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::server::{request, signin};
     let state = request::state()?;
-    match request::actor(&state).await {
+    match request::signed_in(&state).await {
         Ok(actor) => signin::me(&state.db, &actor).await.map(Some),
         Err(AppError::NotSignedIn) => Ok(None),
         Err(err) => Err(err),
@@ -39,19 +41,29 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in user and the actions that change who that is; provided once by `App`.
+/// The signed-in user and the actions that change who that is (or what they may do); provided once by
+/// `App`.
 #[derive(Clone, Copy)]
 pub struct Session {
     pub me: Resource<Result<Option<Me>, AppError>>,
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
+    pub set_password: ServerAction<SetPassword>,
+    pub change_password: ServerAction<ChangePassword>,
 }
 
 pub fn provide_session() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let me = Resource::new(move || (login.version().get(), logout.version().get()), |_| current_user());
-    provide_context(Session { me, login, logout });
+    let set_password = ServerAction::<SetPassword>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    let me = Resource::new(
+        move || {
+            (login.version().get(), logout.version().get(), set_password.version().get(), change_password.version().get())
+        },
+        |_| current_user(),
+    );
+    provide_context(Session { me, login, logout, set_password, change_password });
 }
 
 pub fn use_session() -> Session {

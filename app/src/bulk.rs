@@ -177,6 +177,11 @@ pub fn count_of(n: u64, singular: &str, plural: &str) -> String {
 pub enum JobAction {
     /// Clear the chosen data; with `recycle`, the admin is offered the Recycle Users form afterwards.
     Reset { options: ResetOptions, recycle: bool },
+    /// Queue a welcome email with a set-password link (users with an email address only).
+    SendWelcome,
+    /// Make each user choose a new password at next sign-in, end their sessions, and email them a
+    /// link where they have an address.
+    ForcePasswordReset,
 }
 
 impl JobAction {
@@ -184,6 +189,8 @@ impl JobAction {
     pub fn slug(&self) -> &'static str {
         match self {
             JobAction::Reset { .. } => "reset",
+            JobAction::SendWelcome => "send-welcome",
+            JobAction::ForcePasswordReset => "force-password-reset",
         }
     }
 
@@ -191,6 +198,54 @@ impl JobAction {
     pub fn verb(&self) -> &'static str {
         match self {
             JobAction::Reset { .. } => "reset",
+            JobAction::SendWelcome => "send a welcome email to",
+            JobAction::ForcePasswordReset => "force a password reset on",
+        }
+    }
+
+    /// The action's name, as on its button: "Reset Users".
+    pub fn title(&self) -> &'static str {
+        match self {
+            JobAction::Reset { .. } => "Reset Users",
+            JobAction::SendWelcome => "Send Welcome Email",
+            JobAction::ForcePasswordReset => "Force Password Reset",
+        }
+    }
+
+    /// The progress dialog's title and the progress bar's name: "Reset Progress".
+    pub fn progress_title(&self) -> &'static str {
+        match self {
+            JobAction::Reset { .. } => "Reset Progress",
+            JobAction::SendWelcome => "Welcome Email Progress",
+            JobAction::ForcePasswordReset => "Password Reset Progress",
+        }
+    }
+
+    /// What the progress step says when the job is finished.
+    pub fn complete(&self) -> &'static str {
+        match self {
+            JobAction::Reset { .. } => "Reset complete",
+            JobAction::SendWelcome => "Welcome emails queued",
+            JobAction::ForcePasswordReset => "Password reset complete",
+        }
+    }
+
+    /// "3 of 5 users reset".
+    pub fn summary(&self, done: u64, total: u64) -> String {
+        let users = count_of(total, "user", "users");
+        match self {
+            JobAction::Reset { .. } => format!("{done} of {users} reset"),
+            JobAction::SendWelcome => format!("Welcome email queued for {done} of {users}"),
+            JobAction::ForcePasswordReset => format!("{done} of {users} must change password"),
+        }
+    }
+
+    /// The Users page's banner while the job runs: "Reset in progress".
+    pub fn in_progress(&self) -> &'static str {
+        match self {
+            JobAction::Reset { .. } => "Reset in progress",
+            JobAction::SendWelcome => "Welcome emails in progress",
+            JobAction::ForcePasswordReset => "Password reset in progress",
         }
     }
 
@@ -198,6 +253,7 @@ impl JobAction {
         match self {
             JobAction::Reset { options, recycle: false } => format!("Reset: {}", options.describe()),
             JobAction::Reset { options, recycle: true } => format!("Reset and recycle: {}", options.describe()),
+            JobAction::SendWelcome | JobAction::ForcePasswordReset => self.title().to_string(),
         }
     }
 }
@@ -258,7 +314,7 @@ impl JobProgress {
 
     /// "3 of 5 users reset".
     pub fn summary(&self) -> String {
-        format!("{} of {} reset", self.done, count_of(self.total, "user", "users"))
+        self.action.summary(self.done, self.total)
     }
 }
 
@@ -342,6 +398,8 @@ pub struct RecycleEntry {
     pub last_name: String,
     /// Optional; blank for none.
     pub email: String,
+    /// Queue a welcome email with a set-password link (needs an email address).
+    pub send_welcome: bool,
 }
 
 /// The extensions the Recycle Users form is for: those a reset job just reset, or reset users the
@@ -386,6 +444,7 @@ pub struct FieldError {
 impl RecycleEntry {
     /// Every problem of the row, each at its field; empty when it may be saved.
     pub fn problems(&self) -> Vec<FieldError> {
+        use crate::error::AppError;
         use crate::validate::{validate_email, validate_name};
         let checks = [
             (RecycleField::FirstName, validate_name("first_name", "First Name", &self.first_name)),
@@ -393,6 +452,9 @@ impl RecycleEntry {
             (
                 RecycleField::Email,
                 match self.email.trim() {
+                    "" if self.send_welcome => {
+                        Err(AppError::invalid("email", "Enter an email address to send the welcome email."))
+                    }
                     "" => Ok(()),
                     email => validate_email(email),
                 },
@@ -497,12 +559,26 @@ mod tests {
 
     #[test]
     fn recycle_rows_need_both_names_and_a_valid_email_if_any() {
-        let good = RecycleEntry { user_id: 1, first_name: "Ann".into(), last_name: "Lee".into(), email: String::new() };
+        let good = RecycleEntry {
+            user_id: 1,
+            first_name: "Ann".into(),
+            last_name: "Lee".into(),
+            email: String::new(),
+            send_welcome: false,
+        };
         assert!(good.problems().is_empty());
+        let welcome_nowhere = RecycleEntry { send_welcome: true, ..good.clone() };
+        assert_eq!(welcome_nowhere.problems()[0].message, "Enter an email address to send the welcome email.");
         let with_email = RecycleEntry { email: " ann@acme.example ".into(), ..good.clone() };
         assert!(with_email.problems().is_empty());
 
-        let bad = RecycleEntry { user_id: 1, first_name: " ".into(), last_name: String::new(), email: "ann@".into() };
+        let bad = RecycleEntry {
+            user_id: 1,
+            first_name: " ".into(),
+            last_name: String::new(),
+            email: "ann@".into(),
+            send_welcome: true,
+        };
         let fields: Vec<_> = bad.problems().into_iter().map(|problem| problem.field).collect();
         assert_eq!(fields, [RecycleField::FirstName, RecycleField::LastName, RecycleField::Email]);
         assert_eq!(bad.problems()[0].message, "First Name is required.");

@@ -22,6 +22,15 @@ pub enum AppError {
     /// One input field is wrong; `field` names it so the form can show the message beside it.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// Several fields of a form are wrong; each message is shown at its field.
+    #[error("{}", .0.iter().map(|problem| problem.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Fields(Vec<FieldProblem>),
+    /// The user must choose a new password (an admin forced a reset) before anything else.
+    #[error("You must choose a new password before you go on.")]
+    PasswordChangeRequired,
+    /// What the request refers to existed but can no longer be used (a used or expired link).
+    #[error("{0}")]
+    Gone(String),
     /// The request clashes with existing data (a duplicate extension, say).
     #[error("{0}")]
     Conflict(String),
@@ -31,6 +40,13 @@ pub enum AppError {
     /// The request did not reach the server function, or its answer could not be read.
     #[error("Could not reach the server: {0}")]
     Transport(String),
+}
+
+/// One message about one field of a form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 impl AppError {
@@ -45,7 +61,9 @@ impl AppError {
             AppError::NotSignedIn | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

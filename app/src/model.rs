@@ -113,6 +113,8 @@ pub struct Me {
     pub scope: Scope,
     pub status: UserStatus,
     pub domain: String,
+    /// An admin forced a password reset: the user sees only the Change Password page until done.
+    pub must_change_password: bool,
 }
 
 impl Me {

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
+pub const PIN_LEN: std::ops::RangeInclusive<usize> = 4..=10;
 /// Names are short labels in a phone directory.
 pub const MAX_NAME_LEN: usize = 100;
 
@@ -47,10 +48,69 @@ pub fn validate_name(field: &str, label: &str, value: &str) -> Result<(), AppErr
 
 pub fn validate_password(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        Err(AppError::invalid("password", format!("The password must be at least {MIN_PASSWORD_LEN} characters.")))
+        Err(AppError::invalid("password", too_short()))
     } else {
         Ok(())
     }
+}
+
+fn too_short() -> String {
+    format!("The password must be at least {MIN_PASSWORD_LEN} characters.")
+}
+
+/// What is wrong with `password` as the new password of the user `login` at `extension`, one message
+/// per broken rule (empty: it may be used). The list of common passwords is only on the server
+/// (`server::first_sign_in`), which checks it as well.
+pub fn password_problems(password: &str, login: &str, extension: &str) -> Vec<String> {
+    let typed = password.trim().to_lowercase();
+    let mut problems = Vec::new();
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        problems.push(too_short());
+    }
+    if typed == login.to_lowercase() {
+        problems.push("The password must not be your login.".to_string());
+    }
+    if typed == extension {
+        problems.push("The password must not be your extension.".to_string());
+    }
+    problems
+}
+
+/// The confirmation must repeat the password exactly.
+pub fn confirmation_problems(password: &str, confirmation: &str) -> Vec<String> {
+    if password == confirmation {
+        Vec::new()
+    } else {
+        vec!["The passwords do not match.".to_string()]
+    }
+}
+
+/// What is wrong with `pin` as the voicemail PIN of `extension`, one message per broken rule.
+pub fn pin_problems(pin: &str, extension: &str) -> Vec<String> {
+    let (min, max) = (PIN_LEN.start(), PIN_LEN.end());
+    if pin.is_empty() || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return vec![format!("The voicemail PIN must be {min} to {max} digits, and digits only.")];
+    }
+    let digits: Vec<i8> = pin.bytes().map(|b| (b - b'0') as i8).collect();
+    let mut problems = Vec::new();
+    if !PIN_LEN.contains(&digits.len()) {
+        problems.push(format!("The voicemail PIN must be {min} to {max} digits."));
+    }
+    if digits.windows(2).all(|pair| pair[0] == pair[1]) {
+        problems.push("The voicemail PIN must not be one digit repeated, like 1111.".to_string());
+    } else if is_run(&digits) {
+        problems.push("The voicemail PIN must not be a run of digits, like 1234 or 4321.".to_string());
+    }
+    if pin == extension {
+        problems.push("The voicemail PIN must not be your extension.".to_string());
+    }
+    problems
+}
+
+/// Digits that go up or down by one each step, as on the keypad (where 0 follows 9): 1234, 7890, 3210.
+fn is_run(digits: &[i8]) -> bool {
+    let steps: Vec<i8> = digits.windows(2).map(|pair| (pair[1] - pair[0]).rem_euclid(10)).collect();
+    steps.iter().all(|&step| step == 1) || steps.iter().all(|&step| step == 9)
 }
 
 #[cfg(test)]
@@ -89,7 +149,48 @@ mod tests {
     }
 
     #[test]
+    fn each_password_rule_has_its_own_message() {
+        let login = "201@acme.example";
+        assert!(password_problems("a long passphrase", login, "201").is_empty());
+        assert_eq!(password_problems("short", login, "201"), ["The password must be at least 10 characters."]);
+        assert_eq!(password_problems("201@ACME.example", login, "201"), ["The password must not be your login."]);
+        assert_eq!(password_problems("1234567890", login, "1234567890"), ["The password must not be your extension."]);
+        assert_eq!(
+            password_problems("201", login, "201"),
+            ["The password must be at least 10 characters.", "The password must not be your extension."]
+        );
+        assert!(confirmation_problems("a long passphrase", "a long passphrase").is_empty());
+        assert_eq!(confirmation_problems("a long passphrase", "a long passphrasE"), ["The passwords do not match."]);
+    }
+
+    #[test]
+    fn each_pin_rule_has_its_own_message() {
+        for good in ["2580", "1357", "9024", "8675309", "1029384756"] {
+            assert!(pin_problems(good, "201").is_empty(), "{good}");
+        }
+        let one = |pin: &str| pin_problems(pin, "2014");
+        assert_eq!(one("12a4"), ["The voicemail PIN must be 4 to 10 digits, and digits only."]);
+        assert_eq!(one(""), ["The voicemail PIN must be 4 to 10 digits, and digits only."]);
+        assert_eq!(one("258"), ["The voicemail PIN must be 4 to 10 digits."]);
+        assert_eq!(one("25802580258"), ["The voicemail PIN must be 4 to 10 digits."]);
+        assert_eq!(one("7777"), ["The voicemail PIN must not be one digit repeated, like 1111."]);
+        for run in ["1234", "4321", "7890", "0987", "3456789"] {
+            assert_eq!(one(run), ["The voicemail PIN must not be a run of digits, like 1234 or 4321."], "{run}");
+        }
+        assert_eq!(one("2014"), ["The voicemail PIN must not be your extension."]);
+        assert_eq!(
+            pin_problems("111", "111"),
+            [
+                "The voicemail PIN must be 4 to 10 digits.",
+                "The voicemail PIN must not be one digit repeated, like 1111.",
+                "The voicemail PIN must not be your extension."
+            ]
+        );
+    }
+
+    #[test]
     fn names_are_required_and_bounded() {
+
         assert!(validate_name("first_name", "First Name", "Ann").is_ok());
         assert_eq!(
             validate_name("first_name", "First Name", "  "),

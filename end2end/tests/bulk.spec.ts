@@ -1,46 +1,7 @@
-import { test, expect, Page, TestInfo } from '@playwright/test';
-import { manager, signIn } from './fixtures';
+import { test, expect } from '@playwright/test';
+import { checkbox, extensions, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
 
 // The server runs jobs one user at a time with a pause (scripts/e2e.sh), so progress can be watched.
-// Each project (desktop, phone) works on its own extensions of demo.example, apart from the ones
-// users.spec.ts looks at.
-function extensions(testInfo: TestInfo, offset: number, count: number): string[] {
-  const base = testInfo.project.name === 'phone' ? 204 : 230;
-  return Array.from({ length: count }, (_, i) => String(base + offset + i));
-}
-
-function checkbox(page: Page, extension: string) {
-  return page.getByRole('checkbox', { name: new RegExp(`^Select ${extension}\\b`) });
-}
-
-function rowOf(page: Page, extension: string) {
-  return page.getByRole('row').filter({ has: checkbox(page, extension) });
-}
-
-async function openUsers(page: Page) {
-  await signIn(page, manager);
-  await expect(page).toHaveURL(/\/domains\/demo\.example\/users$/);
-  // Page 1 shows the admins and 201–246; the tests' users are all on it.
-  await expect(checkbox(page, '201')).toBeVisible();
-  await hydrated(page);
-}
-
-/** The page's buttons work once its WebAssembly has loaded: wait for it rather than click too soon. */
-async function hydrated(page: Page) {
-  await page.waitForLoadState('networkidle');
-}
-
-/** Ticks the users, opens Bulk Action and goes on to the Reset Users step. */
-async function resetStep(page: Page, users: string[]) {
-  for (const extension of users) await checkbox(page, extension).check();
-  await page.getByRole('button', { name: `Bulk Action (${users.length})` }).click();
-  const actions = page.getByRole('dialog', { name: 'Bulk Action' });
-  await expect(actions.getByRole('listitem')).toHaveCount(users.length);
-  await actions.getByRole('button', { name: 'Reset Users' }).click();
-  const step = page.getByRole('dialog', { name: 'Reset Users' });
-  await expect(step).toBeVisible();
-  return step;
-}
 
 const DEFAULT_ON = ['Name', 'Email Address', 'Password', 'Voicemail PIN', 'Additional Phones/Devices'];
 const DEFAULT_OFF = [

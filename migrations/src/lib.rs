@@ -7,6 +7,7 @@ mod m20261127_000001_directory;
 mod m20261127_000002_subscriber_data;
 mod m20261127_000003_sessions_and_audit;
 mod m20261127_000004_bulk_jobs;
+mod m20261127_000005_outbox_and_links;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_subscriber_data::Migration),
             Box::new(m20261127_000003_sessions_and_audit::Migration),
             Box::new(m20261127_000004_bulk_jobs::Migration),
+            Box::new(m20261127_000005_outbox_and_links::Migration),
         ]
     }
 }

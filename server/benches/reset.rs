@@ -98,6 +98,7 @@ async fn super_user(db: &DatabaseConnection) -> (Actor, domain::Model) {
         scope: user.scope,
         domain_id: domain.id,
         reseller_id: domain.reseller_id,
+        must_change_password: false,
     };
     (actor, domain)
 }

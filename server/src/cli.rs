@@ -6,7 +6,7 @@ use app::model::Scope;
 use app::server::audit::{self, Action};
 use app::server::demo::{self, Outcome};
 use app::server::users::NewUser;
-use app::server::{db, domains, users, worker, AppState};
+use app::server::{db, domains, mailer, users, worker, AppState};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::DatabaseConnection;
@@ -21,6 +21,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub worker: WorkerArgs,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -49,6 +52,37 @@ impl WorkerArgs {
             lease: std::time::Duration::from_secs(self.lease_secs),
             ..worker::Config::default()
         }
+    }
+}
+
+/// Where emails go (serve only).
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// The mail server: smtp://host:port, smtp://host:587?tls=required (STARTTLS) or
+    /// smtps://user:password@host. Without it, each email is written to OUTBOX_DIR as an .eml file.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Where emails are written when there is no SMTP_URL.
+    #[arg(long, env = "OUTBOX_DIR", default_value = "data/outbox", global = true)]
+    pub outbox_dir: std::path::PathBuf,
+    /// The sender of the emails.
+    #[arg(long, env = "MAIL_FROM", default_value = "Switchboard <switchboard@localhost>", global = true)]
+    pub mail_from: String,
+    /// The portal's address as users reach it, for the links in emails; by default the address it
+    /// serves at (LEPTOS_SITE_ADDR).
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+impl MailArgs {
+    fn config(&self, site_addr: std::net::SocketAddr) -> Result<mailer::Config, CliError> {
+        let from = self
+            .mail_from
+            .parse()
+            .map_err(|err| CliError::Mail(format!("MAIL_FROM {:?} is not an address: {err}", self.mail_from)))?;
+        let transport = mailer::Transport::new(self.smtp_url.as_deref(), &self.outbox_dir).map_err(CliError::Mail)?;
+        let portal_url = self.public_url.clone().unwrap_or_else(|| format!("http://{site_addr}"));
+        Ok(mailer::Config::new(transport, from, &portal_url))
     }
 }
 
@@ -135,12 +169,14 @@ pub enum CliError {
     Serve(std::io::Error),
     #[error("invalid Leptos configuration: {0}")]
     Config(String),
+    #[error("cannot send email: {0}")]
+    Mail(String),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let db = db::connect(&cli.database_url).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(db, cli.worker.config()).await,
+        Command::Serve => serve(db, cli.worker.config(), &cli.mail).await,
         Command::Domain(DomainCommand::Create { name, reseller, description }) => {
             let domain = domains::create(&db, &name, &reseller, &description).await?;
             audit::Entry::cli(Action::DomainCreated)
@@ -220,13 +256,15 @@ async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Resul
     Ok(())
 }
 
-async fn serve(db: DatabaseConnection, worker: worker::Config) -> Result<(), CliError> {
+async fn serve(db: DatabaseConnection, worker: worker::Config, mail: &MailArgs) -> Result<(), CliError> {
     let config = leptos::config::get_configuration(None).map_err(|err| CliError::Config(err.to_string()))?;
     let leptos_options = config.leptos_options;
     let addr = leptos_options.site_addr;
+    let mail = mail.config(addr)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
-    // Unfinished jobs (from before a restart or a crash) are picked up here.
+    // Unfinished jobs and unsent emails (from before a restart or a crash) are picked up here.
     let worker = worker::spawn(db.clone(), worker).await?;
+    let mailer = mailer::spawn(db.clone(), mail);
     let app = crate::router(AppState { leptos_options, db });
     tracing::info!(%addr, "listening");
     println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");
@@ -236,6 +274,7 @@ async fn serve(db: DatabaseConnection, worker: worker::Config) -> Result<(), Cli
         .map_err(CliError::Serve);
     // The batch in hand is finished (or, if we are killed, rolled back): never half a user.
     worker.stop().await;
+    mailer.stop().await;
     served
 }
 

@@ -2,7 +2,9 @@
 
 pub mod cli;
 
+use app::accounts::{CHANGE_PASSWORD_PATH, SET_PASSWORD_PATH};
 use app::error::AppError;
+use app::server::authz::Actor;
 use app::server::jobs;
 use app::server::request::{self, Identity};
 use app::server::AppState;
@@ -22,6 +24,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 const LOGIN_PAGE: &str = "/login";
+
 
 /// Server function errors are small JSON documents; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -77,14 +80,28 @@ async fn session(State(state): State<AppState>, mut request: Request, next: Next
     }
     let path = request.uri().path();
     if request.method() == Method::GET && !path.starts_with("/api/") {
-        match (&actor, path == LOGIN_PAGE) {
-            (None, false) => return found(LOGIN_PAGE),
-            (Some(_), true) => return found("/"),
-            _ => {}
+        if let Some(to) = page_redirect(actor.as_ref(), path) {
+            return found(to);
         }
     }
     request.extensions_mut().insert(Identity(actor));
     next.run(request).await
+}
+
+/// Where a page load must go instead, if anywhere: visitors to the login page (only the login and
+/// set-password pages are open to them), the signed-in on from the login page, and a user whose
+/// password reset was forced to Change Password, which is only for them.
+fn page_redirect(actor: Option<&Actor>, path: &str) -> Option<&'static str> {
+    match actor {
+        None if path == LOGIN_PAGE || path == SET_PASSWORD_PATH => None,
+        None => Some(LOGIN_PAGE),
+        // (An emailed link serves them as well as the page does.)
+        Some(actor) if actor.must_change_password => {
+            (path != CHANGE_PASSWORD_PATH && path != SET_PASSWORD_PATH).then_some(CHANGE_PASSWORD_PATH)
+        }
+        Some(_) if path == LOGIN_PAGE || path == CHANGE_PASSWORD_PATH => Some("/"),
+        Some(_) => None,
+    }
 }
 
 /// A bulk job's per-user results, as a CSV download (a plain route: a server function cannot answer

@@ -8,14 +8,16 @@ use leptos_router::components::A;
 #[component]
 pub fn Header(me: Me) -> impl IntoView {
     let logout = use_session().logout;
-    let show_domains = me.scope >= Scope::Reseller;
-    let show_activity = me.scope >= Scope::OfficeManager;
+    // While a new password must be chosen, nothing else is open to the user.
+    let free = !me.must_change_password;
+    let show_domains = free && me.scope >= Scope::Reseller;
+    let show_admin = free && me.scope >= Scope::OfficeManager;
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">"Switchboard"</A>
             <nav aria-label="Main">
                 {show_domains.then(|| view! { <A href="/domains">"Domains"</A> })}
-                {show_activity.then(|| view! { <A href="/activity">"Activity"</A> })}
+                {show_admin.then(|| view! { <A href="/activity">"Activity"</A> <A href="/outbox">"Outbox"</A> })}
             </nav>
             <div class="whoami">
                 <span class="who">{me.display_name()}</span>

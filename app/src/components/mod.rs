@@ -1,3 +1,4 @@
 pub mod dialog;
 pub mod header;
+pub mod password_form;
 pub mod problem;

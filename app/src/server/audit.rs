@@ -16,9 +16,14 @@ pub enum Action {
     DemoSeeded,
     BulkJobStarted,
     UserReset,
-    UserResetFailed,
+    WelcomeEmailQueued,
+    PasswordResetForced,
+    BulkItemFailed,
     BulkJobFinished,
     UserRecycled,
+    EmailRetried,
+    PasswordSet,
+    PasswordChanged,
 }
 
 impl Action {
@@ -32,9 +37,14 @@ impl Action {
             Action::DemoSeeded => "demo_seeded",
             Action::BulkJobStarted => "bulk_job_started",
             Action::UserReset => "user_reset",
-            Action::UserResetFailed => "user_reset_failed",
+            Action::WelcomeEmailQueued => "welcome_email_queued",
+            Action::PasswordResetForced => "password_reset_forced",
+            Action::BulkItemFailed => "bulk_item_failed",
             Action::BulkJobFinished => "bulk_job_finished",
             Action::UserRecycled => "user_recycled",
+            Action::EmailRetried => "email_retried",
+            Action::PasswordSet => "password_set",
+            Action::PasswordChanged => "password_changed",
         }
     }
 }

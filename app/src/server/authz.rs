@@ -18,6 +18,8 @@ pub struct Actor {
     pub scope: Scope,
     pub domain_id: i32,
     pub reseller_id: i32,
+    /// An admin forced a password reset: until a new one is chosen, the user may do nothing else.
+    pub must_change_password: bool,
 }
 
 /// The domains an actor may manage, as one of the four shapes the scopes give.
@@ -91,7 +93,14 @@ mod tests {
     }
 
     fn actor(scope: Scope) -> Actor {
-        Actor { user_id: 1, login: "100@d1.example".into(), scope, domain_id: 1, reseller_id: 10 }
+        Actor {
+            user_id: 1,
+            login: "100@d1.example".into(),
+            scope,
+            domain_id: 1,
+            reseller_id: 10,
+            must_change_password: false,
+        }
     }
 
     const OWN: (i32, i32) = (1, 10);

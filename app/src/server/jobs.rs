@@ -56,7 +56,8 @@ pub async fn start_reset(
     start(db, actor, domain, &request.user_ids, action, remote_addr).await
 }
 
-async fn start(
+/// Starts a job doing `action` to `user_ids` in `domain`, after checking every rule of `targets`.
+pub async fn start(
     db: &DatabaseConnection,
     actor: &Actor,
     domain: &domain::Model,

@@ -4,12 +4,19 @@
 
 pub mod audit;
 pub mod authz;
+pub mod background;
 pub mod counts;
+pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod domains;
 pub mod entities;
+pub mod first_sign_in;
 pub mod jobs;
+pub mod links;
+pub mod mailer;
+pub mod messages;
+pub mod outbox;
 pub mod passwords;
 pub mod recycle;
 pub mod request;
@@ -17,6 +24,7 @@ pub mod reset;
 pub mod sessions;
 pub mod signin;
 pub mod targets;
+pub mod tokens;
 pub mod users;
 pub mod worker;
 

@@ -38,6 +38,11 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_now(DUMMY_SECRET).unwrap_or_default())
 }
 
+/// Whether `password` is on the list of passwords too common to use (case does not matter).
+pub fn is_common(password: &str) -> bool {
+    passwords::analyzer::is_common_password(password) || passwords::analyzer::is_common_password(password.to_lowercase())
+}
+
 /// A random password that is easy to read aloud: no 0/O, 1/l/I.
 pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -57,6 +62,14 @@ mod tests {
         assert!(!verify("correct horse batterY".into(), Some(stored)).await);
         assert!(!verify("anything".into(), None).await);
         assert!(!verify(DUMMY_SECRET.into(), None).await);
+    }
+
+    #[test]
+    fn common_passwords_are_known_whatever_their_case() {
+        for common in ["1234567890", "qwertyuiop", "password123", "Password123", "iloveyou123"] {
+            assert!(is_common(common), "{common}");
+        }
+        assert!(!is_common("violet tractor sings"));
     }
 
     #[test]

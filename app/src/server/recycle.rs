@@ -5,9 +5,10 @@
 use super::audit::{self, Action};
 use super::authz::Actor;
 use super::entities::{domain, user};
-use super::targets;
+use super::{outbox, targets};
 use crate::bulk::{join_and, FieldError, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
 use crate::error::AppError;
+use crate::mail::MessageKind;
 use crate::model::UserStatus;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -94,11 +95,16 @@ pub async fn recycle(
             .await?;
         match users.get(&entry.user_id) {
             Some(user) if updated.rows_affected == 0 => outcome.rejected.push((entry.user_id, vec![not_reset(user)])),
-            _ => {
+            user => {
+                // The welcome email is queued with the change, in its transaction.
+                if let Some(user) = user.filter(|_| entry.send_welcome) {
+                    let recycled = user::Model { email: email.clone(), ..user.clone() };
+                    outbox::enqueue(&txn, &recycled, MessageKind::Welcome, &actor.login).await?;
+                }
                 audit::Entry::by(actor, Action::UserRecycled)
                     .domain(domain.id)
                     .target(entry.user_id)
-                    .detail(serde_json::json!({ "email": email.is_some() }))
+                    .detail(serde_json::json!({ "email": email.is_some(), "welcome": entry.send_welcome }))
                     .from_addr(remote_addr.clone())
                     .record(&txn)
                     .await?;

@@ -50,8 +50,19 @@ pub fn request_session_token() -> Option<String> {
     use_context::<Parts>().and_then(|parts| session_token(&parts.headers))
 }
 
-/// The signed-in user, or `NotSignedIn`.
+/// The signed-in user, or `NotSignedIn`; `PasswordChangeRequired` while an admin's forced password
+/// reset waits for them to choose a new one: every server function but the few that lead there
+/// (`signed_in`) refuses them.
 pub async fn actor(state: &AppState) -> Result<Actor, AppError> {
+    let actor = signed_in(state).await?;
+    if actor.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(actor)
+}
+
+/// The signed-in user, even one who must change their password first.
+pub async fn signed_in(state: &AppState) -> Result<Actor, AppError> {
     let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("the request is not in context"))?;
     let actor = match parts.extensions.get::<Identity>() {
         Some(Identity(actor)) => actor.clone(),

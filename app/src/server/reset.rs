@@ -3,9 +3,9 @@
 //! as a whole, together with whatever the caller records about it.
 
 use super::entities::{
-    answering_rule, call_history, contact, device, queue_membership, session, user, voicemail_greeting,
-    voicemail_message,
+    answering_rule, call_history, contact, device, queue_membership, user, voicemail_greeting, voicemail_message,
 };
+use super::{links, sessions};
 use crate::bulk::{ResetOption, ResetOptions};
 use crate::model::UserStatus;
 use chrono::Utc;
@@ -65,9 +65,10 @@ pub async fn reset(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetO
     }
     update.filter(user::Column::Id.is_in(user_ids.iter().copied())).exec(db).await?;
 
-    // A reset account must not stay signed in anywhere, whatever was ticked.
-    session::Entity::delete_many().filter(session::Column::UserId.is_in(user_ids.iter().copied())).exec(db).await?;
-    Ok(())
+    // A reset account must not stay signed in anywhere, whatever was ticked, and links sent to its
+    // former holder must not let anyone in.
+    sessions::end_all(db, user_ids, None).await?;
+    links::forget(db, user_ids).await
 }
 
 /// How many rows each ticked kind of data has over `user_ids`: what a reset would delete.

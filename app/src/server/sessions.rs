@@ -5,21 +5,14 @@
 use super::authz::Actor;
 use super::entities::{domain, session, user};
 use crate::model::Scope;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use super::tokens;
 use chrono::{Duration, Utc};
 use cookie::{Cookie, SameSite};
-use rand::RngCore;
 use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, JoinType, QuerySelect};
-use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "switchboard_session";
 /// A session ends this long after sign-in, used or not.
 pub const LIFETIME: Duration = Duration::hours(12);
-
-fn session_id(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 /// Who is signing in and from where, as kept with the session.
 pub struct Origin {
@@ -28,15 +21,13 @@ pub struct Origin {
 }
 
 /// Starts a session for `user_id` and returns the token for the cookie.
-pub async fn start(db: &DatabaseConnection, user_id: i32, origin: Origin) -> Result<String, DbErr> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+pub async fn start(db: &impl ConnectionTrait, user_id: i32, origin: Origin) -> Result<String, DbErr> {
+    let token = tokens::new_token();
     let now = Utc::now();
     // Housekeeping on the rare write path keeps the table small without a timer.
     session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(db).await?;
     session::ActiveModel {
-        id: Set(session_id(&token)),
+        id: Set(tokens::digest(&token)),
         user_id: Set(user_id),
         created_at: Set(now),
         expires_at: Set(now + LIFETIME),
@@ -55,17 +46,19 @@ struct ActorRow {
     scope: Scope,
     domain_id: i32,
     reseller_id: i32,
+    must_change_password: bool,
 }
 
 /// The user a live session token belongs to, if any.
 pub async fn actor(db: &DatabaseConnection, token: &str) -> Result<Option<Actor>, DbErr> {
-    let row = session::Entity::find_by_id(session_id(token))
+    let row = session::Entity::find_by_id(tokens::digest(token))
         .filter(session::Column::ExpiresAt.gt(Utc::now()))
         .select_only()
         .column_as(user::Column::Id, "user_id")
         .column(user::Column::Login)
         .column(user::Column::Scope)
         .column(user::Column::DomainId)
+        .column(user::Column::MustChangePassword)
         .column(domain::Column::ResellerId)
         .join(JoinType::InnerJoin, session::Relation::User.def())
         .join(JoinType::InnerJoin, user::Relation::Domain.def())
@@ -78,11 +71,21 @@ pub async fn actor(db: &DatabaseConnection, token: &str) -> Result<Option<Actor>
         scope: row.scope,
         domain_id: row.domain_id,
         reseller_id: row.reseller_id,
+        must_change_password: row.must_change_password,
     }))
 }
 
 pub async fn end(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
-    session::Entity::delete_by_id(session_id(token)).exec(db).await.map(|_| ())
+    session::Entity::delete_by_id(tokens::digest(token)).exec(db).await.map(|_| ())
+}
+
+/// Ends every session of the users `user_ids` except the one of `keep` (a token), if given.
+pub async fn end_all(db: &impl ConnectionTrait, user_ids: &[i32], keep: Option<&str>) -> Result<(), DbErr> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.is_in(user_ids.iter().copied()));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(tokens::digest(keep)));
+    }
+    delete.exec(db).await.map(|_| ())
 }
 
 /// The cookie that carries `token`. `secure` when the portal is served over https.

@@ -7,7 +7,7 @@ use super::entities::{domain, user};
 use super::passwords;
 use super::sessions::{self, Origin};
 use crate::error::AppError;
-use crate::model::Me;
+use crate::model::{Me, UserStatus};
 use sea_orm::{prelude::*, Condition, QuerySelect};
 
 /// How many accounts one email address may match; each is tried, as addresses are not unique.
@@ -32,6 +32,8 @@ pub async fn sign_in(
                 // Emails are stored in lower case (`users::create`), so the index serves this.
                 .add(user::Column::Email.eq(&login)),
         )
+        // A reset extension waits for a new holder: its former holder's password no longer opens it.
+        .filter(user::Column::Status.ne(UserStatus::SetupRequired))
         .limit(MAX_EMAIL_MATCHES)
         .all(db)
         .await?;
@@ -91,5 +93,6 @@ async fn me_of(db: &DatabaseConnection, user: user::Model) -> Result<Me, AppErro
         scope: user.scope,
         status: user.status,
         domain: domain.name,
+        must_change_password: user.must_change_password,
     })
 }

@@ -131,7 +131,14 @@ mod tests {
     }
 
     fn manager() -> Actor {
-        Actor { user_id: 1, login: "201@d1.example".into(), scope: Scope::OfficeManager, domain_id: 1, reseller_id: 1 }
+        Actor {
+            user_id: 1,
+            login: "201@d1.example".into(),
+            scope: Scope::OfficeManager,
+            domain_id: 1,
+            reseller_id: 1,
+            must_change_password: false,
+        }
     }
 
     fn ids(ids: &[i32]) -> BTreeSet<i32> {

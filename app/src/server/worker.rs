@@ -10,7 +10,8 @@
 
 use super::audit::{self, Action};
 use super::entities::{bulk_job, bulk_job_item, user};
-use super::{jobs, reset};
+use super::background::{self, Handle};
+use super::{credentials, jobs, reset};
 use crate::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
@@ -20,7 +21,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -207,18 +207,32 @@ impl Worker {
         if user_ids.len() != items.len() {
             return Err(Failure::User("The user no longer exists.".into()));
         }
-        let present = user::Entity::find()
+        let users = user::Entity::find()
             .filter(user::Column::Id.is_in(user_ids.clone()))
             .filter(user::Column::DomainId.eq(job.domain_id))
-            .count(&txn)
+            .all(&txn)
             .await?;
-        if present != user_ids.len() as u64 {
+        if users.len() != user_ids.len() {
             return Err(Failure::User("The user is no longer in this domain.".into()));
         }
-        match action {
-            JobAction::Reset { options, .. } => reset::reset(&txn, &user_ids, options).await?,
+        if let Some(reason) = credentials::refusal(action, &users) {
+            return Err(Failure::User(reason.into()));
         }
-        let entries = items.iter().map(|item| entry(job, Action::UserReset, item, json!({ "job": job.id })));
+        let done = match action {
+            JobAction::Reset { options, .. } => {
+                reset::reset(&txn, &user_ids, options).await?;
+                Action::UserReset
+            }
+            JobAction::SendWelcome => {
+                credentials::send_welcome(&txn, job, &users).await?;
+                Action::WelcomeEmailQueued
+            }
+            JobAction::ForcePasswordReset => {
+                credentials::force_password_reset(&txn, job, &users).await?;
+                Action::PasswordResetForced
+            }
+        };
+        let entries = items.iter().map(|item| entry(job, done, item, json!({ "job": job.id })));
         audit::record_many(&txn, entries).await?;
         count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
         finish_if_complete(&txn, job).await?;
@@ -239,7 +253,7 @@ impl Worker {
             Failure::Database(err) if is_unavailable(&err) => return Err(err),
             Failure::User(reason) => reason,
             Failure::Database(err) => {
-                tracing::error!(job = job.id, extension = %item.extension, %err, "cannot reset a user");
+                tracing::error!(job = job.id, extension = %item.extension, %err, "a bulk job's user failed");
                 "The database refused the change; the server log has the details.".to_string()
             }
         };
@@ -248,7 +262,7 @@ impl Worker {
             return Ok(());
         }
         let detail = json!({ "job": job.id, "error": reason });
-        audit::record_many(&txn, [entry(job, Action::UserResetFailed, item, detail)]).await?;
+        audit::record_many(&txn, [entry(job, Action::BulkItemFailed, item, detail)]).await?;
         count_on_job(&txn, job.id, bulk_job::Column::FailedCount, 1).await?;
         finish_if_complete(&txn, job).await?;
         txn.commit().await
@@ -266,13 +280,7 @@ impl Worker {
                     ERROR_WAIT
                 }
             };
-            if pause.is_zero() {
-                continue;
-            }
-            tokio::select! {
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep(pause) => {}
-            }
+            background::pause(&mut stop, pause).await;
         }
         tracing::info!(worker = %self.name, "bulk job worker stopped");
     }
@@ -362,21 +370,6 @@ async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) ->
     on_behalf(job, Action::BulkJobFinished, detail).record(txn).await
 }
 
-/// A running worker; `stop` lets it finish its batch and waits for it.
-pub struct Handle {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl Handle {
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        if let Err(err) = self.task.await {
-            tracing::error!(%err, "the bulk job worker ended abnormally");
-        }
-    }
-}
-
 /// Starts this process's worker.
 pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbErr> {
     if db.get_database_backend() == DatabaseBackend::Sqlite {
@@ -389,7 +382,6 @@ pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbE
             .exec(&db)
             .await?;
     }
-    let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(Worker::new(db, config).run(stopped));
-    Ok(Handle { stop, task })
+    let worker = Worker::new(db, config);
+    Ok(Handle::spawn("bulk job worker", move |stop| worker.run(stop)))
 }

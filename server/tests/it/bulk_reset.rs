@@ -346,15 +346,23 @@ fn reset_users_are_recycled_and_bad_rows_come_back_with_their_field_errors() {
                 first_name: " Nina ".into(),
                 last_name: "Park".into(),
                 email: "Nina.Park@A.example".into(),
+                send_welcome: false,
             },
             RecycleEntry {
                 user_id: ids[1],
                 first_name: "Omar".into(),
                 last_name: String::new(),
                 email: "omar@".into(),
+                send_welcome: false,
             },
             // 203 was not reset: it cannot be recycled.
-            RecycleEntry { user_id: ids[2], first_name: "Pia".into(), last_name: "Quinn".into(), email: String::new() },
+            RecycleEntry {
+                user_id: ids[2],
+                first_name: "Pia".into(),
+                last_name: "Quinn".into(),
+                email: String::new(),
+                send_welcome: false,
+            },
         ];
         let (code, outcome) = app
             .call_json::<_, RecycleOutcome>(RecycleUsers { domain: "a.example".into(), entries }, Some(&session))

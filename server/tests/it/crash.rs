@@ -25,6 +25,8 @@ fn serve(app: &TestApp) -> Child {
         .env("BULK_BATCH_PAUSE_MS", "0")
         .env("BULK_LEASE_SECS", "2")
         .env("RUST_LOG", "warn")
+        // No email is sent here; keep the dispatcher's folder out of the source tree.
+        .env("OUTBOX_DIR", std::env::temp_dir().join("switchboard-crash-test-outbox"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

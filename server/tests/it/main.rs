@@ -7,6 +7,8 @@ mod cli;
 mod common;
 mod crash;
 mod database;
+mod email;
 mod pages;
 mod scopes;
+mod smtp;
 mod users_page;

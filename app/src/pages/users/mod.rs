@@ -84,8 +84,8 @@ pub fn UsersPage() -> impl IntoView {
         flow.step.set(Step::Actions);
         flow.open.set(true);
     };
-    let show_job = Callback::new(move |job| {
-        flow.step.set(Step::Progress(job));
+    let show_job = Callback::new(move |job: crate::bulk::JobProgress| {
+        flow.step.set(Step::Progress { job: job.id, action: job.action });
         flow.open.set(true);
     });
 

@@ -9,6 +9,8 @@ pub mod call_queue;
 pub mod contact;
 pub mod device;
 pub mod domain;
+pub mod outbox_message;
+pub mod password_link;
 pub mod phone_number;
 pub mod queue_membership;
 pub mod reseller;

@@ -2,12 +2,14 @@
 //! progress, to the Recycle Users form. Each step is a component of its own; this one knows which step
 //! the dialog is on, and the dialog's title names it.
 
+pub mod account;
 pub mod progress;
 pub mod recycle;
 pub mod reset;
 
 use super::selection::Selection;
-use crate::bulk::{RecycleTargets, ResetOptions, ResetPreview};
+use crate::accounts::{AccountAction, AccountPreview, AccountRequest};
+use crate::bulk::{JobAction, RecycleTargets, ResetOptions, ResetPreview};
 use crate::components::dialog::Dialog;
 use crate::components::problem::Problem;
 use leptos::prelude::*;
@@ -21,8 +23,10 @@ pub enum Step {
     ResetOptions,
     /// What exactly will be deleted, before anything is.
     Confirm(ResetPreview),
+    /// Who Send Welcome Email or Force Password Reset would reach, and who it skips.
+    Account(AccountPreview),
     /// The job's live progress (also reached from the Users page's banner).
-    Progress(i32),
+    Progress { job: i32, action: JobAction },
     /// New people for reset extensions: those the job just reset, or reset users the admin ticked.
     Recycle(RecycleTargets),
 }
@@ -33,7 +37,8 @@ impl Step {
             Step::Actions => "Bulk Action",
             Step::ResetOptions => "Reset Users",
             Step::Confirm(_) => "Confirm Reset",
-            Step::Progress(_) => "Reset Progress",
+            Step::Account(preview) => preview.action.title(),
+            Step::Progress { action, .. } => action.progress_title(),
             Step::Recycle(_) => "Recycle Users",
         }
     }
@@ -90,7 +95,8 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
                 Step::Actions => view! { <ActionsStep flow /> }.into_any(),
                 Step::ResetOptions => view! { <reset::OptionsStep flow options recycle /> }.into_any(),
                 Step::Confirm(preview) => view! { <reset::ConfirmStep flow preview recycle /> }.into_any(),
-                Step::Progress(job) => view! { <progress::ProgressStep flow job /> }.into_any(),
+                Step::Account(preview) => view! { <account::AccountConfirmStep flow preview /> }.into_any(),
+                Step::Progress { job, action } => view! { <progress::ProgressStep flow job action /> }.into_any(),
                 Step::Recycle(targets) => view! { <recycle::RecycleStep flow targets /> }.into_any(),
             }}
         </Dialog>
@@ -110,7 +116,20 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
             flow.go(Step::Recycle(targets));
         }
     });
-    let error = move || recycle.value().get().and_then(Result::err);
+    let account = Action::new(move |action: &AccountAction| {
+        let domain = flow.domain.get_untracked();
+        let request = AccountRequest { action: *action, user_ids: selection.read_untracked().ids() };
+        async move { account::preview_account_action(domain, request).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(preview)) = account.value().get() {
+            flow.go(Step::Account(preview));
+        }
+    });
+    let busy = move || recycle.pending().get() || account.pending().get();
+    let error = move || {
+        account.value().get().and_then(Result::err).or_else(|| recycle.value().get().and_then(Result::err))
+    };
     view! {
         <p>{move || match selection.read().len() {
             1 => "1 user selected:".to_string(),
@@ -122,13 +141,20 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
             }).collect_view()}
         </ul>
         {move || error().map(|error| view! { <Problem error /> })}
-        <div class="actions">
-            <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
-            <button type="button" class="secondary" disabled=move || recycle.pending().get()
+        <div class="action-list">
+            <button type="button" class="primary" on:click=move |_| flow.go(Step::ResetOptions)>"Reset Users"</button>
+            <button type="button" class="secondary" disabled=busy
                 on:click=move |_| { recycle.dispatch(selection.read_untracked().ids()); }>
                 "Recycle Users"
             </button>
-            <button type="button" class="primary" on:click=move |_| flow.go(Step::ResetOptions)>"Reset Users"</button>
+            {[AccountAction::SendWelcome, AccountAction::ForcePasswordReset].into_iter().map(|action| view! {
+                <button type="button" class="secondary" disabled=busy on:click=move |_| { account.dispatch(action); }>
+                    {action.title()}
+                </button>
+            }).collect_view()}
+        </div>
+        <div class="actions">
+            <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
         </div>
     }
 }

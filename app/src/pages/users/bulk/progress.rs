@@ -29,7 +29,7 @@ pub async fn running_jobs(domain: String) -> Result<Vec<JobProgress>, AppError> 
 }
 
 #[component]
-pub fn ProgressStep(flow: Flow, job: i32) -> impl IntoView {
+pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
     let status = RwSignal::new(None::<JobStatus>);
     let error = RwSignal::new(None::<AppError>);
     // Effects run only in the browser: polling starts once the step is on screen, and stops when the
@@ -65,7 +65,7 @@ pub fn ProgressStep(flow: Flow, job: i32) -> impl IntoView {
     };
     view! {
         {move || progress().map(|progress| view! { <ProgressBar progress /> })}
-        {move || finished().then(|| view! { <p class="done" role="status">"Reset complete"</p> })}
+        {move || finished().then(|| view! { <p class="done" role="status">{action.complete()}</p> })}
         {move || error.get().map(|error| view! { <Problem error /> })}
         {move || status.get().map(|status| view! { <Outcomes status /> })}
         <div class="actions">
@@ -95,7 +95,7 @@ fn ProgressBar(progress: JobProgress) -> impl IntoView {
     let summary = progress.summary();
     let failed = progress.failed;
     view! {
-        <div class="progress" role="progressbar" aria-label="Reset progress" aria-valuemin="0"
+        <div class="progress" role="progressbar" aria-label=progress.action.progress_title() aria-valuemin="0"
             aria-valuemax=progress.total aria-valuenow=progress.processed() aria-valuetext=summary.clone()>
             <div class="bar" style=format!("width: {percent}%")></div>
         </div>
@@ -134,14 +134,14 @@ fn Outcomes(status: JobStatus) -> impl IntoView {
 
 /// "Reset in progress: 3 of 5", one per unfinished job of the domain; each re-opens its progress.
 #[component]
-pub fn RunningBanner(jobs: Vec<JobProgress>, open: Callback<i32>) -> impl IntoView {
+pub fn RunningBanner(jobs: Vec<JobProgress>, open: Callback<JobProgress>) -> impl IntoView {
     jobs.into_iter()
         .map(|job| {
-            let id = job.id;
+            let text = format!("{}: {} of {}", job.action.in_progress(), job.processed(), job.total);
             view! {
                 <div class="banner" role="status">
-                    <button type="button" class="link" on:click=move |_| open.run(id)>
-                        {format!("Reset in progress: {} of {}", job.processed(), job.total)}
+                    <button type="button" class="link" on:click=move |_| open.run(job.clone())>
+                        {text}
                     </button>
                 </div>
             }

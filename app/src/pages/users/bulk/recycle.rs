@@ -31,8 +31,22 @@ pub async fn recycle_users(domain: String, entries: Vec<RecycleEntry>) -> Result
 struct Row {
     extension: String,
     entry: RwSignal<RecycleEntry>,
+    /// "Send Welcome Email" as the admin set it; until they touch it, ticked wherever an email is given.
+    welcome: RwSignal<Option<bool>>,
     problems: RwSignal<Vec<FieldError>>,
     saved: RwSignal<bool>,
+}
+
+impl Row {
+    /// Only with an email address; then as ticked, or by default yes.
+    fn sends_welcome(&self) -> bool {
+        !self.entry.read().email.trim().is_empty() && self.welcome.get().unwrap_or(true)
+    }
+
+    /// The row as it is sent.
+    fn entry(&self) -> RecycleEntry {
+        RecycleEntry { send_welcome: self.sends_welcome(), ..self.entry.get() }
+    }
 }
 
 #[component]
@@ -44,6 +58,7 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
         .map(|(user_id, extension)| Row {
             extension,
             entry: RwSignal::new(RecycleEntry { user_id, ..Default::default() }),
+            welcome: RwSignal::new(None),
             problems: RwSignal::new(Vec::new()),
             saved: RwSignal::new(false),
         })
@@ -78,7 +93,7 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
         let mut valid = Vec::new();
         rows.with_value(|rows| {
             for row in rows.iter().filter(|row| !row.saved.get_untracked()) {
-                let entry = row.entry.get_untracked();
+                let entry = untrack(|| row.entry());
                 let problems = entry.problems();
                 if problems.is_empty() {
                     valid.push(entry);
@@ -118,7 +133,11 @@ const EMAIL_RECOMMENDED: &str = "Recommended: this domain uses portal security o
 
 #[component]
 fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
-    let Row { extension, entry, problems, saved } = row;
+    let sends_welcome = {
+        let row = row.clone();
+        move || row.sends_welcome()
+    };
+    let Row { extension, entry, welcome, problems, saved } = row;
     let legend = format!("Extension {extension}");
     let problem = move |field: RecycleField| {
         problems.read().iter().find(|problem| problem.field == field).map(|problem| problem.message.clone())
@@ -173,6 +192,14 @@ fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
             {field(RecycleField::FirstName, "First Name", "text", None)}
             {field(RecycleField::LastName, "Last Name", "text", None)}
             {field(RecycleField::Email, "Email", "email", email_recommended.then_some(EMAIL_RECOMMENDED))}
+            <div class="option welcome">
+                <label>
+                    <input type="checkbox" prop:checked=sends_welcome
+                        disabled=move || saved.get() || entry.read().email.trim().is_empty()
+                        on:change=move |ev| welcome.set(Some(event_target_checked(&ev))) />
+                    "Send Welcome Email"
+                </label>
+            </div>
             {move || problem(RecycleField::Row).map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <Show when=move || saved.get()>
                 <p class="saved" role="status">"Saved"</p>

@@ -99,7 +99,7 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>) -
     Effect::new(move |_| {
         if let Some(Ok(job)) = start.value().get() {
             flow.changed.run(());
-            flow.go(Step::Progress(job.id));
+            flow.go(Step::Progress { job: job.id, action: job.action });
         }
     });
     let error = move || start.value().get().and_then(Result::err);

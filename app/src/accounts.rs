@@ -1,0 +1,145 @@
+//! The bulk actions about signing in (Send Welcome Email and Force Password Reset) and a user's first
+//! sign-in, as the browser and the server both see them.
+
+use crate::bulk::{count_of, JobAction};
+use serde::{Deserialize, Serialize};
+
+/// A bulk action that gives users a way (back) in, rather than clearing their data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AccountAction {
+    SendWelcome,
+    ForcePasswordReset,
+}
+
+impl AccountAction {
+    pub fn job(self) -> JobAction {
+        match self {
+            AccountAction::SendWelcome => JobAction::SendWelcome,
+            AccountAction::ForcePasswordReset => JobAction::ForcePasswordReset,
+        }
+    }
+
+    /// The button's text and the confirmation step's title.
+    pub fn title(self) -> &'static str {
+        self.job().title()
+    }
+}
+
+/// A user as the confirmation step lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewUser {
+    pub user_id: i32,
+    pub extension: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// A ticked user the action leaves out, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedUser {
+    pub user: PreviewUser,
+    pub reason: String,
+}
+
+/// Who an account action would reach, and who it skips, before the admin confirms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPreview {
+    pub action: AccountAction,
+    pub users: Vec<PreviewUser>,
+    pub skipped: Vec<SkippedUser>,
+}
+
+impl AccountPreview {
+    /// What confirming does, in one or two sentences with exact figures.
+    pub fn summary(&self) -> String {
+        let users = count_of(self.users.len() as u64, "user", "users");
+        match self.action {
+            AccountAction::SendWelcome => {
+                format!("A welcome email with a link to set a password will be sent to {users}.")
+            }
+            AccountAction::ForcePasswordReset => {
+                let (all, emailed) = (self.users.len(), self.users.iter().filter(|user| user.email.is_some()).count());
+                let verb = if all == 1 { "is" } else { "are" };
+                let links = match emailed {
+                    0 => "None has an email address for a link.".to_string(),
+                    n if n == all && all == 1 => "They get a link to choose it by email.".to_string(),
+                    n if n == all => "All of them get a link to choose it by email.".to_string(),
+                    n => format!("{n} of them get a link to choose it by email."),
+                };
+                format!("{users} must choose a new password at next sign-in and {verb} signed out everywhere now. {links}")
+            }
+        }
+    }
+
+    /// The users the action reaches who have no email address (they must be told another way).
+    pub fn without_email(&self) -> impl Iterator<Item = &PreviewUser> {
+        self.users.iter().filter(|user| user.email.is_none())
+    }
+}
+
+/// What the browser sends for an account action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRequest {
+    pub action: AccountAction,
+    pub user_ids: Vec<i32>,
+}
+
+/// Whom a set-password link is for, as its page greets them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkHolder {
+    pub login: String,
+    pub extension: String,
+    pub name: String,
+    pub domain: String,
+    /// Whether the user already has a voicemail PIN (then the PIN field may be left blank to keep it).
+    pub has_pin: bool,
+}
+
+/// The Set Password and Change Password forms' fields. `pin` is blank on Change Password.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPassword {
+    pub password: String,
+    pub confirmation: String,
+    pub pin: String,
+}
+
+/// The page a set-password link opens (with `?token=`), open to visitors who are not signed in.
+pub const SET_PASSWORD_PATH: &str = "/set-password";
+/// The page a user whose password reset was forced sees before any other.
+pub const CHANGE_PASSWORD_PATH: &str = "/change-password";
+
+/// The forms' field names, as the server's messages name them.
+pub const PASSWORD_FIELD: &str = "password";
+pub const CONFIRMATION_FIELD: &str = "confirmation";
+pub const PIN_FIELD: &str = "pin";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(n: i32, email: Option<&str>) -> PreviewUser {
+        PreviewUser { user_id: n, extension: format!("20{n}"), name: "Ann Lee".into(), email: email.map(Into::into) }
+    }
+
+    #[test]
+    fn a_forced_reset_says_how_many_get_a_link() {
+        let preview = AccountPreview {
+            action: AccountAction::ForcePasswordReset,
+            users: vec![user(1, Some("a@x.example")), user(2, None), user(3, Some("c@x.example"))],
+            skipped: Vec::new(),
+        };
+        assert_eq!(
+            preview.summary(),
+            "3 users must choose a new password at next sign-in and are signed out everywhere now. \
+             2 of them get a link to choose it by email."
+        );
+        assert_eq!(preview.without_email().map(|user| user.user_id).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn a_welcome_names_its_figure() {
+        let preview =
+            AccountPreview { action: AccountAction::SendWelcome, users: vec![user(1, Some("a@x.example"))], skipped: vec![] };
+        assert_eq!(preview.summary(), "A welcome email with a link to set a password will be sent to 1 user.");
+    }
+}

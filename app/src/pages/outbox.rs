@@ -1,0 +1,120 @@
+//! The Outbox page: the latest emails of the domains in the admin's scope, where each stands (queued,
+//! sent, failed and why), and Retry for a failed one. While any is queued the page looks again every
+//! few seconds.
+
+use crate::components::problem::{Problem, Problems};
+use crate::error::AppError;
+use crate::mail::{MessageState, OutboxRow};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// How often the page looks again while messages wait to be sent.
+const POLL: std::time::Duration = std::time::Duration::from_secs(3);
+
+#[server]
+pub async fn outbox_messages() -> Result<Vec<OutboxRow>, AppError> {
+    use crate::server::{outbox, request};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    outbox::list(&state.db, &actor).await
+}
+
+#[server]
+pub async fn retry_message(id: i32) -> Result<(), AppError> {
+    use crate::server::{outbox, request};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    outbox::retry(&state.db, &actor, id, request::client_addr()).await
+}
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let retry = ServerAction::<RetryMessage>::new();
+    let looked = RwSignal::new(0u32);
+    let messages = Resource::new(move || (retry.version().get(), looked.get()), |_| outbox_messages());
+    Effect::new(move |_| {
+        let waiting = matches!(messages.get(), Some(Ok(rows)) if rows.iter().any(|row| row.state == MessageState::Queued));
+        if waiting {
+            set_timeout(
+                move || {
+                    let _ = looked.try_update(|n| *n += 1);
+                },
+                POLL,
+            );
+        }
+    });
+    let retry_failure = move || retry.value().get().and_then(Result::err);
+    view! {
+        <Title text="Outbox" />
+        <h1>"Outbox"</h1>
+        {move || retry_failure().map(|error| view! { <Problem error /> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading messages…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
+                {move || Suspend::new(async move {
+                    messages.await.map(|rows| if rows.is_empty() {
+                        view! { <p class="empty">"No emails yet."</p> }.into_any()
+                    } else {
+                        view! { <MessageTable rows retry /> }.into_any()
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn MessageTable(rows: Vec<OutboxRow>, retry: ServerAction<RetryMessage>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="grid outbox">
+                <thead>
+                    <tr>
+                        <th scope="col">"Queued"</th>
+                        <th scope="col">"Domain"</th>
+                        <th scope="col">"Extension"</th>
+                        <th scope="col">"To"</th>
+                        <th scope="col">"Subject"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! { <MessageRow row retry /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>) -> impl IntoView {
+    let details = match row.state {
+        MessageState::Sent => row.sent.map(|at| format!("Sent {at}")).unwrap_or_default(),
+        MessageState::Queued => match (&row.last_error, &row.next_attempt) {
+            (Some(error), Some(at)) => format!("{error} Trying again at {at}."),
+            _ => "Waiting to be sent".to_string(),
+        },
+        MessageState::Failed => row.last_error.clone().unwrap_or_default(),
+    };
+    let id = row.id;
+    let retry_button = (row.state == MessageState::Failed).then(|| {
+        view! {
+            <button type="button" class="secondary" aria-label=format!("Retry message to {}", row.recipient)
+                disabled=move || retry.pending().get()
+                on:click=move |_| { retry.dispatch(RetryMessage { id }); }>
+                "Retry"
+            </button>
+        }
+    });
+    view! {
+        <tr class=format!("message-{}", row.state.label().to_lowercase())>
+            <td data-label="Queued">{row.queued}</td>
+            <td data-label="Domain">{row.domain}</td>
+            <td data-label="Extension">{row.extension.unwrap_or_else(|| "—".into())}</td>
+            <td data-label="To">{row.recipient.clone()}</td>
+            <td data-label="Subject">{row.subject}</td>
+            <td data-label="State"><span class="state">{row.state.label()}</span></td>
+            <td data-label="Details">{details}" "{retry_button}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,87 @@
+//! The Set Password page a set-password link opens: the new holder of an extension (or a user whose
+//! password reset was forced) chooses a password and a voicemail PIN, and is signed in. Open to
+//! visitors who are not signed in; a used, expired or unknown link gets a page that says so.
+
+use crate::accounts::{LinkHolder, NewPassword};
+use crate::auth::use_session;
+use crate::components::password_form::{PasswordForm, PinField};
+use crate::components::problem::Problem;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+/// Whom the link is for, if it can still be used.
+#[server]
+pub async fn password_link(token: String) -> Result<LinkHolder, AppError> {
+    use crate::server::{first_sign_in, request};
+    let state = request::state()?;
+    first_sign_in::link_holder(&state.db, &token).await
+}
+
+/// Sets the link holder's password (and PIN) and signs them in.
+#[server(input = Json)]
+pub async fn set_password(token: String, new: NewPassword) -> Result<(), AppError> {
+    use crate::server::{first_sign_in, request, sessions};
+    let state = request::state()?;
+    let origin = sessions::Origin { remote_addr: request::client_addr(), user_agent: request::user_agent() };
+    let session = first_sign_in::set_password(&state.db, &token, new, origin).await?;
+    request::set_cookie(sessions::cookie(session, request::is_https()))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[component]
+pub fn SetPasswordPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
+    let holder = Resource::new(move || token.get(), password_link);
+    let action = use_session().set_password;
+    let failure = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Set Password" />
+        // The link's token must not travel on to other sites in a Referer header.
+        <Meta name="referrer" content="no-referrer" />
+        <main class="login">
+            <h1>"Switchboard"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Checking your link…"</p> }>
+                {move || Suspend::new(async move {
+                    match holder.await {
+                        Ok(holder) => view! { <SetPasswordForm holder token=token.get_untracked() action failure /> }.into_any(),
+                        Err(error) => view! {
+                            <h2>"This link cannot be used"</h2>
+                            <div class="card">
+                                <Problem error />
+                                <p><a href="/login">"Log In"</a></p>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn SetPasswordForm(
+    holder: LinkHolder,
+    token: String,
+    action: ServerAction<SetPassword>,
+    failure: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let pin = if holder.has_pin { PinField::Optional } else { PinField::Required };
+    let token = StoredValue::new(token);
+    let on_submit = Callback::new(move |new: NewPassword| {
+        action.dispatch(SetPassword { token: token.get_value(), new });
+    });
+    let greeting = if holder.name.is_empty() { "Welcome".to_string() } else { format!("Welcome, {}", holder.name) };
+    view! {
+        <h2>"Set Password"</h2>
+        <p class="lede">{greeting}". Extension "{holder.extension.clone()}" at "{holder.domain}
+            ". You will log in as "<strong>{holder.login.clone()}</strong>"."</p>
+        <PasswordForm login=holder.login extension=holder.extension pin submit_label="Set Password"
+            pending=action.pending() failure on_submit />
+    }
+}

@@ -1,0 +1,87 @@
+//! The confirmation step of Send Welcome Email and Force Password Reset: who will be reached, who is
+//! skipped and why, before the job starts; with the server functions behind it.
+
+use super::{Flow, Step};
+use crate::accounts::{AccountAction, AccountPreview, AccountRequest, PreviewUser};
+use crate::bulk::JobProgress;
+use crate::components::problem::Problem;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// Who the action would reach and who it skips, after the same checks as starting it.
+#[server(input = Json)]
+pub async fn preview_account_action(domain: String, request: AccountRequest) -> Result<AccountPreview, AppError> {
+    use crate::server::{credentials, request as req};
+    let state = req::state()?;
+    let (actor, domain) = req::managed_domain(&state, &domain).await?;
+    credentials::preview(&state.db, &actor, &domain, &request).await
+}
+
+/// Starts the action as a bulk job for the users it does not skip.
+#[server(input = Json)]
+pub async fn start_account_action(domain: String, request: AccountRequest) -> Result<JobProgress, AppError> {
+    use crate::server::{credentials, request as req};
+    let state = req::state()?;
+    let (actor, domain) = req::managed_domain(&state, &domain).await?;
+    credentials::start(&state.db, &actor, &domain, request, req::client_addr()).await
+}
+
+#[component]
+pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView {
+    let start = Action::new(move |request: &AccountRequest| {
+        let (domain, request) = (flow.domain.get_untracked(), request.clone());
+        async move { start_account_action(domain, request).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = start.value().get() {
+            flow.changed.run(());
+            flow.go(Step::Progress { job: job.id, action: job.action });
+        }
+    });
+    let error = move || start.value().get().and_then(Result::err);
+    let action = preview.action;
+    let request = AccountRequest { action, user_ids: preview.users.iter().map(|user| user.user_id).collect() };
+    let nobody = preview.users.is_empty();
+    let without_email: Vec<PreviewUser> = preview.without_email().cloned().collect();
+    let user_line = |user: PreviewUser, extra: Option<String>| {
+        view! {
+            <li>
+                <span class="ext">{user.extension}</span>" "<span class="name">{user.name}</span>" "
+                <span class="email">{user.email.unwrap_or_default()}</span>
+                {extra.map(|extra| view! { <span class="reason">{extra}</span> })}
+            </li>
+        }
+    };
+    view! {
+        <div class="confirm">
+            {(!nobody).then(|| view! { <p>{preview.summary()}</p> })}
+            {(!preview.users.is_empty()).then(|| view! {
+                <ul class="selected-users" aria-label="Users to reach">
+                    {preview.users.clone().into_iter().map(|user| user_line(user, None)).collect_view()}
+                </ul>
+            })}
+            {(action == AccountAction::ForcePasswordReset && !without_email.is_empty()).then(|| view! {
+                <p class="hint">{format!(
+                    "No email address, so no link: {}. Tell them yourself; they can log in with their current password and will be asked for a new one.",
+                    without_email.iter().map(|user| user.extension.clone()).collect::<Vec<_>>().join(", ")
+                )}</p>
+            })}
+            {(!preview.skipped.is_empty()).then(|| view! {
+                <h3>"Skipped"</h3>
+                <ul class="skipped-users" aria-label="Skipped users">
+                    {preview.skipped.clone().into_iter().map(|skipped| user_line(skipped.user, Some(skipped.reason))).collect_view()}
+                </ul>
+            })}
+            {nobody.then(|| view! { <p class="problem" role="alert">"None of the selected users can be reached this way."</p> })}
+        </div>
+        {move || error().map(|error| view! { <Problem error /> })}
+        <div class="actions">
+            <button type="button" class="secondary" on:click=move |_| flow.go(Step::Actions)>"Back"</button>
+            <button type="button" class="primary" disabled=move || nobody || start.pending().get()
+                on:click=move |_| { start.dispatch(request.clone()); }>
+                {action.title()}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,162 @@
+//! Choosing a password: with a set-password link (a new holder's first sign-in, or after a forced
+//! reset), or on the Change Password page that a user whose reset was forced sees before anything else.
+//! Either way the user ends up Active and signed in, every older link stops working and every other
+//! session of the user ends.
+
+use super::audit::{self, Action};
+use super::authz::Actor;
+use super::entities::{domain, password_link, user};
+use super::sessions::{self, Origin};
+use super::{links, passwords, tokens};
+use crate::accounts::{LinkHolder, NewPassword, CONFIRMATION_FIELD, PASSWORD_FIELD, PIN_FIELD};
+use crate::error::{AppError, FieldProblem};
+use crate::model::{full_name, UserStatus};
+use crate::validate::{confirmation_problems, password_problems, pin_problems};
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, TransactionTrait};
+
+/// Who the link `token` is for, if it can still be used.
+pub async fn link_holder(db: &DatabaseConnection, token: &str) -> Result<LinkHolder, AppError> {
+    let user = links::holder(db, token).await?;
+    let domain = domain::Entity::find_by_id(user.domain_id).one(db).await?;
+    Ok(LinkHolder {
+        name: full_name(&user.first_name, &user.last_name),
+        domain: domain.map(|domain| domain.name).unwrap_or_default(),
+        has_pin: user.voicemail_pin_hash.is_some(),
+        login: user.login,
+        extension: user.extension,
+    })
+}
+
+/// Whether the form must set a voicemail PIN.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// The user has none yet: required.
+    Required,
+    /// The user has one: a blank field keeps it.
+    Optional,
+    /// Not part of the form (Change Password).
+    NotAsked,
+}
+
+/// Every broken rule of the form, each at its field.
+fn problems(user: &user::Model, new: &NewPassword, pin: Pin) -> Vec<FieldProblem> {
+    let mut password = password_problems(&new.password, &user.login, &user.extension);
+    if password.is_empty() && passwords::is_common(&new.password) {
+        password.push("This password is too common; choose one that is harder to guess.".into());
+    }
+    let pin = match pin {
+        Pin::Required => pin_problems(&new.pin, &user.extension),
+        Pin::Optional if !new.pin.is_empty() => pin_problems(&new.pin, &user.extension),
+        Pin::Optional | Pin::NotAsked => Vec::new(),
+    };
+    let at = |field: &str, messages: Vec<String>| {
+        messages.into_iter().map(|message| FieldProblem { field: field.to_string(), message }).collect::<Vec<_>>()
+    };
+    [
+        at(PASSWORD_FIELD, password),
+        at(CONFIRMATION_FIELD, confirmation_problems(&new.password, &new.confirmation)),
+        at(PIN_FIELD, pin),
+    ]
+    .concat()
+}
+
+fn refuse_unless_empty(problems: Vec<FieldProblem>) -> Result<(), AppError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Fields(problems))
+    }
+}
+
+/// Sets the password (and PIN) of the link's holder; returns the token of their new session.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    token: &str,
+    new: NewPassword,
+    origin: Origin,
+) -> Result<String, AppError> {
+    let user = links::holder(db, token).await?;
+    let pin = if user.voicemail_pin_hash.is_some() { Pin::Optional } else { Pin::Required };
+    refuse_unless_empty(problems(&user, &new, pin))?;
+    let password_hash = passwords::hash(new.password).await?;
+    let pin_hash = match new.pin.is_empty() {
+        true => user.voicemail_pin_hash.clone(),
+        false => Some(passwords::hash(new.pin).await?),
+    };
+    let remote_addr = origin.remote_addr.clone();
+    let txn = db.begin().await?;
+    // The link is used here, once: of two submissions racing, only one finds it unused.
+    let used = password_link::Entity::update_many()
+        .col_expr(password_link::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(password_link::Column::Id.eq(tokens::digest(token)))
+        .filter(password_link::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected == 0 {
+        return Err(links::holder(db, token).await.err().unwrap_or(AppError::Internal));
+    }
+    links::use_up(&txn, user.id).await?;
+    save_password(&txn, user.id, password_hash, pin_hash).await?;
+    sessions::end_all(&txn, &[user.id], None).await?;
+    let session = sessions::start(&txn, user.id, origin).await?;
+    audit::Entry::by_user(user.id, &user.login, Action::PasswordSet)
+        .domain(user.domain_id)
+        .target(user.id)
+        .from_addr(remote_addr)
+        .record(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// The forced password change of the signed-in `actor`, whose session is `session`: the other
+/// sessions end, this one goes on.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    session: &str,
+    new: NewPassword,
+    remote_addr: Option<String>,
+) -> Result<(), AppError> {
+    let user = user::Entity::find_by_id(actor.user_id).one(db).await?.ok_or(AppError::NotSignedIn)?;
+    if !user.must_change_password {
+        return Err(AppError::Conflict("Your password does not need to be changed.".into()));
+    }
+    let mut problems = problems(&user, &new, Pin::NotAsked);
+    if problems.is_empty() && passwords::verify(new.password.clone(), user.password_hash.clone()).await {
+        problems.push(FieldProblem {
+            field: PASSWORD_FIELD.into(),
+            message: "Choose a password different from your current one.".into(),
+        });
+    }
+    refuse_unless_empty(problems)?;
+    let password_hash = passwords::hash(new.password).await?;
+    let txn = db.begin().await?;
+    links::use_up(&txn, user.id).await?;
+    save_password(&txn, user.id, password_hash, user.voicemail_pin_hash.clone()).await?;
+    sessions::end_all(&txn, &[user.id], Some(session)).await?;
+    audit::Entry::by(actor, Action::PasswordChanged).domain(user.domain_id).from_addr(remote_addr).record(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The user's new secrets; they are Active from now on.
+async fn save_password(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    password_hash: String,
+    pin_hash: Option<String>,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(user::Column::VoicemailPinHash, Expr::value(pin_hash))
+        .col_expr(user::Column::Status, Expr::value(UserStatus::Active))
+        .col_expr(user::Column::MustChangePassword, Expr::value(false))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,298 @@
+//! The mail dispatcher: sends the outbox. Each server process runs one; like the bulk job worker, it
+//! claims due messages under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so replicas share the
+//! outbox and a message is sent by one of them at a time.
+//!
+//! A message is sent through SMTP (`SMTP_URL`) or, without a mail server, written as an `.eml` file.
+//! Its set-password link is made just before sending, so the database never holds a usable link. A
+//! server that is down or answers 4xx is tried again later, waiting longer each time; a 5xx answer
+//! fails the message with the server's reason. A message recorded as sent is never sent again (a crash
+//! between the server's acceptance and that record is the one case where it is sent twice).
+
+use super::background::{self, Handle};
+use super::entities::{domain, outbox_message, user};
+use super::links;
+use super::messages::Letter;
+use crate::mail::{MessageKind, MessageState};
+use crate::model::UserStatus;
+use chrono::Utc;
+use lettre::message::Mailbox;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::{prelude::*, Condition, Order, QueryOrder};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Where messages go.
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// One `.eml` file per message in the folder: for `make run` and tests, with no mail server.
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// How long one SMTP conversation may take; well inside a claim's lease.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Transport {
+    /// SMTP when `smtp_url` is given (`smtp://host:port`, `smtp://host?tls=required` for STARTTLS,
+    /// `smtps://user:password@host`), otherwise files in `dir` (created if missing).
+    pub fn new(smtp_url: Option<&str>, dir: &Path) -> Result<Transport, String> {
+        match smtp_url.filter(|url| !url.is_empty()) {
+            Some(url) => {
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|err| format!("SMTP_URL is not a usable SMTP address: {err}"))?;
+                Ok(Transport::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
+            }
+            None => {
+                std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+                Ok(Transport::Files(AsyncFileTransport::new(dir), dir.to_path_buf()))
+            }
+        }
+    }
+
+    async fn send(&self, message: Message) -> Result<(), Refusal> {
+        match self {
+            Transport::Smtp(smtp) => match smtp.send(message).await {
+                Ok(_) => Ok(()),
+                Err(err) if err.is_permanent() => Err(Refusal::Permanent(format!("The mail server refused it: {err}"))),
+                Err(err) => Err(Refusal::Transient(format!("The mail server could not take it: {err}"))),
+            },
+            Transport::Files(files, dir) => match files.send(message).await {
+                Ok(id) => {
+                    tracing::info!(path = %dir.join(format!("{id}.eml")).display(), "email written (no SMTP_URL set)");
+                    Ok(())
+                }
+                Err(err) => Err(Refusal::Transient(format!("The message file could not be written: {err}"))),
+            },
+        }
+    }
+}
+
+/// Why a message was not sent this time.
+#[derive(Debug)]
+enum Refusal {
+    /// Try again later.
+    Transient(String),
+    /// It will never be sent as it is.
+    Permanent(String),
+}
+
+pub struct Config {
+    pub transport: Transport,
+    pub from: Mailbox,
+    /// The portal's address as its users reach it, for the links (no trailing slash).
+    pub portal_url: String,
+    /// The wait after the first failed attempt; each further failure doubles it, up to `max_retry`.
+    pub first_retry: Duration,
+    pub max_retry: Duration,
+    /// After this many failed attempts a message is given up on (an admin may retry it).
+    pub max_attempts: i32,
+    pub lease: Duration,
+    pub idle_wait: Duration,
+    /// Messages claimed at a time.
+    pub batch: u64,
+}
+
+impl Config {
+    pub fn new(transport: Transport, from: Mailbox, portal_url: &str) -> Self {
+        Config {
+            transport,
+            from,
+            portal_url: portal_url.trim_end_matches('/').to_string(),
+            first_retry: Duration::from_secs(30),
+            max_retry: Duration::from_secs(30 * 60),
+            max_attempts: 12,
+            lease: Duration::from_secs(120),
+            idle_wait: Duration::from_millis(500),
+            batch: 20,
+        }
+    }
+
+    /// How long to wait after the `attempts`-th failed attempt.
+    fn backoff(&self, attempts: i32) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+        self.first_retry.saturating_mul(1 << doublings).min(self.max_retry)
+    }
+}
+
+/// After a database error the dispatcher waits this long before it tries again.
+const ERROR_WAIT: Duration = Duration::from_secs(2);
+
+pub struct Dispatcher {
+    db: DatabaseConnection,
+    name: String,
+    config: Config,
+    claims: AtomicU64,
+}
+
+impl Dispatcher {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let name = format!("mail-{}-{:08x}", std::process::id(), rand::random::<u32>());
+        Dispatcher { db, name, config, claims: AtomicU64::new(0) }
+    }
+
+    /// Claims the messages that are due and tries to send each; returns how many it tried.
+    pub async fn run_once(&self) -> Result<usize, DbErr> {
+        let token = format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
+        let now = Utc::now();
+        let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(2));
+        let due = Query::select()
+            .column(outbox_message::Column::Id)
+            .from(outbox_message::Entity)
+            .and_where(outbox_message::Column::State.eq(MessageState::Queued))
+            .and_where(outbox_message::Column::NextAttemptAt.lte(now))
+            .cond_where(
+                Condition::any()
+                    .add(outbox_message::Column::LeaseUntil.is_null())
+                    .add(outbox_message::Column::LeaseUntil.lt(now)),
+            )
+            .order_by(outbox_message::Column::Id, Order::Asc)
+            .limit(self.config.batch)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let claimed = outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(token.clone()))
+            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now + lease))
+            .filter(outbox_message::Column::Id.in_subquery(due))
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Ok(0);
+        }
+        let messages = outbox_message::Entity::find()
+            .filter(outbox_message::Column::LeaseOwner.eq(token.as_str()))
+            .filter(outbox_message::Column::State.eq(MessageState::Queued))
+            .order_by_asc(outbox_message::Column::Id)
+            .all(&self.db)
+            .await?;
+        for message in &messages {
+            self.deliver(&token, message).await?;
+        }
+        Ok(messages.len())
+    }
+
+    /// Writes the message with a fresh link and sends it; records the outcome.
+    async fn deliver(&self, token: &str, message: &outbox_message::Model) -> Result<(), DbErr> {
+        let user = match message.user_id {
+            Some(id) => user::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        };
+        let Some(user) = user else {
+            return self.record(token, message, Err(Refusal::Permanent("The user no longer exists.".into()))).await;
+        };
+        let stale = match message.kind {
+            _ if user.status == UserStatus::SetupRequired => Some("The extension was reset before the message was sent."),
+            MessageKind::PasswordReset if !user.must_change_password => {
+                Some("Not needed any more: the user has chosen a new password.")
+            }
+            _ => None,
+        };
+        if let Some(reason) = stale {
+            return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await;
+        }
+        let domain = domain::Entity::find_by_id(user.domain_id).one(&self.db).await?;
+        let link = links::issue(&self.db, user.id, message.kind).await?;
+        let letter = Letter {
+            kind: message.kind,
+            from: &self.config.from,
+            to: &message.recipient,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            login: &user.login,
+            extension: &user.extension,
+            domain: domain.as_ref().map_or("", |domain| domain.name.as_str()),
+            portal_url: &self.config.portal_url,
+            token: &link,
+        };
+        let outcome = match letter.build() {
+            Ok(email) => self.config.transport.send(email).await,
+            Err(reason) => Err(Refusal::Permanent(reason)),
+        };
+        if outcome.is_err() {
+            // Nobody received this link: it must not work.
+            links::withdraw(&self.db, &link).await?;
+        }
+        self.record(token, message, outcome).await
+    }
+
+    /// Records an attempt's outcome, if the message is still ours (our lease has not run out).
+    async fn record(
+        &self,
+        token: &str,
+        message: &outbox_message::Model,
+        outcome: Result<(), Refusal>,
+    ) -> Result<(), DbErr> {
+        let now = Utc::now();
+        let attempts = message.attempts.saturating_add(1);
+        let mut update = outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::Attempts, Expr::value(attempts))
+            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(None::<String>))
+            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>));
+        let (state, error) = match outcome {
+            Ok(()) => {
+                update = update.col_expr(outbox_message::Column::SentAt, Expr::value(now));
+                (MessageState::Sent, None)
+            }
+            Err(Refusal::Permanent(reason)) => (MessageState::Failed, Some(reason)),
+            Err(Refusal::Transient(reason)) if attempts >= self.config.max_attempts => {
+                (MessageState::Failed, Some(format!("Gave up after {attempts} attempts. {reason}")))
+            }
+            Err(Refusal::Transient(reason)) => {
+                let wait = chrono::Duration::from_std(self.config.backoff(attempts)).unwrap_or(chrono::Duration::zero());
+                update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + wait));
+                (MessageState::Queued, Some(reason))
+            }
+        };
+        match &error {
+            None => tracing::info!(message = message.id, to = %message.recipient, "email sent"),
+            Some(reason) => tracing::warn!(message = message.id, to = %message.recipient, ?state, %reason, "email not sent"),
+        }
+        update
+            .col_expr(outbox_message::Column::State, Expr::value(state))
+            .col_expr(outbox_message::Column::LastError, Expr::value(error))
+            .filter(outbox_message::Column::Id.eq(message.id))
+            .filter(outbox_message::Column::LeaseOwner.eq(token))
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends until `stop` says so.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(dispatcher = %self.name, "mail dispatcher started");
+        while !*stop.borrow() {
+            let pause = match self.run_once().await {
+                Ok(0) => self.config.idle_wait,
+                Ok(_) => Duration::ZERO,
+                Err(err) => {
+                    tracing::error!(%err, "mail dispatcher: database error; trying again shortly");
+                    ERROR_WAIT
+                }
+            };
+            background::pause(&mut stop, pause).await;
+        }
+        tracing::info!(dispatcher = %self.name, "mail dispatcher stopped");
+    }
+}
+
+/// Starts this process's dispatcher.
+pub fn spawn(db: DatabaseConnection, config: Config) -> Handle {
+    let dispatcher = Dispatcher::new(db, config);
+    Handle::spawn("mail dispatcher", move |stop| dispatcher.run(stop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_twice_as_long_each_time_up_to_a_limit() {
+        let from: Mailbox = "switchboard@pbx.example".parse().unwrap();
+        let dir = std::env::temp_dir();
+        let config = Config::new(Transport::new(None, &dir).unwrap(), from, "http://pbx.example/");
+        assert_eq!(config.portal_url, "http://pbx.example");
+        let waits: Vec<u64> = (1..=8).map(|n| config.backoff(n).as_secs()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1800, 1800]);
+    }
+}

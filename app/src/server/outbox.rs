@@ -1,0 +1,134 @@
+//! The outbox: a message is a row written in the same transaction as the change that asks for it, so
+//! that a crash can neither lose it nor send it for a change that did not happen. `mailer` sends the
+//! rows; this module writes them and shows them to admins.
+
+use super::audit::{self, Action};
+use super::authz::{Actor, DomainScope};
+use super::entities::{domain, outbox_message, user};
+use crate::error::AppError;
+use crate::mail::{MessageKind, MessageState, OutboxRow};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
+
+/// How many messages the Outbox page lists.
+const LISTED: u64 = 200;
+
+/// Queues a `kind` message to `user` (who has an email address), on `db`: the caller's transaction.
+/// Returns false, queueing nothing, when the user has no address.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    kind: MessageKind,
+    requester: &str,
+) -> Result<bool, DbErr> {
+    let Some(recipient) = user.email.clone() else { return Ok(false) };
+    let now = Utc::now();
+    outbox_message::ActiveModel {
+        domain_id: Set(user.domain_id),
+        user_id: Set(Some(user.id)),
+        kind: Set(kind),
+        recipient: Set(recipient),
+        subject: Set(kind.subject().to_string()),
+        state: Set(MessageState::Queued),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        requester: Set(Some(requester.to_string())),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The latest messages of the domains in the actor's scope, newest first.
+pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<OutboxRow>, AppError> {
+    actor.require_admin()?;
+    let mut query = outbox_message::Entity::find()
+        .find_also_related(domain::Entity)
+        .order_by_desc(outbox_message::Column::Id)
+        .limit(LISTED);
+    query = match actor.domain_scope() {
+        DomainScope::None => return Ok(Vec::new()),
+        DomainScope::Domain(id) => query.filter(outbox_message::Column::DomainId.eq(id)),
+        DomainScope::Reseller(id) => query.filter(domain::Column::ResellerId.eq(id)),
+        DomainScope::All => query,
+    };
+    let messages = query.all(db).await?;
+    let user_ids: Vec<i32> = messages.iter().filter_map(|(message, _)| message.user_id).collect();
+    let extensions: std::collections::HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user.extension))
+        .collect();
+    Ok(messages
+        .into_iter()
+        .map(|(message, domain)| OutboxRow {
+            id: message.id,
+            domain: domain.map(|domain| domain.name).unwrap_or_default(),
+            extension: message.user_id.and_then(|id| extensions.get(&id).cloned()),
+            recipient: message.recipient,
+            subject: message.subject,
+            state: message.state,
+            attempts: message.attempts,
+            last_error: message.last_error,
+            queued: when(message.created_at),
+            sent: message.sent_at.map(when),
+            next_attempt: (message.state == MessageState::Queued && message.attempts > 0)
+                .then(|| when(message.next_attempt_at)),
+            requester: message.requester,
+        })
+        .collect())
+}
+
+/// Puts failed message `id` back in the queue, to be sent at once, if the actor may see its domain.
+pub async fn retry(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    remote_addr: Option<String>,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let not_found = || AppError::NotFound(format!("There is no message number {id}."));
+    let (message, domain) = outbox_message::Entity::find_by_id(id)
+        .find_also_related(domain::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let domain = actor.require_domain(&domain.as_ref().map(|d| d.name.clone()).unwrap_or_default(), domain)?;
+    if message.state != MessageState::Failed {
+        return Err(AppError::Conflict(format!(
+            "Only a failed message can be retried; this one is {}.",
+            message.state.label().to_lowercase()
+        )));
+    }
+    let updated = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::State, Expr::value(MessageState::Queued))
+        .col_expr(outbox_message::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::State.eq(MessageState::Failed))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(AppError::Conflict("Someone else has just retried this message.".into()));
+    }
+    audit::Entry::by(actor, Action::EmailRetried)
+        .domain(domain.id)
+        .detail(serde_json::json!({ "message": id, "recipient": message.recipient }))
+        .from_addr(remote_addr)
+        .record(db)
+        .await?;
+    Ok(())
+}
