@@ -66,7 +66,9 @@ impl AccountPreview {
                     n if n == all => "All of them get a link to choose it by email.".to_string(),
                     n => format!("{n} of them get a link to choose it by email."),
                 };
-                format!("{users} must choose a new password at next sign-in and {verb} signed out everywhere now. {links}")
+                format!(
+                    "{users} must choose a new password at next sign-in and {verb} signed out everywhere now. {links}"
+                )
             }
         }
     }
@@ -138,8 +140,11 @@ mod tests {
 
     #[test]
     fn a_welcome_names_its_figure() {
-        let preview =
-            AccountPreview { action: AccountAction::SendWelcome, users: vec![user(1, Some("a@x.example"))], skipped: vec![] };
+        let preview = AccountPreview {
+            action: AccountAction::SendWelcome,
+            users: vec![user(1, Some("a@x.example"))],
+            skipped: vec![],
+        };
         assert_eq!(preview.summary(), "A welcome email with a link to set a password will be sent to 1 user.");
     }
 }

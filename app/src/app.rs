@@ -1,8 +1,8 @@
+use crate::accounts::CHANGE_PASSWORD_PATH;
 use crate::auth::{provide_session, use_session};
 use crate::components::header::Header;
 use crate::components::problem::Problem;
 use crate::model::Me;
-use crate::accounts::CHANGE_PASSWORD_PATH;
 use crate::pages::{
     activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, login::LoginPage, me::MyPage,
     not_found::NotFound, outbox::OutboxPage, set_password::SetPasswordPage, users::UsersPage,
@@ -66,11 +66,16 @@ pub fn App() -> impl IntoView {
 fn SignedIn() -> impl IntoView {
     let session = use_session();
     let location = use_location();
+    // Tracked apart from the path itself, so that the frame is rebuilt only on the way to or from
+    // Change Password, not at every navigation.
+    let changing_password = Memo::new(move |_| location.pathname.get() == CHANGE_PASSWORD_PATH);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let changing_password = changing_password.get();
+                Suspend::new(async move {
                 match session.me.await {
-                    Ok(Some(me)) if me.must_change_password && location.pathname.get_untracked() != CHANGE_PASSWORD_PATH => {
+                    Ok(Some(me)) if me.must_change_password && !changing_password => {
                         EitherOf4::A(view! { <Redirect path=CHANGE_PASSWORD_PATH /> })
                     }
                     Ok(Some(me)) => {
@@ -85,7 +90,8 @@ fn SignedIn() -> impl IntoView {
                     Ok(None) => EitherOf4::C(view! { <Redirect path="/login" /> }),
                     Err(err) => EitherOf4::D(view! { <main class="page"><Problem error=err /></main> }),
                 }
-            })}
+            })
+            }}
         </Suspense>
     }
 }

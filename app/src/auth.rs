@@ -59,7 +59,12 @@ pub fn provide_session() {
     let change_password = ServerAction::<ChangePassword>::new();
     let me = Resource::new(
         move || {
-            (login.version().get(), logout.version().get(), set_password.version().get(), change_password.version().get())
+            (
+                login.version().get(),
+                logout.version().get(),
+                set_password.version().get(),
+                change_password.version().get(),
+            )
         },
         |_| current_user(),
     );

@@ -190,7 +190,6 @@ mod tests {
 
     #[test]
     fn names_are_required_and_bounded() {
-
         assert!(validate_name("first_name", "First Name", "Ann").is_ok());
         assert_eq!(
             validate_name("first_name", "First Name", "  "),

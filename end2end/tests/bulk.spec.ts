@@ -88,12 +88,12 @@ test('reset and recycle: a row left invalid keeps what was typed and says what i
   const nina = form.getByRole('group', { name: `Extension ${first}` });
   const omar = form.getByRole('group', { name: `Extension ${second}` });
   // demo.example uses portal security: the Email field says why it matters.
-  await expect(nina.getByLabel('Email')).toHaveAccessibleDescription(/^Recommended: this domain uses portal security/);
+  await expect(nina.getByLabel('Email', { exact: true })).toHaveAccessibleDescription(/^Recommended: this domain uses portal security/);
   await nina.getByLabel('First Name').fill('Nina');
   await nina.getByLabel('Last Name').fill('Park');
-  await nina.getByLabel('Email').fill('nina.park@example.com');
+  await nina.getByLabel('Email', { exact: true }).fill('nina.park@example.com');
   await omar.getByLabel('First Name').fill('Omar');
-  await omar.getByLabel('Email').fill('omar@');
+  await omar.getByLabel('Email', { exact: true }).fill('omar@');
   await form.getByRole('button', { name: 'Save' }).click();
 
   await expect(nina.getByText('Saved')).toBeVisible();
@@ -101,11 +101,11 @@ test('reset and recycle: a row left invalid keeps what was typed and says what i
   await expect(omar.getByText("'omar@' is not a valid email address.")).toBeVisible();
   await expect(omar.getByLabel('Last Name')).toHaveAttribute('aria-invalid', 'true');
   await expect(omar.getByLabel('First Name')).toHaveValue('Omar');
-  await expect(omar.getByLabel('Email')).toHaveValue('omar@');
+  await expect(omar.getByLabel('Email', { exact: true })).toHaveValue('omar@');
   await page.screenshot({ path: `screenshots/recycle-users-${testInfo.project.name}.png` });
 
   await omar.getByLabel('Last Name').fill('Reyes');
-  await omar.getByLabel('Email').fill('');
+  await omar.getByLabel('Email', { exact: true }).fill('');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(form.getByText('Recycle complete')).toBeVisible();
   await form.getByRole('button', { name: 'Close' }).click();

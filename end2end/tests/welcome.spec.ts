@@ -6,12 +6,18 @@ import { checkbox, extensions, forced, hydrated, manager, openUsers, resetStep, 
 // Without a mail server the e2e server writes each email as an .eml file into OUTBOX_DIR (scripts/e2e.sh).
 const OUTBOX_DIR = process.env.OUTBOX_DIR ?? '';
 
-/** The email to `address` whose subject is `subject`, once the server has written it. */
+/** An email as a mail client shows it: quoted-printable (long lines) decoded. */
+function decoded(eml: string): string {
+  const bytes = eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/** The email to `address` whose subject is `subject` (decoded), once the server has written it. */
 async function emailTo(address: string, subject: string): Promise<string> {
   let found = '';
   await expect(async () => {
     const files = fs.readdirSync(OUTBOX_DIR).filter((name) => name.endsWith('.eml'));
-    const texts = files.map((name) => fs.readFileSync(path.join(OUTBOX_DIR, name), 'utf8'));
+    const texts = files.map((name) => decoded(fs.readFileSync(path.join(OUTBOX_DIR, name), 'utf8')));
     found = texts.find((text) => text.includes(`To: ${address}`) && text.includes(`Subject: ${subject}`)) ?? '';
     expect(found, `an email to ${address} in ${OUTBOX_DIR}`).not.toBe('');
   }).toPass({ timeout: 15_000 });
@@ -49,7 +55,7 @@ test('recycle with Send Welcome Email; the emailed link sets password and PIN; t
   await expect(welcome).toBeDisabled();
   await row.getByLabel('First Name').fill('Wendy');
   await row.getByLabel('Last Name').fill('Welcome');
-  await row.getByLabel('Email').fill(address);
+  await row.getByLabel('Email', { exact: true }).fill(address);
   await expect(welcome).toBeChecked();
   await page.screenshot({ path: `screenshots/recycle-welcome-${testInfo.project.name}.png` });
   await form.getByRole('button', { name: 'Save' }).click();
@@ -102,7 +108,10 @@ test('Force Password Reset ends the user’s session and makes them choose a new
   await openUsers(page);
   await checkbox(page, extension).check();
   await page.getByRole('button', { name: 'Bulk Action (1)' }).click();
-  await page.getByRole('dialog', { name: 'Bulk Action' }).getByRole('button', { name: 'Force Password Reset' }).click();
+  const actions = page.getByRole('dialog', { name: 'Bulk Action' });
+  await expect(actions.getByRole('button', { name: 'Send Welcome Email' })).toBeVisible();
+  await page.screenshot({ path: `screenshots/bulk-actions-${testInfo.project.name}.png` });
+  await actions.getByRole('button', { name: 'Force Password Reset' }).click();
   const confirm = page.getByRole('dialog', { name: 'Force Password Reset' });
   await expect(confirm.getByText(
     '1 user must choose a new password at next sign-in and is signed out everywhere now. They get a link to choose it by email.',
@@ -140,6 +149,8 @@ test('Force Password Reset ends the user’s session and makes them choose a new
   await page.getByRole('link', { name: 'Outbox' }).click();
   await expect(page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
   const address = `forced.${extension === '193' ? 'phone' : 'desktop'}@demo.example`;
-  await expect(page.getByRole('row').filter({ hasText: address }).first()).toBeVisible();
+  const row = page.getByRole('row').filter({ hasText: address }).first();
+  await expect(row).toContainText('Switchboard: choose a new password');
+  await expect(row.getByRole('cell').last()).toContainText(/^Sent/, { timeout: 10_000 });
   await page.screenshot({ path: `screenshots/outbox-${testInfo.project.name}.png` });
 });

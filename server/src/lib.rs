@@ -25,7 +25,6 @@ use tracing::Level;
 
 const LOGIN_PAGE: &str = "/login";
 
-
 /// Server function errors are small JSON documents; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

@@ -64,14 +64,17 @@ pub fn PasswordForm(
         }
     };
 
-    let password_hint = format!("At least {MIN_PASSWORD_LEN} characters; not your login or extension, and not a common password.");
+    let password_hint =
+        format!("At least {MIN_PASSWORD_LEN} characters; not your login or extension, and not a common password.");
     let pin_hint = match pin {
-        PinField::Optional => Some(format!(
-            "{} to {} digits. Leave it blank to keep your current PIN.",
+        PinField::Optional => {
+            Some(format!("{} to {} digits. Leave it blank to keep your current PIN.", PIN_LEN.start(), PIN_LEN.end()))
+        }
+        _ => Some(format!(
+            "{} to {} digits; not one digit repeated, a run like 1234, or your extension.",
             PIN_LEN.start(),
             PIN_LEN.end()
         )),
-        _ => Some(format!("{} to {} digits; not one digit repeated, a run like 1234, or your extension.", PIN_LEN.start(), PIN_LEN.end())),
     };
     view! {
         <form class="card password-form" novalidate on:submit=submit>
@@ -102,15 +105,21 @@ fn Field(
     let input_id = format!("new-{name}");
     let (error_id, hint_id) = (format!("{input_id}-error"), format!("{input_id}-hint"));
     let messages = move || {
-        checked.read().iter().filter(|problem| problem.field == name).map(|problem| problem.message.clone()).collect::<Vec<_>>()
+        checked
+            .read()
+            .iter()
+            .filter(|problem| problem.field == name)
+            .map(|problem| problem.message.clone())
+            .collect::<Vec<_>>()
     };
     let described = {
         let (error_id, hint_id, has_hint) = (error_id.clone(), hint_id.clone(), hint.is_some());
         move || {
-            let ids: Vec<&str> = [(!messages().is_empty()).then_some(error_id.as_str()), has_hint.then_some(hint_id.as_str())]
-                .into_iter()
-                .flatten()
-                .collect();
+            let ids: Vec<&str> =
+                [(!messages().is_empty()).then_some(error_id.as_str()), has_hint.then_some(hint_id.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .collect();
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };

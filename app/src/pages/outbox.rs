@@ -33,7 +33,8 @@ pub fn OutboxPage() -> impl IntoView {
     let looked = RwSignal::new(0u32);
     let messages = Resource::new(move || (retry.version().get(), looked.get()), |_| outbox_messages());
     Effect::new(move |_| {
-        let waiting = matches!(messages.get(), Some(Ok(rows)) if rows.iter().any(|row| row.state == MessageState::Queued));
+        let waiting =
+            matches!(messages.get(), Some(Ok(rows)) if rows.iter().any(|row| row.state == MessageState::Queued));
         if waiting {
             set_timeout(
                 move || {
@@ -70,12 +71,10 @@ fn MessageTable(rows: Vec<OutboxRow>, retry: ServerAction<RetryMessage>) -> impl
                 <thead>
                     <tr>
                         <th scope="col">"Queued"</th>
-                        <th scope="col">"Domain"</th>
                         <th scope="col">"Extension"</th>
                         <th scope="col">"To"</th>
                         <th scope="col">"Subject"</th>
                         <th scope="col">"State"</th>
-                        <th scope="col">"Details"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -109,12 +108,17 @@ fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>) -> impl IntoVie
     view! {
         <tr class=format!("message-{}", row.state.label().to_lowercase())>
             <td data-label="Queued">{row.queued}</td>
-            <td data-label="Domain">{row.domain}</td>
-            <td data-label="Extension">{row.extension.unwrap_or_else(|| "—".into())}</td>
+            <td data-label="Extension">
+                <span class="ext">{row.extension.unwrap_or_else(|| "—".into())}</span>
+                " "<span class="domain-name">{row.domain}</span>
+            </td>
             <td data-label="To">{row.recipient.clone()}</td>
             <td data-label="Subject">{row.subject}</td>
-            <td data-label="State"><span class="state">{row.state.label()}</span></td>
-            <td data-label="Details">{details}" "{retry_button}</td>
+            <td data-label="State">
+                <span class="state">{row.state.label()}</span>
+                <span class="details">{details}</span>
+                {retry_button}
+            </td>
         </tr>
     }
 }

@@ -9,6 +9,7 @@
 use super::entities::domain;
 use crate::error::AppError;
 use crate::model::Scope;
+use sea_orm::{ColumnTrait, Condition};
 
 /// The signed-in user on whose behalf a request acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +33,17 @@ pub enum DomainScope {
 }
 
 impl DomainScope {
+    /// The rows, of a query joined with `domains`, whose `domain_id` column is in this scope; `None`
+    /// when no domain is.
+    pub fn condition(self, domain_id: impl ColumnTrait) -> Option<Condition> {
+        match self {
+            DomainScope::None => None,
+            DomainScope::Domain(id) => Some(Condition::all().add(domain_id.eq(id))),
+            DomainScope::Reseller(id) => Some(Condition::all().add(domain::Column::ResellerId.eq(id))),
+            DomainScope::All => Some(Condition::all()),
+        }
+    }
+
     pub fn contains(self, domain: &domain::Model) -> bool {
         match self {
             DomainScope::None => false,

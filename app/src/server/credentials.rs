@@ -84,7 +84,11 @@ pub fn refusal(action: &JobAction, users: &[user::Model]) -> Option<&'static str
 }
 
 /// Queues a welcome email to each of `users` (a batch of a job), in the batch's transaction.
-pub async fn send_welcome(txn: &DatabaseTransaction, job: &bulk_job::Model, users: &[user::Model]) -> Result<(), DbErr> {
+pub async fn send_welcome(
+    txn: &DatabaseTransaction,
+    job: &bulk_job::Model,
+    users: &[user::Model],
+) -> Result<(), DbErr> {
     for user in users {
         outbox::enqueue(txn, user, MessageKind::Welcome, &job.actor).await?;
     }

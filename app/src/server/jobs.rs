@@ -3,7 +3,7 @@
 //! work itself is done by `worker`.
 
 use super::audit::{self, Action};
-use super::authz::{Actor, DomainScope};
+use super::authz::Actor;
 use super::entities::{bulk_job, bulk_job_item, domain};
 use super::{reset, targets};
 use crate::bulk::{
@@ -207,17 +207,12 @@ fn when(at: DateTime<Utc>) -> String {
 /// The most recent jobs in the actor's scope, newest first.
 pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<JobSummary>, AppError> {
     actor.require_admin()?;
-    let mut query = bulk_job::Entity::find()
+    let Some(in_scope) = actor.domain_scope().condition(bulk_job::Column::DomainId) else { return Ok(Vec::new()) };
+    bulk_job::Entity::find()
         .find_also_related(domain::Entity)
+        .filter(in_scope)
         .order_by_desc(bulk_job::Column::Id)
-        .limit(RECENT_JOBS);
-    query = match actor.domain_scope() {
-        DomainScope::None => return Ok(Vec::new()),
-        DomainScope::Domain(id) => query.filter(bulk_job::Column::DomainId.eq(id)),
-        DomainScope::Reseller(id) => query.filter(domain::Column::ResellerId.eq(id)),
-        DomainScope::All => query,
-    };
-    query
+        .limit(RECENT_JOBS)
         .all(db)
         .await?
         .into_iter()

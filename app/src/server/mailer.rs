@@ -1,6 +1,6 @@
 //! The mail dispatcher: sends the outbox. Each server process runs one; like the bulk job worker, it
-//! claims due messages under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so replicas share the
-//! outbox and a message is sent by one of them at a time.
+//! claims due messages under a lease (`leases`), so replicas share the outbox and a message is sent by
+//! one of them at a time.
 //!
 //! A message is sent through SMTP (`SMTP_URL`) or, without a mail server, written as an `.eml` file.
 //! Its set-password link is made just before sending, so the database never holds a usable link. A
@@ -10,15 +10,15 @@
 
 use super::background::{self, Handle};
 use super::entities::{domain, outbox_message, user};
-use super::links;
 use super::messages::Letter;
+use super::{leases, links};
 use crate::mail::{MessageKind, MessageState};
 use crate::model::UserStatus;
 use chrono::Utc;
 use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
-use sea_orm::{prelude::*, Condition, Order, QueryOrder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, Condition};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -116,6 +116,13 @@ impl Config {
     }
 }
 
+/// How a message is leased.
+const LEASE: leases::Columns<outbox_message::Column> = leases::Columns {
+    id: outbox_message::Column::Id,
+    owner: outbox_message::Column::LeaseOwner,
+    until: outbox_message::Column::LeaseUntil,
+};
+
 /// After a database error the dispatcher waits this long before it tries again.
 const ERROR_WAIT: Duration = Duration::from_secs(2);
 
@@ -135,37 +142,12 @@ impl Dispatcher {
     /// Claims the messages that are due and tries to send each; returns how many it tried.
     pub async fn run_once(&self) -> Result<usize, DbErr> {
         let token = format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
-        let now = Utc::now();
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(2));
-        let due = Query::select()
-            .column(outbox_message::Column::Id)
-            .from(outbox_message::Entity)
-            .and_where(outbox_message::Column::State.eq(MessageState::Queued))
-            .and_where(outbox_message::Column::NextAttemptAt.lte(now))
-            .cond_where(
-                Condition::any()
-                    .add(outbox_message::Column::LeaseUntil.is_null())
-                    .add(outbox_message::Column::LeaseUntil.lt(now)),
-            )
-            .order_by(outbox_message::Column::Id, Order::Asc)
-            .limit(self.config.batch)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let claimed = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(token.clone()))
-            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now + lease))
-            .filter(outbox_message::Column::Id.in_subquery(due))
-            .exec(&self.db)
-            .await?;
-        if claimed.rows_affected == 0 {
-            return Ok(0);
-        }
-        let messages = outbox_message::Entity::find()
-            .filter(outbox_message::Column::LeaseOwner.eq(token.as_str()))
-            .filter(outbox_message::Column::State.eq(MessageState::Queued))
-            .order_by_asc(outbox_message::Column::Id)
-            .all(&self.db)
-            .await?;
+        let due = Condition::all()
+            .add(outbox_message::Column::State.eq(MessageState::Queued))
+            .add(outbox_message::Column::NextAttemptAt.lte(Utc::now()));
+        let messages =
+            leases::claim::<outbox_message::Entity>(&self.db, &LEASE, due, self.config.batch, &token, lease).await?;
         for message in &messages {
             self.deliver(&token, message).await?;
         }
@@ -182,7 +164,9 @@ impl Dispatcher {
             return self.record(token, message, Err(Refusal::Permanent("The user no longer exists.".into()))).await;
         };
         let stale = match message.kind {
-            _ if user.status == UserStatus::SetupRequired => Some("The extension was reset before the message was sent."),
+            _ if user.status == UserStatus::SetupRequired => {
+                Some("The extension was reset before the message was sent.")
+            }
             MessageKind::PasswordReset if !user.must_change_password => {
                 Some("Not needed any more: the user has chosen a new password.")
             }
@@ -239,14 +223,17 @@ impl Dispatcher {
                 (MessageState::Failed, Some(format!("Gave up after {attempts} attempts. {reason}")))
             }
             Err(Refusal::Transient(reason)) => {
-                let wait = chrono::Duration::from_std(self.config.backoff(attempts)).unwrap_or(chrono::Duration::zero());
+                let wait =
+                    chrono::Duration::from_std(self.config.backoff(attempts)).unwrap_or(chrono::Duration::zero());
                 update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + wait));
                 (MessageState::Queued, Some(reason))
             }
         };
         match &error {
             None => tracing::info!(message = message.id, to = %message.recipient, "email sent"),
-            Some(reason) => tracing::warn!(message = message.id, to = %message.recipient, ?state, %reason, "email not sent"),
+            Some(reason) => {
+                tracing::warn!(message = message.id, to = %message.recipient, ?state, %reason, "email not sent")
+            }
         }
         update
             .col_expr(outbox_message::Column::State, Expr::value(state))

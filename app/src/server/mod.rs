@@ -13,6 +13,7 @@ pub mod domains;
 pub mod entities;
 pub mod first_sign_in;
 pub mod jobs;
+pub mod leases;
 pub mod links;
 pub mod mailer;
 pub mod messages;

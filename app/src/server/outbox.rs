@@ -3,7 +3,7 @@
 //! rows; this module writes them and shows them to admins.
 
 use super::audit::{self, Action};
-use super::authz::{Actor, DomainScope};
+use super::authz::Actor;
 use super::entities::{domain, outbox_message, user};
 use crate::error::AppError;
 use crate::mail::{MessageKind, MessageState, OutboxRow};
@@ -53,17 +53,16 @@ fn when(at: DateTime<Utc>) -> String {
 /// The latest messages of the domains in the actor's scope, newest first.
 pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<OutboxRow>, AppError> {
     actor.require_admin()?;
-    let mut query = outbox_message::Entity::find()
-        .find_also_related(domain::Entity)
-        .order_by_desc(outbox_message::Column::Id)
-        .limit(LISTED);
-    query = match actor.domain_scope() {
-        DomainScope::None => return Ok(Vec::new()),
-        DomainScope::Domain(id) => query.filter(outbox_message::Column::DomainId.eq(id)),
-        DomainScope::Reseller(id) => query.filter(domain::Column::ResellerId.eq(id)),
-        DomainScope::All => query,
+    let Some(in_scope) = actor.domain_scope().condition(outbox_message::Column::DomainId) else {
+        return Ok(Vec::new());
     };
-    let messages = query.all(db).await?;
+    let messages = outbox_message::Entity::find()
+        .find_also_related(domain::Entity)
+        .filter(in_scope)
+        .order_by_desc(outbox_message::Column::Id)
+        .limit(LISTED)
+        .all(db)
+        .await?;
     let user_ids: Vec<i32> = messages.iter().filter_map(|(message, _)| message.user_id).collect();
     let extensions: std::collections::HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(user_ids))

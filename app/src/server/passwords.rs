@@ -40,7 +40,8 @@ fn dummy_hash() -> &'static str {
 
 /// Whether `password` is on the list of passwords too common to use (case does not matter).
 pub fn is_common(password: &str) -> bool {
-    passwords::analyzer::is_common_password(password) || passwords::analyzer::is_common_password(password.to_lowercase())
+    passwords::analyzer::is_common_password(password)
+        || passwords::analyzer::is_common_password(password.to_lowercase())
 }
 
 /// A random password that is easy to read aloud: no 0/O, 1/l/I.

@@ -4,8 +4,8 @@
 
 use super::authz::Actor;
 use super::entities::{domain, session, user};
-use crate::model::Scope;
 use super::tokens;
+use crate::model::Scope;
 use chrono::{Duration, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, JoinType, QuerySelect};

@@ -1,21 +1,20 @@
 //! The bulk job worker. Each server process runs one; several replicas on one PostgreSQL share the work.
 //!
-//! A worker claims a batch of pending job items by writing its lease on them (`FOR UPDATE SKIP LOCKED`
-//! on PostgreSQL, so that replicas claim disjoint batches); a lease runs out on its own, so the items
-//! of a replica that dies are taken over by another one. A batch is then processed in one transaction
+//! A worker claims a batch of pending job items under a lease (`leases`): replicas claim disjoint
+//! batches, and the items of a replica that dies are taken over by another one when its lease runs out. A batch is then processed in one transaction
 //! that resets the users, marks their items done (only if the lease is still ours) and counts them on
 //! the job: after a crash, kill -9 or power cut, a user is either fully reset and marked done, or
 //! untouched and still pending, never half. When a batch fails, its users are retried one by one, so
 //! one bad user fails alone, with the reason.
 
 use super::audit::{self, Action};
-use super::entities::{bulk_job, bulk_job_item, user};
 use super::background::{self, Handle};
-use super::{credentials, jobs, reset};
+use super::entities::{bulk_job, bulk_job_item, user};
+use super::{credentials, jobs, leases, reset};
 use crate::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
-use sea_orm::{prelude::*, DatabaseBackend, DatabaseTransaction, Order, QueryOrder, TransactionTrait};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{prelude::*, Condition, DatabaseBackend, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +43,13 @@ impl Default for Config {
         }
     }
 }
+
+/// How a job item is leased.
+const LEASE: leases::Columns<bulk_job_item::Column> = leases::Columns {
+    id: bulk_job_item::Column::Id,
+    owner: bulk_job_item::Column::LeaseOwner,
+    until: bulk_job_item::Column::LeaseUntil,
+};
 
 /// After a database error the worker waits this long before it tries again.
 const ERROR_WAIT: Duration = Duration::from_secs(2);
@@ -93,37 +99,14 @@ impl Worker {
     /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out).
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let token = format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
-        let now = Utc::now();
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::seconds(30));
-        let free = Query::select()
-            .column(bulk_job_item::Column::Id)
-            .from(bulk_job_item::Entity)
-            .and_where(bulk_job_item::Column::State.eq(ItemState::Pending))
-            .cond_where(
-                sea_orm::Condition::any()
-                    .add(bulk_job_item::Column::LeaseUntil.is_null())
-                    .add(bulk_job_item::Column::LeaseUntil.lt(now)),
-            )
-            .order_by(bulk_job_item::Column::Id, Order::Asc)
-            .limit(self.config.batch_size)
-            // Replicas skip each other's rows instead of queueing behind them (SQLite has one writer).
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let claimed = bulk_job_item::Entity::update_many()
-            .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(token.clone()))
-            .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(now + lease))
-            .filter(bulk_job_item::Column::Id.in_subquery(free))
-            .exec(&self.db)
-            .await?;
-        if claimed.rows_affected == 0 {
+        let pending = Condition::all().add(bulk_job_item::Column::State.eq(ItemState::Pending));
+        let items =
+            leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, self.config.batch_size, &token, lease)
+                .await?;
+        if items.is_empty() {
             return Ok(None);
         }
-        let items = bulk_job_item::Entity::find()
-            .filter(bulk_job_item::Column::LeaseOwner.eq(token.as_str()))
-            .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
-            .order_by_asc(bulk_job_item::Column::Id)
-            .all(&self.db)
-            .await?;
         Ok(Some(Claim { token, items }))
     }
 

@@ -31,7 +31,8 @@ const GOOD_PIN: &str = "2580";
 /// A dispatcher sending to `smtp_url`; a failed attempt waits `retry` before the next.
 fn dispatcher(app: &TestApp, smtp_url: &str, retry: Duration) -> Dispatcher {
     let transport = Transport::new(Some(smtp_url), std::path::Path::new("unused")).expect("an SMTP transport");
-    let mut config = Config::new(transport, "Switchboard <switchboard@pbx.example>".parse().unwrap(), "http://pbx.example");
+    let mut config =
+        Config::new(transport, "Switchboard <switchboard@pbx.example>".parse().unwrap(), "http://pbx.example");
     config.first_retry = retry;
     Dispatcher::new(app.db.clone(), config)
 }
@@ -67,7 +68,11 @@ fn new_password(password: &str, confirmation: &str, pin: &str) -> NewPassword {
 }
 
 /// Sets a password with the link's `token`; returns the answer and the new session, if one began.
-async fn set_password(app: &TestApp, token: &str, new: NewPassword) -> (StatusCode, Result<(), AppError>, Option<Session>) {
+async fn set_password(
+    app: &TestApp,
+    token: &str,
+    new: NewPassword,
+) -> (StatusCode, Result<(), AppError>, Option<Session>) {
     let body = serde_json::json!({ "token": token, "new": new }).to_string();
     let request = axum::http::Request::post(<SetPassword as leptos::server_fn::ServerFn>::PATH)
         .header(header::CONTENT_TYPE, "application/json")
@@ -101,17 +106,26 @@ fn a_welcome_email_goes_out_over_smtp_and_its_link_sets_a_password_once() {
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;
         app.user_without_password("a.example", "204", "Mia", "Noe").await;
-        let ids = [app.user_id("202@a.example").await, app.user_id("203@a.example").await, app.user_id("204@a.example").await];
+        let ids = [
+            app.user_id("202@a.example").await,
+            app.user_id("203@a.example").await,
+            app.user_id("204@a.example").await,
+        ];
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
 
         let (preview, job) = account_action(&app, &manager, AccountAction::SendWelcome, ids.to_vec()).await;
         assert_eq!(preview.users.iter().map(|user| user.extension.as_str()).collect::<Vec<_>>(), ["202", "203"]);
         assert_eq!(preview.skipped.len(), 1);
-        assert_eq!((preview.skipped[0].user.extension.as_str(), preview.skipped[0].reason.as_str()), ("204", "No email address."));
+        assert_eq!(
+            (preview.skipped[0].user.extension.as_str(), preview.skipped[0].reason.as_str()),
+            ("204", "No email address.")
+        );
         assert_eq!(job.total, 2);
         let queued = messages(&app).await;
         assert_eq!(queued.len(), 2);
-        assert!(queued.iter().all(|message| message.state == MessageState::Queued && message.kind == MessageKind::Welcome));
+        assert!(queued
+            .iter()
+            .all(|message| message.state == MessageState::Queued && message.kind == MessageKind::Welcome));
         // Nothing usable is stored before sending: the link is made when the message is.
         assert_eq!(password_link::Entity::find().count(&app.db).await.unwrap(), 0);
 
@@ -126,10 +140,16 @@ fn a_welcome_email_goes_out_over_smtp_and_its_link_sets_a_password_once() {
         let token = liam.token();
         let link = format!("http://pbx.example/set-password?token={token}");
         for part in [liam.text(), liam.html()] {
-            assert!(part.contains(&link) && part.contains("202@a.example") && part.contains("http://pbx.example"), "{part}");
+            assert!(
+                part.contains(&link) && part.contains("202@a.example") && part.contains("http://pbx.example"),
+                "{part}"
+            );
         }
         assert_eq!(token.len(), 43);
-        assert!(messages(&app).await.iter().all(|message| message.state == MessageState::Sent && message.sent_at.is_some()));
+        assert!(messages(&app)
+            .await
+            .iter()
+            .all(|message| message.state == MessageState::Sent && message.sent_at.is_some()));
         // Only the link's hash is kept.
         let link = password_link::Entity::find_by_id(tokens::digest(&token)).one(&app.db).await.unwrap().unwrap();
         assert!(link.expires_at > Utc::now() + chrono::Duration::hours(71));
@@ -141,7 +161,8 @@ fn a_welcome_email_goes_out_over_smtp_and_its_link_sets_a_password_once() {
         let (code, holder) = app.call::<_, LinkHolder>(PasswordLink { token: token.clone() }, None).await;
         assert_eq!(code, StatusCode::OK);
         assert_eq!(holder.unwrap().login, "202@a.example");
-        let (code, answer, session) = set_password(&app, &token, new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
+        let (code, answer, session) =
+            set_password(&app, &token, new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
         assert_eq!(code, StatusCode::OK, "{answer:?}");
         let session = session.expect("a session cookie");
         assert_eq!(me(&app, &session).await.map(|me| me.login), Some("202@a.example".to_string()));
@@ -151,9 +172,13 @@ fn a_welcome_email_goes_out_over_smtp_and_its_link_sets_a_password_once() {
         app.sign_in("202@a.example", GOOD_PASSWORD).await;
 
         // Single use.
-        let (code, answer, session) = set_password(&app, &token, new_password("another fine phrase", "another fine phrase", "9024")).await;
+        let (code, answer, session) =
+            set_password(&app, &token, new_password("another fine phrase", "another fine phrase", "9024")).await;
         assert_eq!(code, StatusCode::GONE);
-        assert!(matches!(&answer, Err(AppError::Gone(message)) if message.starts_with("This link has already been used.")), "{answer:?}");
+        assert!(
+            matches!(&answer, Err(AppError::Gone(message)) if message.starts_with("This link has already been used.")),
+            "{answer:?}"
+        );
         assert!(session.is_none());
         app.sign_in("202@a.example", GOOD_PASSWORD).await;
 
@@ -186,7 +211,10 @@ fn smtp_down_then_up_delivers_the_message_exactly_once() {
         assert_eq!(first.run_once().await.unwrap(), 1);
         let [message] = messages(&app).await.try_into().unwrap();
         assert_eq!((message.state, message.attempts), (MessageState::Queued, 1));
-        assert!(message.last_error.as_deref().unwrap_or("").starts_with("The mail server could not take it"), "{message:?}");
+        assert!(
+            message.last_error.as_deref().unwrap_or("").starts_with("The mail server could not take it"),
+            "{message:?}"
+        );
         assert!(message.next_attempt_at > Utc::now(), "it waits before the next attempt");
         // The link of the message that was not sent does not work.
         assert_eq!(password_link::Entity::find().count(&app.db).await.unwrap(), 0);
@@ -271,7 +299,8 @@ fn without_smtp_each_message_is_written_as_an_eml_file() {
         let transport = Transport::new(None, &dir.path().join("outbox")).unwrap();
         let config = Config::new(transport, "switchboard@pbx.example".parse().unwrap(), "http://pbx.example");
         assert_eq!(Dispatcher::new(app.db.clone(), config).run_once().await.unwrap(), 1);
-        let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox")).unwrap().map(|entry| entry.unwrap().path()).collect();
+        let files: Vec<_> =
+            std::fs::read_dir(dir.path().join("outbox")).unwrap().map(|entry| entry.unwrap().path()).collect();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].extension().and_then(|ext| ext.to_str()), Some("eml"));
         let eml = std::fs::read(&files[0]).unwrap();
@@ -300,14 +329,18 @@ fn a_forced_password_reset_signs_the_user_out_and_blocks_all_but_change_password
         assert_eq!(me(&app, &target).await, None);
         let olga = user_by_login(&app, &fixture.office_manager).await;
         assert_eq!((olga.status, olga.must_change_password), (UserStatus::PasswordRequired, true));
-        let (_, page) =
-            app.call::<_, UserPage>(ListUsers { domain: "a.example".into(), query: UserQuery::default() }, Some(&boss)).await;
+        let (_, page) = app
+            .call::<_, UserPage>(ListUsers { domain: "a.example".into(), query: UserQuery::default() }, Some(&boss))
+            .await;
         let page = page.unwrap();
         let row = page.rows.iter().find(|row| row.extension == "200").unwrap();
         assert_eq!(row.status, UserStatus::PasswordRequired);
         let queued = messages(&app).await;
         assert_eq!(queued.len(), 1);
-        assert_eq!((queued[0].kind, queued[0].recipient.as_str()), (MessageKind::PasswordReset, "olga.manning@a.example"));
+        assert_eq!(
+            (queued[0].kind, queued[0].recipient.as_str()),
+            (MessageKind::PasswordReset, "olga.manning@a.example")
+        );
 
         // Signing in again with the old password leads only to Change Password.
         let forced = app.sign_in(&fixture.office_manager, PASSWORD).await;
@@ -370,11 +403,26 @@ fn every_password_and_pin_rule_is_named_at_its_field_and_nothing_changes() {
                     ("pin", "The voicemail PIN must be 4 to 10 digits, and digits only."),
                 ],
             ),
-            (new_password("password123", "password123", GOOD_PIN), vec![("password", "This password is too common; choose one that is harder to guess.")]),
-            (new_password("2014@a.example", "2014@a.example", GOOD_PIN), vec![("password", "The password must not be your login.")]),
-            (new_password(GOOD_PASSWORD, GOOD_PASSWORD, "7777"), vec![("pin", "The voicemail PIN must not be one digit repeated, like 1111.")]),
-            (new_password(GOOD_PASSWORD, GOOD_PASSWORD, "4321"), vec![("pin", "The voicemail PIN must not be a run of digits, like 1234 or 4321.")]),
-            (new_password(GOOD_PASSWORD, GOOD_PASSWORD, "2014"), vec![("pin", "The voicemail PIN must not be your extension.")]),
+            (
+                new_password("password123", "password123", GOOD_PIN),
+                vec![("password", "This password is too common; choose one that is harder to guess.")],
+            ),
+            (
+                new_password("2014@a.example", "2014@a.example", GOOD_PIN),
+                vec![("password", "The password must not be your login.")],
+            ),
+            (
+                new_password(GOOD_PASSWORD, GOOD_PASSWORD, "7777"),
+                vec![("pin", "The voicemail PIN must not be one digit repeated, like 1111.")],
+            ),
+            (
+                new_password(GOOD_PASSWORD, GOOD_PASSWORD, "4321"),
+                vec![("pin", "The voicemail PIN must not be a run of digits, like 1234 or 4321.")],
+            ),
+            (
+                new_password(GOOD_PASSWORD, GOOD_PASSWORD, "2014"),
+                vec![("pin", "The voicemail PIN must not be your extension.")],
+            ),
         ];
         for (new, expected) in cases {
             let (code, answer, session) = set_password(&app, &token, new.clone()).await;
@@ -412,7 +460,10 @@ fn expired_wrong_and_reset_links_are_refused_with_a_clear_page() {
         .unwrap();
         let (code, answer) = app.call::<_, LinkHolder>(PasswordLink { token: token.clone() }, None).await;
         assert_eq!(code, StatusCode::GONE);
-        assert!(matches!(&answer, Err(AppError::Gone(message)) if message.starts_with("This link has expired")), "{answer:?}");
+        assert!(
+            matches!(&answer, Err(AppError::Gone(message)) if message.starts_with("This link has expired")),
+            "{answer:?}"
+        );
         let (code, answer, _) = set_password(&app, &token, new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
         assert_eq!(code, StatusCode::GONE, "{answer:?}");
 
@@ -429,13 +480,17 @@ fn expired_wrong_and_reset_links_are_refused_with_a_clear_page() {
         let token = links::issue(&app.db, liam.id, MessageKind::Welcome).await.unwrap();
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let request = ResetRequest { user_ids: vec![liam.id], options: ResetOptions::defaults(), recycle: false };
-        let (code, _) = app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&manager)).await;
+        let (code, _) =
+            app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&manager)).await;
         assert_eq!(code, StatusCode::OK);
         app.run_jobs().await;
         let (code, _) = app.call::<_, LinkHolder>(PasswordLink { token }, None).await;
         assert_eq!(code, StatusCode::NOT_FOUND);
         assert_eq!(user_by_login(&app, "202@a.example").await.password_hash, None);
-        assert_eq!(session::Entity::find().filter(session::Column::UserId.eq(liam.id)).count(&app.db).await.unwrap(), 0);
+        assert_eq!(
+            session::Entity::find().filter(session::Column::UserId.eq(liam.id)).count(&app.db).await.unwrap(),
+            0
+        );
     });
 }
 
@@ -446,7 +501,10 @@ fn recycling_with_send_welcome_email_queues_it_in_the_same_transaction() {
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let ids = vec![app.user_id("202@a.example").await, app.user_id("203@a.example").await];
         let request = ResetRequest { user_ids: ids.clone(), options: ResetOptions::defaults(), recycle: true };
-        app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&manager)).await.1.unwrap();
+        app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&manager))
+            .await
+            .1
+            .unwrap();
         app.run_jobs().await;
 
         let entry = |user_id: i32, email: &str, send_welcome: bool| RecycleEntry {
@@ -458,8 +516,9 @@ fn recycling_with_send_welcome_email_queues_it_in_the_same_transaction() {
         };
         // A welcome without an address is refused at the Email field, and nothing is queued for it.
         let entries = vec![entry(ids[0], "Nina.Park@a.example", true), entry(ids[1], "", true)];
-        let (code, outcome) =
-            app.call_json::<_, RecycleOutcome>(RecycleUsers { domain: "a.example".into(), entries }, Some(&manager)).await;
+        let (code, outcome) = app
+            .call_json::<_, RecycleOutcome>(RecycleUsers { domain: "a.example".into(), entries }, Some(&manager))
+            .await;
         assert_eq!(code, StatusCode::OK);
         let outcome = outcome.unwrap();
         assert_eq!(outcome.saved, [ids[0]]);
@@ -472,10 +531,14 @@ fn recycling_with_send_welcome_email_queues_it_in_the_same_transaction() {
         dispatcher(&app, &server.url(), Duration::from_secs(60)).run_once().await.unwrap();
         let nina = one_for(&server.received(), "nina.park@a.example");
         assert!(nina.text().starts_with("Hello Nina Park,"), "{}", nina.text());
-        let (code, answer, session) = set_password(&app, &nina.token(), new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
+        let (code, answer, session) =
+            set_password(&app, &nina.token(), new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
         assert_eq!(code, StatusCode::OK, "{answer:?}");
         let me = me(&app, &session.unwrap()).await.unwrap();
-        assert_eq!((me.extension.as_str(), me.display_name(), me.status), ("202", "Nina Park".to_string(), UserStatus::Active));
+        assert_eq!(
+            (me.extension.as_str(), me.display_name(), me.status),
+            ("202", "Nina Park".to_string(), UserStatus::Active)
+        );
     });
 }
 
@@ -485,38 +548,66 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
         let (app, fixture) = TestApp::with_fixture().await;
         let liam = app.user_id("202@a.example").await;
         let request = |action| AccountRequest { action, user_ids: vec![liam] };
-        for (login, expected) in [(&fixture.other_office_manager, StatusCode::FORBIDDEN), (&fixture.basic, StatusCode::FORBIDDEN)] {
+        for (login, expected) in
+            [(&fixture.other_office_manager, StatusCode::FORBIDDEN), (&fixture.basic, StatusCode::FORBIDDEN)]
+        {
             let session = app.sign_in(login, PASSWORD).await;
             for action in [AccountAction::SendWelcome, AccountAction::ForcePasswordReset] {
                 let (code, _) = app
-                    .call_json::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request: request(action) }, Some(&session))
+                    .call_json::<_, JobProgress>(
+                        StartAccountAction { domain: "a.example".into(), request: request(action) },
+                        Some(&session),
+                    )
                     .await;
                 assert_eq!(code, expected, "{login} {action:?}");
             }
         }
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let own = AccountRequest { action: AccountAction::ForcePasswordReset, user_ids: vec![app.user_id(&fixture.office_manager).await] };
-        let (code, answer) =
-            app.call_json::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request: own }, Some(&manager)).await;
+        let own = AccountRequest {
+            action: AccountAction::ForcePasswordReset,
+            user_ids: vec![app.user_id(&fixture.office_manager).await],
+        };
+        let (code, answer) = app
+            .call_json::<_, JobProgress>(
+                StartAccountAction { domain: "a.example".into(), request: own },
+                Some(&manager),
+            )
+            .await;
         assert_eq!(code, StatusCode::FORBIDDEN, "{answer:?}");
-        let above = AccountRequest { action: AccountAction::SendWelcome, user_ids: vec![app.user_id(&fixture.super_user).await] };
-        let (code, _) =
-            app.call_json::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request: above }, Some(&manager)).await;
+        let above = AccountRequest {
+            action: AccountAction::SendWelcome,
+            user_ids: vec![app.user_id(&fixture.super_user).await],
+        };
+        let (code, _) = app
+            .call_json::<_, JobProgress>(
+                StartAccountAction { domain: "a.example".into(), request: above },
+                Some(&manager),
+            )
+            .await;
         assert_eq!(code, StatusCode::FORBIDDEN);
 
         // A reset user (waiting to be recycled) is skipped by both; with nobody left, nothing starts.
         let reset = ResetRequest { user_ids: vec![liam], options: ResetOptions::defaults(), recycle: false };
-        app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request: reset }, Some(&manager)).await.1.unwrap();
+        app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request: reset }, Some(&manager))
+            .await
+            .1
+            .unwrap();
         app.run_jobs().await;
         for action in [AccountAction::SendWelcome, AccountAction::ForcePasswordReset] {
             let (_, preview) = app
-                .call_json::<_, AccountPreview>(PreviewAccountAction { domain: "a.example".into(), request: request(action) }, Some(&manager))
+                .call_json::<_, AccountPreview>(
+                    PreviewAccountAction { domain: "a.example".into(), request: request(action) },
+                    Some(&manager),
+                )
                 .await;
             let preview = preview.unwrap();
             assert!(preview.users.is_empty());
             assert_eq!(preview.skipped[0].reason, "Reset and waiting for a new holder: recycle the extension first.");
             let (code, answer) = app
-                .call_json::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request: request(action) }, Some(&manager))
+                .call_json::<_, JobProgress>(
+                    StartAccountAction { domain: "a.example".into(), request: request(action) },
+                    Some(&manager),
+                )
                 .await;
             assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer:?}");
         }

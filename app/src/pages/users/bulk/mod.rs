@@ -127,9 +127,8 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
         }
     });
     let busy = move || recycle.pending().get() || account.pending().get();
-    let error = move || {
-        account.value().get().and_then(Result::err).or_else(|| recycle.value().get().and_then(Result::err))
-    };
+    let error =
+        move || account.value().get().and_then(Result::err).or_else(|| recycle.value().get().and_then(Result::err));
     view! {
         <p>{move || match selection.read().len() {
             1 => "1 user selected:".to_string(),

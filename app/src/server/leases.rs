@@ -1,0 +1,49 @@
+//! Claiming rows of a work table under a lease, as the job worker claims job items and the mail
+//! dispatcher claims messages. A claim writes the claimant's token and an expiry on free rows; on
+//! PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim disjoint rows side by side instead of queueing
+//! (SQLite has one writer). A lease runs out on its own, so a replica that dies lets go of its rows.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::{prelude::*, Condition, Order, QueryOrder};
+
+/// The columns of a table whose rows can be leased.
+pub struct Columns<C> {
+    pub id: C,
+    /// Who holds the row (a claim's token), if anyone.
+    pub owner: C,
+    /// Until when.
+    pub until: C,
+}
+
+/// Leases to `token`, for `lease`, up to `limit` rows of `E` that match `wanted` and that nobody holds
+/// (or whose holder's lease ran out), lowest ids first; returns them.
+pub async fn claim<E: EntityTrait>(
+    db: &DatabaseConnection,
+    columns: &Columns<E::Column>,
+    wanted: Condition,
+    limit: u64,
+    token: &str,
+    lease: Duration,
+) -> Result<Vec<E::Model>, DbErr> {
+    let now = Utc::now();
+    let free = Query::select()
+        .column(columns.id)
+        .from(E::default())
+        .cond_where(wanted.clone())
+        .cond_where(Condition::any().add(columns.until.is_null()).add(columns.until.lt(now)))
+        .order_by(columns.id, Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let claimed = E::update_many()
+        .col_expr(columns.owner, Expr::value(token))
+        .col_expr(columns.until, Expr::value(now + lease))
+        .filter(columns.id.in_subquery(free))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(Vec::new());
+    }
+    E::find().filter(columns.owner.eq(token)).filter(wanted).order_by_asc(columns.id).all(db).await
+}
