@@ -6,7 +6,7 @@ use crate::common::{self, Session, TestApp, PASSWORD};
 use crate::smtp::{self, Answer, Received, SmtpServer};
 use app::accounts::{AccountAction, AccountPreview, AccountRequest, LinkHolder, NewPassword};
 use app::auth::CurrentUser;
-use app::bulk::{JobProgress, RecycleEntry, RecycleOutcome, ResetOptions, ResetRequest};
+use app::bulk::{JobProgress, JobStatus, RecycleEntry, RecycleOutcome, ResetOptions, ResetRequest};
 use app::error::{AppError, FieldProblem};
 use app::mail::{MessageKind, MessageState, OutboxRow};
 use app::model::{Me, UserPage, UserQuery, UserStatus};
@@ -14,6 +14,7 @@ use app::pages::change_password::ChangePassword;
 use app::pages::outbox::{OutboxMessages, RetryMessage};
 use app::pages::set_password::{PasswordLink, SetPassword};
 use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
+use app::pages::users::bulk::progress::BulkJobStatus;
 use app::pages::users::bulk::recycle::RecycleUsers;
 use app::pages::users::bulk::reset::StartReset;
 use app::pages::users::ListUsers;
@@ -22,7 +23,7 @@ use app::server::mailer::{Config, Dispatcher, Transport};
 use app::server::{links, tokens};
 use axum::http::{header, StatusCode};
 use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseBackend, QueryOrder};
 use std::time::Duration;
 
 const GOOD_PASSWORD: &str = "violet tractor sings";
@@ -612,5 +613,50 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
             assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer:?}");
         }
         assert!(messages(&app).await.is_empty());
+    });
+}
+
+/// A SQL trigger that refuses any email to `recipient`, as a real database fault would.
+async fn refuse_mail_to(app: &TestApp, recipient: &str) {
+    let statements: Vec<String> = match app.db.get_database_backend() {
+        DatabaseBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox is full'; END $$ LANGUAGE plpgsql".into(),
+            format!("CREATE TRIGGER refuse BEFORE INSERT ON outbox_messages FOR EACH ROW WHEN (NEW.recipient = '{recipient}') EXECUTE FUNCTION refuse_mail()"),
+        ],
+        _ => vec![format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON outbox_messages WHEN NEW.recipient = '{recipient}' BEGIN SELECT RAISE(ABORT, 'outbox is full'); END"
+        )],
+    };
+    for statement in statements {
+        app.db.execute_unprepared(&statement).await.unwrap();
+    }
+}
+
+#[test]
+fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let boss = app.sign_in(&fixture.super_user, PASSWORD).await;
+        let (liam, noah) = (app.user_id("202@a.example").await, app.user_id("203@a.example").await);
+        let noahs_session = app.sign_in("203@a.example", PASSWORD).await;
+        refuse_mail_to(&app, "noah.brown@a.example").await;
+
+        let (_, job) = account_action(&app, &boss, AccountAction::ForcePasswordReset, vec![liam, noah]).await;
+        let (_, status) = app.call::<_, JobStatus>(BulkJobStatus { job: job.id }, Some(&boss)).await;
+        let status = status.unwrap();
+        assert_eq!((status.progress.done, status.progress.failed), (1, 1));
+        assert_eq!(status.items[0].extension, "203");
+        assert_eq!(
+            status.items[0].error.as_deref(),
+            Some("The database refused the change; the server log has the details.")
+        );
+        // Liam: forced, with his email queued. Noah: his email could not be queued, so nothing happened
+        // to him either: still Active, still signed in.
+        let [message] = messages(&app).await.try_into().unwrap();
+        assert_eq!(message.user_id, Some(liam));
+        assert!(user_by_login(&app, "202@a.example").await.must_change_password);
+        let noah = user_by_login(&app, "203@a.example").await;
+        assert_eq!((noah.status, noah.must_change_password), (UserStatus::Active, false));
+        assert!(me(&app, &noahs_session).await.is_some());
     });
 }
