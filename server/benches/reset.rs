@@ -1,17 +1,21 @@
-//! `make bench`: how long a bulk reset of a whole large domain takes.
+//! `make bench`: how long the bulk actions take for a whole large domain.
 //!
 //! For each store (a fresh SQLite file; and a fresh database on the PostgreSQL server named by
 //! BENCH_DATABASE_URL, if set), seeds the demo with BENCH_USERS subscribers (10,000 unless told
-//! otherwise) and their data, then, as the demo's Super User, counts what a reset of all of them with
-//! every option would delete, starts that job, and runs the worker until it has finished. Prints the
-//! figures, and fails if the job did not reset every user.
+//! otherwise) and their data, then, as the demo's Super User: sends all of them a welcome email (the
+//! job that queues them, then the dispatcher writing them as .eml files, link and all); counts what a
+//! reset of all of them with every option would delete, starts that job, and runs the worker until it
+//! has finished. Prints the figures, and fails if a job or the dispatcher left anyone out.
 
+use app::accounts::{AccountAction, AccountRequest};
 use app::bulk::{JobState, ResetOptions, ResetRequest};
+use app::mail::MessageState;
 use app::model::{Scope, UserStatus};
 use app::server::authz::Actor;
-use app::server::entities::{bulk_job, domain, user};
+use app::server::entities::{bulk_job, domain, outbox_message, user};
+use app::server::mailer::{Config, Dispatcher, Transport};
 use app::server::worker::{self, Worker};
-use app::server::{db, demo, jobs};
+use app::server::{credentials, db, demo, jobs};
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::{Duration, Instant};
 
@@ -37,7 +41,7 @@ fn main() {
 }
 
 async fn bench(store: &str, url: &str, users: u32) {
-    println!("== {store}: reset {users} users with every option");
+    println!("== {store}: {users} users: welcome emails, then a reset with every option");
     let db = db::connect(url).await.expect("connect and migrate");
 
     let started = Instant::now();
@@ -54,6 +58,7 @@ async fn bench(store: &str, url: &str, users: u32) {
         .into_iter()
         .map(|user| user.id)
         .collect();
+    welcome_everyone(&db, &actor, &domain, &user_ids).await;
     let request = ResetRequest { user_ids, options: ResetOptions::all(), recycle: false };
 
     let started = Instant::now();
@@ -80,6 +85,31 @@ async fn bench(store: &str, url: &str, users: u32) {
     assert_eq!(finished.state, JobState::Finished);
     assert_eq!((finished.done_count, finished.failed_count), (job.total as i32, 0));
     assert_eq!(reset, job.total, "every user is reset");
+}
+
+/// Queues a welcome email to every user (a job) and sends them all (as files).
+async fn welcome_everyone(db: &DatabaseConnection, actor: &Actor, domain: &domain::Model, user_ids: &[i32]) {
+    let started = Instant::now();
+    let request = AccountRequest { action: AccountAction::SendWelcome, user_ids: user_ids.to_vec() };
+    let job = credentials::start(db, actor, domain, request, None).await.expect("start the welcome job");
+    let worker = Worker::new(db.clone(), worker::Config::default());
+    while worker.run_once().await.expect("the worker runs") > 0 {}
+    report("queue welcome emails (job)", started.elapsed(), Some(job.total));
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let transport = Transport::new(None, dir.path()).expect("a file transport");
+    let from = "switchboard@pbx.example".parse().expect("an address");
+    let dispatcher = Dispatcher::new(db.clone(), Config::new(transport, from, "https://pbx.example"));
+    let started = Instant::now();
+    while dispatcher.run_once().await.expect("the dispatcher runs") > 0 {}
+    report("write them (.eml, with links)", started.elapsed(), Some(job.total));
+    let sent = outbox_message::Entity::find()
+        .filter(outbox_message::Column::State.eq(MessageState::Sent))
+        .count(db)
+        .await
+        .expect("count messages");
+    assert_eq!(sent, job.total, "every welcome email is sent");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("the folder").count() as u64, job.total);
 }
 
 /// The demo's Super User, as the actor, and the demo domain.

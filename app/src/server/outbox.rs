@@ -123,11 +123,13 @@ pub async fn retry(
     if updated.rows_affected == 0 {
         return Err(AppError::Conflict("Someone else has just retried this message.".into()));
     }
-    audit::Entry::by(actor, Action::EmailRetried)
+    let mut entry = audit::Entry::by(actor, Action::EmailRetried)
         .domain(domain.id)
         .detail(serde_json::json!({ "message": id, "recipient": message.recipient }))
-        .from_addr(remote_addr)
-        .record(db)
-        .await?;
+        .from_addr(remote_addr);
+    if let Some(user_id) = message.user_id {
+        entry = entry.target(user_id);
+    }
+    entry.record(db).await?;
     Ok(())
 }
