@@ -81,10 +81,9 @@ pub async fn set_password(
     let pin = if user.voicemail_pin_hash.is_some() { Pin::Optional } else { Pin::Required };
     refuse_unless_empty(problems(&user, &new, pin))?;
     let password_hash = passwords::hash(new.password).await?;
-    let pin_hash = match new.pin.is_empty() {
-        true => user.voicemail_pin_hash.clone(),
-        false => Some(passwords::hash(new.pin).await?),
-    };
+    // A blank PIN keeps the user's PIN (only allowed when they have one: `problems`).
+    let pin_hash =
+        if new.pin.is_empty() { user.voicemail_pin_hash.clone() } else { Some(passwords::hash(new.pin).await?) };
     let remote_addr = origin.remote_addr.clone();
     let txn = db.begin().await?;
     // The link is used here, once: of two submissions racing, only one finds it unused.

@@ -1,11 +1,12 @@
 //! The bulk job worker. Each server process runs one; several replicas on one PostgreSQL share the work.
 //!
 //! A worker claims a batch of pending job items under a lease (`leases`): replicas claim disjoint
-//! batches, and the items of a replica that dies are taken over by another one when its lease runs out. A batch is then processed in one transaction
-//! that resets the users, marks their items done (only if the lease is still ours) and counts them on
-//! the job: after a crash, kill -9 or power cut, a user is either fully reset and marked done, or
-//! untouched and still pending, never half. When a batch fails, its users are retried one by one, so
-//! one bad user fails alone, with the reason.
+//! batches, and the items of a replica that dies are taken over by another one when its lease runs
+//! out. A batch is then processed in one transaction that does the job's action to its users (a
+//! reset, a welcome email queued in the outbox, a forced password reset), marks their items done (only
+//! if the lease is still ours) and counts them on the job: after a crash, kill -9 or power cut, a user
+//! is either fully handled and marked done, or untouched and still pending, never half. When a batch
+//! fails, its users are retried one by one, so one bad user fails alone, with the reason.
 
 use super::audit::{self, Action};
 use super::background::{self, Handle};

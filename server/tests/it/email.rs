@@ -270,6 +270,8 @@ fn a_4xx_is_tried_again_and_a_5xx_fails_with_the_reason_until_an_admin_retries()
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].state, rows[0].extension.as_deref()), (MessageState::Failed, Some("202")));
         assert_eq!(rows[0].last_error.as_deref(), Some(reason.as_str()));
+        let reseller = app.sign_in(&fixture.reseller, PASSWORD).await;
+        assert_eq!(app.call::<_, Vec<OutboxRow>>(OutboxMessages {}, Some(&reseller)).await.1.unwrap(), rows);
         let other = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
         assert!(app.call::<_, Vec<OutboxRow>>(OutboxMessages {}, Some(&other)).await.1.unwrap().is_empty());
         let (code, _) = app.call::<_, ()>(RetryMessage { id: message.id }, Some(&other)).await;
