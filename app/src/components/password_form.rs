@@ -39,6 +39,10 @@ pub fn PasswordForm(
         }
     });
     let other_failure = move || failure.get().filter(|error| !matches!(error, AppError::Fields(_)));
+    // The form is checked and sent by this component, which works once the page is interactive; until
+    // then the button waits, so that a browser's own submission can never put a password in a URL.
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -77,7 +81,7 @@ pub fn PasswordForm(
         )),
     };
     view! {
-        <form class="card password-form" novalidate on:submit=submit>
+        <form class="card password-form" method="post" novalidate on:submit=submit>
             <Field name=PASSWORD_FIELD label="New Password" kind="password" autocomplete="new-password"
                 hint=Some(password_hint) new checked />
             <Field name=CONFIRMATION_FIELD label="Confirm Password" kind="password" autocomplete="new-password"
@@ -87,7 +91,9 @@ pub fn PasswordForm(
                     hint=pin_hint.clone() new checked />
             })}
             {move || other_failure().map(|error| view! { <Problem error /> })}
-            <button type="submit" class="primary" disabled=move || pending.get()>{submit_label}</button>
+            <button type="submit" class="primary" disabled=move || pending.get() || !interactive.get()>
+                {submit_label}
+            </button>
         </form>
     }
 }
