@@ -264,7 +264,7 @@ async fn serve(db: DatabaseConnection, worker: worker::Config, mail: &MailArgs) 
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
     // Unfinished jobs and unsent emails (from before a restart or a crash) are picked up here.
     let worker = worker::spawn(db.clone(), worker).await?;
-    let mailer = mailer::spawn(db.clone(), mail);
+    let mailer = mailer::spawn(db.clone(), mail).await?;
     let app = crate::router(AppState { leptos_options, db });
     tracing::info!(%addr, "listening");
     println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");

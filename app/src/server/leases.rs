@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
-use sea_orm::{prelude::*, Condition, Order, QueryOrder};
+use sea_orm::{prelude::*, Condition, DatabaseBackend, Order, QueryOrder};
 
 /// The columns of a table whose rows can be leased.
 pub struct Columns<C> {
@@ -46,4 +46,20 @@ pub async fn claim<E: EntityTrait>(
         return Ok(Vec::new());
     }
     E::find().filter(columns.owner.eq(token)).filter(wanted).order_by_asc(columns.id).all(db).await
+}
+
+/// Lets go of every lease on `E`'s rows. For SQLite at start-up only: SQLite is served by one process,
+/// so a lease found then belongs to a process that is gone, and its rows are taken up at once rather
+/// than when the lease runs out. (On PostgreSQL other replicas may hold leases; they run out.)
+pub async fn release_stale<E: EntityTrait>(db: &DatabaseConnection, columns: &Columns<E::Column>) -> Result<(), DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Ok(());
+    }
+    E::update_many()
+        .col_expr(columns.owner, Expr::value(None::<String>))
+        .col_expr(columns.until, Expr::value(None::<chrono::DateTime<Utc>>))
+        .filter(columns.owner.is_not_null())
+        .exec(db)
+        .await
+        .map(|_| ())
 }

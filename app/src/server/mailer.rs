@@ -264,9 +264,10 @@ impl Dispatcher {
 }
 
 /// Starts this process's dispatcher.
-pub fn spawn(db: DatabaseConnection, config: Config) -> Handle {
+pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbErr> {
+    leases::release_stale::<outbox_message::Entity>(&db, &LEASE).await?;
     let dispatcher = Dispatcher::new(db, config);
-    Handle::spawn("mail dispatcher", move |stop| dispatcher.run(stop))
+    Ok(Handle::spawn("mail dispatcher", move |stop| dispatcher.run(stop)))
 }
 
 #[cfg(test)]

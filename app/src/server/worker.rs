@@ -15,7 +15,7 @@ use super::{credentials, jobs, leases, reset};
 use crate::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{prelude::*, Condition, DatabaseBackend, DatabaseTransaction, TransactionTrait};
+use sea_orm::{prelude::*, Condition, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -356,16 +356,7 @@ async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) ->
 
 /// Starts this process's worker.
 pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbErr> {
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        // SQLite is served by one process: a lease found at start-up belongs to a process that is gone,
-        // so its items are resumed at once rather than when the lease runs out.
-        bulk_job_item::Entity::update_many()
-            .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
-            .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
-            .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
-            .exec(&db)
-            .await?;
-    }
+    leases::release_stale::<bulk_job_item::Entity>(&db, &LEASE).await?;
     let worker = Worker::new(db, config);
     Ok(Handle::spawn("bulk job worker", move |stop| worker.run(stop)))
 }

@@ -20,7 +20,7 @@ use app::pages::users::bulk::reset::StartReset;
 use app::pages::users::ListUsers;
 use app::server::entities::{audit_log, outbox_message, password_link, session, user};
 use app::server::mailer::{Config, Dispatcher, Transport};
-use app::server::{links, tokens};
+use app::server::{links, mailer, tokens};
 use axum::http::{header, StatusCode};
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseBackend, QueryOrder};
@@ -660,5 +660,41 @@ fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other(
         let noah = user_by_login(&app, "203@a.example").await;
         assert_eq!((noah.status, noah.must_change_password), (UserStatus::Active, false));
         assert!(me(&app, &noahs_session).await.is_some());
+    });
+}
+
+#[test]
+fn a_restarted_server_takes_up_the_messages_a_dead_process_held_at_once_on_sqlite_only() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        account_action(&app, &manager, AccountAction::SendWelcome, vec![app.user_id("202@a.example").await]).await;
+        // A dispatcher claimed it and died: its lease has an hour to run.
+        let [message] = messages(&app).await.try_into().unwrap();
+        outbox_message::ActiveModel {
+            id: Set(message.id),
+            lease_owner: Set(Some("dead#0".into())),
+            lease_until: Set(Some(Utc::now() + chrono::Duration::hours(1))),
+            ..Default::default()
+        }
+        .update(&app.db)
+        .await
+        .unwrap();
+
+        let server = SmtpServer::start().await;
+        let transport = Transport::new(Some(&server.url()), std::path::Path::new("unused")).unwrap();
+        let config = Config::new(transport, "switchboard@pbx.example".parse().unwrap(), "http://pbx.example");
+        let running = mailer::spawn(app.db.clone(), config).await.unwrap();
+        let sqlite = app.db.get_database_backend() == DatabaseBackend::Sqlite;
+        let deadline = std::time::Instant::now() + Duration::from_secs(if sqlite { 10 } else { 2 });
+        while server.received().is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        running.stop().await;
+        // SQLite has one server process, so the lease was a dead one's; on PostgreSQL it may be another
+        // replica's, busy sending it: it is left alone until the lease runs out.
+        assert_eq!(server.received().len(), usize::from(sqlite));
+        let expected = if sqlite { MessageState::Sent } else { MessageState::Queued };
+        assert_eq!(messages(&app).await[0].state, expected);
     });
 }
