@@ -19,7 +19,7 @@ use app::server::entities::{
 use app::server::worker::{self, Worker};
 use axum::http::{header, StatusCode};
 use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter};
+use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -532,20 +532,9 @@ fn the_database_refuses_two_unfinished_jobs_for_one_user() {
     })
 }
 
-/// A SQL trigger that makes deleting one user's phones fail, as a real database fault would.
+/// Makes deleting one user's phones fail, as a real database fault would.
 async fn break_user(app: &TestApp, user_id: i32) {
-    let statements: Vec<String> = match app.db.get_database_backend() {
-        DatabaseBackend::Postgres => vec![
-            "CREATE FUNCTION refuse_delete() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'device is locked'; END $$ LANGUAGE plpgsql".into(),
-            format!("CREATE TRIGGER refuse BEFORE DELETE ON devices FOR EACH ROW WHEN (OLD.user_id = {user_id}) EXECUTE FUNCTION refuse_delete()"),
-        ],
-        _ => vec![format!(
-            "CREATE TRIGGER refuse BEFORE DELETE ON devices WHEN OLD.user_id = {user_id} BEGIN SELECT RAISE(ABORT, 'device is locked'); END"
-        )],
-    };
-    for statement in statements {
-        app.db.execute_unprepared(&statement).await.unwrap();
-    }
+    app.refuse("DELETE", "devices", &format!("OLD.user_id = {user_id}"), "device is locked").await;
 }
 
 #[test]

@@ -205,6 +205,23 @@ impl TestApp {
         .expect("add a device");
     }
 
+    /// A SQL trigger that makes `event` (INSERT, UPDATE or DELETE) on `table` fail with `message` for
+    /// the rows where `when` holds (an SQL condition on NEW or OLD), as a real database fault would.
+    pub async fn refuse(&self, event: &str, table: &str, when: &str, message: &str) {
+        let statements: Vec<String> = match self.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => vec![
+                format!("CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$ LANGUAGE plpgsql"),
+                format!("CREATE TRIGGER refuse_{table} BEFORE {event} ON {table} FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION refuse_{table}()"),
+            ],
+            _ => vec![format!(
+                "CREATE TRIGGER refuse_{table} BEFORE {event} ON {table} WHEN {when} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )],
+        };
+        for statement in statements {
+            self.db.execute_unprepared(&statement).await.expect("create the trigger");
+        }
+    }
+
     pub async fn domain(&self, name: &str, reseller: &str) {
         domains::create(&self.db, name, reseller, "").await.expect("create domain");
     }

@@ -618,22 +618,6 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
     });
 }
 
-/// A SQL trigger that refuses any email to `recipient`, as a real database fault would.
-async fn refuse_mail_to(app: &TestApp, recipient: &str) {
-    let statements: Vec<String> = match app.db.get_database_backend() {
-        DatabaseBackend::Postgres => vec![
-            "CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox is full'; END $$ LANGUAGE plpgsql".into(),
-            format!("CREATE TRIGGER refuse BEFORE INSERT ON outbox_messages FOR EACH ROW WHEN (NEW.recipient = '{recipient}') EXECUTE FUNCTION refuse_mail()"),
-        ],
-        _ => vec![format!(
-            "CREATE TRIGGER refuse BEFORE INSERT ON outbox_messages WHEN NEW.recipient = '{recipient}' BEGIN SELECT RAISE(ABORT, 'outbox is full'); END"
-        )],
-    };
-    for statement in statements {
-        app.db.execute_unprepared(&statement).await.unwrap();
-    }
-}
-
 #[test]
 fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other() {
     common::run(async {
@@ -641,7 +625,8 @@ fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other(
         let boss = app.sign_in(&fixture.super_user, PASSWORD).await;
         let (liam, noah) = (app.user_id("202@a.example").await, app.user_id("203@a.example").await);
         let noahs_session = app.sign_in("203@a.example", PASSWORD).await;
-        refuse_mail_to(&app, "noah.brown@a.example").await;
+        // The outbox refuses Noah's email, as a real database fault would.
+        app.refuse("INSERT", "outbox_messages", "NEW.recipient = 'noah.brown@a.example'", "outbox is full").await;
 
         let (_, job) = account_action(&app, &boss, AccountAction::ForcePasswordReset, vec![liam, noah]).await;
         let (_, status) = app.call::<_, JobStatus>(BulkJobStatus { job: job.id }, Some(&boss)).await;
