@@ -74,6 +74,13 @@ test('recycle with Send Welcome Email; the emailed link sets password and PIN; t
   await expect(page.getByRole('heading', { name: 'Set Password' })).toBeVisible();
   await expect(page.getByText(`Welcome, Wendy Welcome. Extension ${user} at demo.example.`)).toBeVisible();
   await hydrated(page);
+  // Only the server knows the common passwords: its answer is shown at the field all the same.
+  await page.getByLabel('New Password', { exact: true }).fill('password123');
+  await page.getByLabel('Confirm Password').fill('password123');
+  await page.getByLabel('Voicemail PIN').fill('2580');
+  await page.getByRole('button', { name: 'Set Password' }).click();
+  await expect(page.getByText('This password is too common; choose one that is harder to guess.')).toBeVisible();
+  await expect(page.getByLabel('New Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('New Password', { exact: true }).fill('morning coffee ritual');
   await page.getByLabel('Confirm Password').fill('morning coffee ritual');
   await page.getByLabel('Voicemail PIN').fill('1234');
