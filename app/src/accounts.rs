@@ -2,6 +2,8 @@
 //! sign-in, as the browser and the server both see them.
 
 use crate::bulk::{count_of, JobAction};
+use crate::error::FieldProblem;
+use crate::validate::{confirmation_problems, password_problems, pin_problems};
 use serde::{Deserialize, Serialize};
 
 /// A bulk action that gives users a way (back) in, rather than clearing their data.
@@ -97,6 +99,28 @@ pub struct LinkHolder {
     pub has_pin: bool,
 }
 
+/// Whether a password form asks for a voicemail PIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinRule {
+    /// Not part of the form (Change Password).
+    NotAsked,
+    /// The user has no PIN yet.
+    Required,
+    /// The user has one; a blank field keeps it.
+    Optional,
+}
+
+impl PinRule {
+    /// For the Set Password form of a user who has a PIN already, or not.
+    pub fn for_holder(has_pin: bool) -> Self {
+        if has_pin {
+            PinRule::Optional
+        } else {
+            PinRule::Required
+        }
+    }
+}
+
 /// The Set Password and Change Password forms' fields. `pin` is blank on Change Password.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPassword {
@@ -114,6 +138,28 @@ pub const CHANGE_PASSWORD_PATH: &str = "/change-password";
 pub const PASSWORD_FIELD: &str = "password";
 pub const CONFIRMATION_FIELD: &str = "confirmation";
 pub const PIN_FIELD: &str = "pin";
+
+impl NewPassword {
+    /// Every broken rule of the form for the user `login` at `extension`, each at its field: the rules
+    /// the browser checks before sending and the server checks again (it adds the common passwords).
+    pub fn problems(&self, login: &str, extension: &str, pin: PinRule) -> Vec<FieldProblem> {
+        let pin = match pin {
+            PinRule::Required => pin_problems(&self.pin, extension),
+            PinRule::Optional if !self.pin.is_empty() => pin_problems(&self.pin, extension),
+            PinRule::Optional | PinRule::NotAsked => Vec::new(),
+        };
+        [
+            (PASSWORD_FIELD, password_problems(&self.password, login, extension)),
+            (CONFIRMATION_FIELD, confirmation_problems(&self.password, &self.confirmation)),
+            (PIN_FIELD, pin),
+        ]
+        .into_iter()
+        .flat_map(|(field, messages)| {
+            messages.into_iter().map(move |message| FieldProblem { field: field.to_string(), message })
+        })
+        .collect()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,27 +2,17 @@
 //! checked here as the user submits, and again on the server, which alone knows the list of common
 //! passwords; each broken rule is shown at its field.
 
-use crate::accounts::{NewPassword, CONFIRMATION_FIELD, PASSWORD_FIELD, PIN_FIELD};
+use crate::accounts::{NewPassword, PinRule, CONFIRMATION_FIELD, PASSWORD_FIELD, PIN_FIELD};
 use crate::components::problem::Problem;
 use crate::error::{AppError, FieldProblem};
-use crate::validate::{confirmation_problems, password_problems, pin_problems, MIN_PASSWORD_LEN, PIN_LEN};
+use crate::validate::{MIN_PASSWORD_LEN, PIN_LEN};
 use leptos::prelude::*;
-
-/// Whether and how the form asks for a voicemail PIN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PinField {
-    None,
-    /// The user has no PIN yet.
-    Required,
-    /// The user has one; a blank field keeps it.
-    Optional,
-}
 
 #[component]
 pub fn PasswordForm(
     login: String,
     extension: String,
-    pin: PinField,
+    pin: PinRule,
     submit_label: &'static str,
     #[prop(into)] pending: Signal<bool>,
     /// The server's answer to the last submission, if it failed.
@@ -47,20 +37,7 @@ pub fn PasswordForm(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = new.get_untracked();
-        let at = |field: &str, messages: Vec<String>| {
-            messages.into_iter().map(|message| FieldProblem { field: field.to_string(), message }).collect::<Vec<_>>()
-        };
-        let pin_messages = match pin {
-            PinField::Required => pin_problems(&typed.pin, &extension),
-            PinField::Optional if !typed.pin.is_empty() => pin_problems(&typed.pin, &extension),
-            _ => Vec::new(),
-        };
-        let problems = [
-            at(PASSWORD_FIELD, password_problems(&typed.password, &login, &extension)),
-            at(CONFIRMATION_FIELD, confirmation_problems(&typed.password, &typed.confirmation)),
-            at(PIN_FIELD, pin_messages),
-        ]
-        .concat();
+        let problems = typed.problems(&login, &extension, pin);
         let ok = problems.is_empty();
         checked.set(problems);
         if ok {
@@ -70,15 +47,11 @@ pub fn PasswordForm(
 
     let password_hint =
         format!("At least {MIN_PASSWORD_LEN} characters; not your login or extension, and not a common password.");
-    let pin_hint = match pin {
-        PinField::Optional => {
-            Some(format!("{} to {} digits. Leave it blank to keep your current PIN.", PIN_LEN.start(), PIN_LEN.end()))
-        }
-        _ => Some(format!(
-            "{} to {} digits; not one digit repeated, a run like 1234, or your extension.",
-            PIN_LEN.start(),
-            PIN_LEN.end()
-        )),
+    let (min, max) = (PIN_LEN.start(), PIN_LEN.end());
+    let pin_hint = if pin == PinRule::Optional {
+        format!("{min} to {max} digits. Leave it blank to keep your current PIN.")
+    } else {
+        format!("{min} to {max} digits; not one digit repeated, a run like 1234, or your extension.")
     };
     view! {
         <form class="card password-form" method="post" novalidate on:submit=submit>
@@ -86,9 +59,9 @@ pub fn PasswordForm(
                 hint=Some(password_hint) new checked />
             <Field name=CONFIRMATION_FIELD label="Confirm Password" kind="password" autocomplete="new-password"
                 hint=None new checked />
-            {(pin != PinField::None).then(|| view! {
+            {(pin != PinRule::NotAsked).then(|| view! {
                 <Field name=PIN_FIELD label="Voicemail PIN" kind="password" autocomplete="off"
-                    hint=pin_hint.clone() new checked />
+                    hint=Some(pin_hint.clone()) new checked />
             })}
             {move || other_failure().map(|error| view! { <Problem error /> })}
             <button type="submit" class="primary" disabled=move || pending.get() || !interactive.get()>

@@ -1,9 +1,9 @@
 //! Change Password: where a user whose password reset an admin forced is taken after signing in, before
 //! any other page (the server sends them here, and refuses them everything else until they are done).
 
-use crate::accounts::NewPassword;
+use crate::accounts::{NewPassword, PinRule};
 use crate::auth::use_session;
-use crate::components::password_form::{PasswordForm, PinField};
+use crate::components::password_form::PasswordForm;
 use crate::error::AppError;
 use crate::model::Me;
 use leptos::prelude::*;
@@ -34,7 +34,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
         <Title text="Change Password" />
         <h1>"Change Password"</h1>
         <p class="lede">"Your administrator asked you to choose a new password before you go on."</p>
-        <PasswordForm login=me.login extension=me.extension pin=PinField::None submit_label="Change Password"
+        <PasswordForm login=me.login extension=me.extension pin=PinRule::NotAsked submit_label="Change Password"
             pending=action.pending() failure on_submit />
     }
 }

@@ -2,9 +2,9 @@
 //! password reset was forced) chooses a password and a voicemail PIN, and is signed in. Open to
 //! visitors who are not signed in; a used, expired or unknown link gets a page that says so.
 
-use crate::accounts::{LinkHolder, NewPassword};
+use crate::accounts::{LinkHolder, NewPassword, PinRule};
 use crate::auth::use_session;
-use crate::components::password_form::{PasswordForm, PinField};
+use crate::components::password_form::PasswordForm;
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -71,7 +71,7 @@ fn SetPasswordForm(
     action: ServerAction<SetPassword>,
     failure: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let pin = if holder.has_pin { PinField::Optional } else { PinField::Required };
+    let pin = PinRule::for_holder(holder.has_pin);
     let token = StoredValue::new(token);
     let on_submit = Callback::new(move |new: NewPassword| {
         action.dispatch(SetPassword { token: token.get_value(), new });

@@ -8,10 +8,9 @@ use super::authz::Actor;
 use super::entities::{domain, password_link, user};
 use super::sessions::{self, Origin};
 use super::{links, passwords, tokens};
-use crate::accounts::{LinkHolder, NewPassword, CONFIRMATION_FIELD, PASSWORD_FIELD, PIN_FIELD};
+use crate::accounts::{LinkHolder, NewPassword, PinRule, PASSWORD_FIELD};
 use crate::error::{AppError, FieldProblem};
 use crate::model::{full_name, UserStatus};
-use crate::validate::{confirmation_problems, password_problems, pin_problems};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, TransactionTrait};
@@ -29,37 +28,16 @@ pub async fn link_holder(db: &DatabaseConnection, token: &str) -> Result<LinkHol
     })
 }
 
-/// Whether the form must set a voicemail PIN.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pin {
-    /// The user has none yet: required.
-    Required,
-    /// The user has one: a blank field keeps it.
-    Optional,
-    /// Not part of the form (Change Password).
-    NotAsked,
-}
-
-/// Every broken rule of the form, each at its field.
-fn problems(user: &user::Model, new: &NewPassword, pin: Pin) -> Vec<FieldProblem> {
-    let mut password = password_problems(&new.password, &user.login, &user.extension);
-    if password.is_empty() && passwords::is_common(&new.password) {
-        password.push("This password is too common; choose one that is harder to guess.".into());
+/// Every broken rule of the form, each at its field: the shared ones, and the list of common passwords
+/// that only the server has.
+fn problems(user: &user::Model, new: &NewPassword, pin: PinRule) -> Vec<FieldProblem> {
+    let mut problems = new.problems(&user.login, &user.extension, pin);
+    let password_ok = !problems.iter().any(|problem| problem.field == PASSWORD_FIELD);
+    if password_ok && passwords::is_common(&new.password) {
+        let message = "This password is too common; choose one that is harder to guess.".to_string();
+        problems.insert(0, FieldProblem { field: PASSWORD_FIELD.into(), message });
     }
-    let pin = match pin {
-        Pin::Required => pin_problems(&new.pin, &user.extension),
-        Pin::Optional if !new.pin.is_empty() => pin_problems(&new.pin, &user.extension),
-        Pin::Optional | Pin::NotAsked => Vec::new(),
-    };
-    let at = |field: &str, messages: Vec<String>| {
-        messages.into_iter().map(|message| FieldProblem { field: field.to_string(), message }).collect::<Vec<_>>()
-    };
-    [
-        at(PASSWORD_FIELD, password),
-        at(CONFIRMATION_FIELD, confirmation_problems(&new.password, &new.confirmation)),
-        at(PIN_FIELD, pin),
-    ]
-    .concat()
+    problems
 }
 
 fn refuse_unless_empty(problems: Vec<FieldProblem>) -> Result<(), AppError> {
@@ -78,8 +56,7 @@ pub async fn set_password(
     origin: Origin,
 ) -> Result<String, AppError> {
     let user = links::holder(db, token).await?;
-    let pin = if user.voicemail_pin_hash.is_some() { Pin::Optional } else { Pin::Required };
-    refuse_unless_empty(problems(&user, &new, pin))?;
+    refuse_unless_empty(problems(&user, &new, PinRule::for_holder(user.voicemail_pin_hash.is_some())))?;
     let password_hash = passwords::hash(new.password).await?;
     // A blank PIN keeps the user's PIN (only allowed when they have one: `problems`).
     let pin_hash =
@@ -123,7 +100,7 @@ pub async fn change_password(
     if !user.must_change_password {
         return Err(AppError::Conflict("Your password does not need to be changed.".into()));
     }
-    let mut problems = problems(&user, &new, Pin::NotAsked);
+    let mut problems = problems(&user, &new, PinRule::NotAsked);
     if problems.is_empty() && passwords::verify(new.password.clone(), user.password_hash.clone()).await {
         problems.push(FieldProblem {
             field: PASSWORD_FIELD.into(),

@@ -6,6 +6,30 @@
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{prelude::*, Condition, DatabaseBackend, Order, QueryOrder};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Who claims rows: a name unique to this process and task, and a token per claim made of it, so that
+/// a claim finds its own rows and a late claim of the same claimant never mistakes an earlier one's.
+pub struct Claimant {
+    name: String,
+    claims: AtomicU64,
+}
+
+impl Claimant {
+    pub fn new(task: &str) -> Self {
+        let name = format!("{task}-{}-{:08x}", std::process::id(), rand::random::<u32>());
+        Claimant { name, claims: AtomicU64::new(0) }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The token of a new claim.
+    pub fn next_token(&self) -> String {
+        format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed))
+    }
+}
 
 /// The columns of a table whose rows can be leased.
 pub struct Columns<C> {

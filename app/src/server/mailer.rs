@@ -8,10 +8,11 @@
 //! fails the message with the server's reason. A message recorded as sent is never sent again (a crash
 //! between the server's acceptance and that record is the one case where it is sent twice).
 
-use super::background::{self, Handle};
+use super::background::{self, Handle, Pacing, Rounds};
 use super::entities::{domain, outbox_message, user};
+use super::leases::{self, Claimant};
+use super::links;
 use super::messages::Letter;
-use super::{leases, links};
 use crate::mail::{MessageKind, MessageState};
 use crate::model::UserStatus;
 use chrono::Utc;
@@ -20,7 +21,6 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, Condition};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -66,6 +66,17 @@ impl Transport {
                 Err(err) => Err(Refusal::Transient(format!("The message file could not be written: {err}"))),
             },
         }
+    }
+}
+
+/// Why a message should no longer go out, if it should not: what it was about has changed since.
+fn stale(kind: MessageKind, user: &user::Model) -> Option<&'static str> {
+    if user.status == UserStatus::SetupRequired {
+        Some("The extension was reset before the message was sent.")
+    } else if kind == MessageKind::PasswordReset && !user.must_change_password {
+        Some("Not needed any more: the user has chosen a new password.")
+    } else {
+        None
     }
 }
 
@@ -123,25 +134,20 @@ const LEASE: leases::Columns<outbox_message::Column> = leases::Columns {
     until: outbox_message::Column::LeaseUntil,
 };
 
-/// After a database error the dispatcher waits this long before it tries again.
-const ERROR_WAIT: Duration = Duration::from_secs(2);
-
 pub struct Dispatcher {
     db: DatabaseConnection,
-    name: String,
+    claimant: Claimant,
     config: Config,
-    claims: AtomicU64,
 }
 
 impl Dispatcher {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let name = format!("mail-{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Dispatcher { db, name, config, claims: AtomicU64::new(0) }
+        Dispatcher { db, claimant: Claimant::new("mail-dispatcher"), config }
     }
 
     /// Claims the messages that are due and tries to send each; returns how many it tried.
     pub async fn run_once(&self) -> Result<usize, DbErr> {
-        let token = format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
+        let token = self.claimant.next_token();
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(2));
         let due = Condition::all()
             .add(outbox_message::Column::State.eq(MessageState::Queued))
@@ -156,26 +162,16 @@ impl Dispatcher {
 
     /// Writes the message with a fresh link and sends it; records the outcome.
     async fn deliver(&self, token: &str, message: &outbox_message::Model) -> Result<(), DbErr> {
-        let user = match message.user_id {
-            Some(id) => user::Entity::find_by_id(id).one(&self.db).await?,
+        let found = match message.user_id {
+            Some(id) => user::Entity::find_by_id(id).find_also_related(domain::Entity).one(&self.db).await?,
             None => None,
         };
-        let Some(user) = user else {
+        let Some((user, domain)) = found else {
             return self.record(token, message, Err(Refusal::Permanent("The user no longer exists.".into()))).await;
         };
-        let stale = match message.kind {
-            _ if user.status == UserStatus::SetupRequired => {
-                Some("The extension was reset before the message was sent.")
-            }
-            MessageKind::PasswordReset if !user.must_change_password => {
-                Some("Not needed any more: the user has chosen a new password.")
-            }
-            _ => None,
-        };
-        if let Some(reason) = stale {
+        if let Some(reason) = stale(message.kind, &user) {
             return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await;
         }
-        let domain = domain::Entity::find_by_id(user.domain_id).one(&self.db).await?;
         let link = links::issue(&self.db, user.id, message.kind).await?;
         let letter = Letter {
             kind: message.kind,
@@ -246,20 +242,15 @@ impl Dispatcher {
     }
 
     /// Sends until `stop` says so.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(dispatcher = %self.name, "mail dispatcher started");
-        while !*stop.borrow() {
-            let pause = match self.run_once().await {
-                Ok(0) => self.config.idle_wait,
-                Ok(_) => Duration::ZERO,
-                Err(err) => {
-                    tracing::error!(%err, "mail dispatcher: database error; trying again shortly");
-                    ERROR_WAIT
-                }
-            };
-            background::pause(&mut stop, pause).await;
-        }
-        tracing::info!(dispatcher = %self.name, "mail dispatcher stopped");
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let pacing = Pacing { idle: self.config.idle_wait, after_work: Duration::ZERO };
+        background::repeat(self.claimant.name(), &self, pacing, stop).await
+    }
+}
+
+impl Rounds for Dispatcher {
+    fn round(&self) -> impl std::future::Future<Output = Result<usize, DbErr>> + Send {
+        self.run_once()
     }
 }
 

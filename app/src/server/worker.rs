@@ -9,16 +9,16 @@
 //! fails, its users are retried one by one, so one bad user fails alone, with the reason.
 
 use super::audit::{self, Action};
-use super::background::{self, Handle};
+use super::background::{self, Handle, Pacing, Rounds};
 use super::entities::{bulk_job, bulk_job_item, user};
-use super::{credentials, jobs, leases, reset};
+use super::leases::{self, Claimant};
+use super::{credentials, jobs, reset};
 use crate::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{prelude::*, Condition, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -52,14 +52,10 @@ const LEASE: leases::Columns<bulk_job_item::Column> = leases::Columns {
     until: bulk_job_item::Column::LeaseUntil,
 };
 
-/// After a database error the worker waits this long before it tries again.
-const ERROR_WAIT: Duration = Duration::from_secs(2);
-
 pub struct Worker {
     db: DatabaseConnection,
-    name: String,
+    claimant: Claimant,
     config: Config,
-    claims: AtomicU64,
 }
 
 /// Items this worker holds until `lease_until`, tagged with `token`.
@@ -93,13 +89,12 @@ fn is_unavailable(err: &DbErr) -> bool {
 
 impl Worker {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let name = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Worker { db, name, config, claims: AtomicU64::new(0) }
+        Worker { db, claimant: Claimant::new("bulk-worker"), config }
     }
 
     /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out).
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
-        let token = format!("{}#{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
+        let token = self.claimant.next_token();
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::seconds(30));
         let pending = Condition::all().add(bulk_job_item::Column::State.eq(ItemState::Pending));
         let items =
@@ -253,20 +248,9 @@ impl Worker {
     }
 
     /// Works until `stop` says so, finishing the batch in hand first.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(worker = %self.name, "bulk job worker started");
-        while !*stop.borrow() {
-            let pause = match self.run_once().await {
-                Ok(0) => self.config.idle_wait,
-                Ok(_) => self.config.batch_pause,
-                Err(err) => {
-                    tracing::error!(%err, "bulk job worker: database error; trying again shortly");
-                    ERROR_WAIT
-                }
-            };
-            background::pause(&mut stop, pause).await;
-        }
-        tracing::info!(worker = %self.name, "bulk job worker stopped");
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let pacing = Pacing { idle: self.config.idle_wait, after_work: self.config.batch_pause };
+        background::repeat(self.claimant.name(), &self, pacing, stop).await
     }
 }
 
@@ -352,6 +336,12 @@ async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) ->
     tracing::info!(job = job.id, done = done.done_count, failed = done.failed_count, "bulk job finished");
     let detail = json!({ "job": job.id, "done": done.done_count, "failed": done.failed_count });
     on_behalf(job, Action::BulkJobFinished, detail).record(txn).await
+}
+
+impl Rounds for Worker {
+    fn round(&self) -> impl std::future::Future<Output = Result<usize, DbErr>> + Send {
+        self.run_once()
+    }
 }
 
 /// Starts this process's worker.

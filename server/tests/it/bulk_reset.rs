@@ -322,14 +322,7 @@ fn all_options_together_clear_everything_and_sign_the_users_out() {
         let (code, _, _) = app.get("/me", Some(&ava)).await;
         assert_eq!(code, StatusCode::FOUND);
         // The job and each user's outcome are in the audit log.
-        let actions: Vec<String> = audit_log::Entity::find()
-            .filter(audit_log::Column::Action.is_in(["bulk_job_started", "user_reset", "bulk_job_finished"]))
-            .all(&app.db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|entry| entry.action)
-            .collect();
+        let actions = app.audit_actions(&["bulk_job_started", "user_reset", "bulk_job_finished"]).await;
         assert_eq!(actions, ["bulk_job_started", "user_reset", "user_reset", "bulk_job_finished"]);
     })
 }

@@ -188,6 +188,21 @@ impl TestApp {
         while worker.run_once().await.expect("the worker runs") > 0 {}
     }
 
+    /// The audit log's entries of the given kinds, oldest first, as their action names.
+    pub async fn audit_actions(&self, kinds: &[&str]) -> Vec<String> {
+        use app::server::entities::audit_log;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Action.is_in(kinds.iter().copied()))
+            .order_by_asc(audit_log::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("read the audit log")
+            .into_iter()
+            .map(|entry| entry.action)
+            .collect()
+    }
+
     /// A phone of the user `user_id`; `n` tells a user's phones apart.
     pub async fn device(&self, user_id: i32, n: u8) {
         use sea_orm::{ActiveModelTrait, ActiveValue::Set};
