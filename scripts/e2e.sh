@@ -32,6 +32,9 @@ add_user demo.example 191 Test Basic basic-user "e2e-basic-password"
 # Forced to change their password by the tests: one for each Playwright project.
 add_user demo.example 192 Forced Desktop basic-user "e2e-forced-password"
 add_user demo.example 193 Forced Phone basic-user "e2e-forced-password"
+# Locked out by too many failed sign-ins: one for each Playwright project.
+add_user demo.example 990 Locked Desktop basic-user "e2e-locked-password"
+add_user demo.example 991 Locked Phone basic-user "e2e-locked-password"
 add_user other.example 200 Other Manager office-manager "e2e-other-password"
 
 echo "==> Starting the server at http://$LEPTOS_SITE_ADDR"

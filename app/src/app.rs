@@ -15,6 +15,8 @@ use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::csp::apply_to_page();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -6,8 +6,9 @@ use crate::model::Me;
 use crate::pages::change_password::ChangePassword;
 use crate::pages::set_password::SetPassword;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
-#[server]
+#[server(input = Json)]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::server::{request, signin};
     let state = request::state()?;
@@ -18,27 +19,37 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     }
 }
 
+/// The sign-in form's fields: a plain HTML form post, so that signing in works before (or without)
+/// the page's WebAssembly. (Every other server function takes JSON only.)
 #[server]
 pub async fn login(login: String, password: String) -> Result<(), AppError> {
-    use crate::server::{request, sessions, signin};
+    use crate::server::{request, signin};
     let state = request::state()?;
-    let origin = sessions::Origin { remote_addr: request::client_addr(), user_agent: request::user_agent() };
-    let (token, _) = signin::sign_in(&state.db, &login, &password, origin).await?;
-    request::set_cookie(sessions::cookie(token, request::is_https()))?;
+    let origin = request::origin(&state)?;
+    let (token, _) = signin::sign_in(&state.db, &state.settings, &login, &password, origin).await?;
+    request::set_session_cookie(&state, Some(token))?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
+/// The Log Out button: a plain HTML form post, like `login`.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{request, sessions, signin};
+    use crate::server::{request, signin};
     let state = request::state()?;
-    if let Some(token) = request::request_session_token() {
-        signin::sign_out(&state.db, &token, request::client_addr()).await?;
+    if let Some(token) = request::request_session_token(&state) {
+        signin::sign_out(&state.db, &state.settings, &token, request::client_addr()).await?;
     }
-    request::set_cookie(sessions::removal_cookie(request::is_https()))?;
+    request::set_session_cookie(&state, None)?;
     leptos_axum::redirect("/login");
     Ok(())
+}
+
+/// The server functions that take a plain HTML form (`application/x-www-form-urlencoded`) rather than
+/// JSON: the server refuses any other body for them, and anything but JSON for the rest.
+pub fn form_paths() -> [&'static str; 2] {
+    use leptos::server_fn::ServerFn;
+    [Login::PATH, Logout::PATH]
 }
 
 /// The signed-in user and the actions that change who that is (or what they may do); provided once by

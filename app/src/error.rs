@@ -14,6 +14,9 @@ pub enum AppError {
     /// Deliberately the same for an unknown login and a wrong password.
     #[error("Invalid login or password")]
     InvalidCredentials,
+    /// Too many failed sign-ins: the login or the client's address is locked for a while.
+    #[error("Too many failed sign-ins. Try again in {}.", crate::bulk::count_of(*minutes, "minute", "minutes"))]
+    TooManyAttempts { minutes: u64 },
     /// Signed in, but the request reaches outside the user's scope.
     #[error("{0}")]
     Forbidden(String),
@@ -34,6 +37,15 @@ pub enum AppError {
     /// The request clashes with existing data (a duplicate extension, say).
     #[error("{0}")]
     Conflict(String),
+    /// A request that would change something came from another site's page, and was refused.
+    #[error("This request came from another site and was refused. Open the portal itself and try again.")]
+    CrossSite,
+    /// The request's body is not of the type its address takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The request's body is larger than any request of the portal needs.
+    #[error("The request is too large.")]
+    TooLarge,
     /// Something failed on the server; the details are in the server's log.
     #[error("Something went wrong on the server. Please try again; if it keeps happening, tell your administrator.")]
     Internal,
@@ -59,12 +71,16 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::NotSignedIn | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

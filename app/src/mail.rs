@@ -27,7 +27,8 @@ impl MessageKind {
     }
 }
 
-/// Where a message stands: waiting (to be sent, or to be tried again), sent, or given up on.
+/// Where a message stands: waiting (to be sent, or to be tried again), sent, given up on, or withdrawn
+/// because the extension was reset (it was for someone who no longer holds it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))"))]
@@ -38,6 +39,8 @@ pub enum MessageState {
     Sent,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
     Failed,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "withdrawn"))]
+    Withdrawn,
 }
 
 impl MessageState {
@@ -46,6 +49,7 @@ impl MessageState {
             MessageState::Queued => "Queued",
             MessageState::Sent => "Sent",
             MessageState::Failed => "Failed",
+            MessageState::Withdrawn => "Withdrawn",
         }
     }
 }
@@ -61,7 +65,8 @@ pub struct OutboxRow {
     pub subject: String,
     pub state: MessageState,
     pub attempts: i32,
-    /// Why the last attempt failed (for a queued message: why it waits to be tried again).
+    /// Why the last attempt failed (for a queued message: why it waits to be tried again; for a
+    /// withdrawn one: why it was withdrawn).
     pub last_error: Option<String>,
     /// When it was queued and sent, as "2026-11-27 14:05 UTC".
     pub queued: String,

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { checkbox, extensions, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
+import { expect, test, checkbox, extensions, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
 
 // The server runs jobs one user at a time with a pause (scripts/e2e.sh), so progress can be watched.
 

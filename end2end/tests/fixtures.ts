@@ -1,4 +1,32 @@
-import { expect, Page, TestInfo } from '@playwright/test';
+import { test as base, expect, Page, TestInfo } from '@playwright/test';
+
+/**
+ * Every test of the suite runs with this `test`: it fails a test in which the browser reported a
+ * Content-Security-Policy violation (a blocked script, style or connection), so that every page and
+ * dialog the suite walks through is proven to work under the portal's policy. `cspViolations` holds
+ * them, for the one test that provokes a violation on purpose.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) => {
+          console.error(`Content-Security-Policy violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+        });
+      });
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(message.text())) {
+          violations.push(message.text());
+        }
+      });
+      await use(violations);
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 // Created by scripts/e2e.sh with these passwords.
 export const manager = { login: '190@demo.example', password: 'e2e-manager-password' };
@@ -6,6 +34,11 @@ export const basic = { login: '191@demo.example', password: 'e2e-basic-password'
 /** A Basic User whose password reset the tests force: 192 for the desktop project, 193 for the phone. */
 export function forced(project: string) {
   return { login: project === 'phone' ? '193@demo.example' : '192@demo.example', password: 'e2e-forced-password' };
+}
+
+/** Locked out by the sign-in tests (security.spec.ts): 990 for the desktop project, 991 for the phone (off the Users page's first page, which the other tests use). */
+export function locked(project: string) {
+  return { login: project === 'phone' ? '991@demo.example' : '990@demo.example', password: 'e2e-locked-password' };
 }
 
 /** The page's buttons work once its WebAssembly has loaded: wait for it rather than click too soon. */

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { basic, manager, signIn } from './fixtures';
+import { expect, test, basic, manager, signIn } from './fixtures';
 
 test('a wrong password gets the generic message and no session', async ({ page }) => {
   await page.goto('/login');

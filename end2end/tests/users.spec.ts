@@ -1,5 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-import { manager, signIn } from './fixtures';
+import { Page } from '@playwright/test';
+import { expect, test, manager, signIn } from './fixtures';
 
 async function openUsers(page: Page) {
   await signIn(page, manager);

@@ -1,7 +1,7 @@
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test, checkbox, extensions, forced, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkbox, extensions, forced, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
 
 // Without a mail server the e2e server writes each email as an .eml file into OUTBOX_DIR (scripts/e2e.sh).
 const OUTBOX_DIR = process.env.OUTBOX_DIR ?? '';

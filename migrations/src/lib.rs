@@ -8,6 +8,7 @@ mod m20261127_000002_subscriber_data;
 mod m20261127_000003_sessions_and_audit;
 mod m20261127_000004_bulk_jobs;
 mod m20261127_000005_outbox_and_links;
+mod m20261130_000006_holdings_and_sign_in_limits;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_sessions_and_audit::Migration),
             Box::new(m20261127_000004_bulk_jobs::Migration),
             Box::new(m20261127_000005_outbox_and_links::Migration),
+            Box::new(m20261130_000006_holdings_and_sign_in_limits::Migration),
         ]
     }
 }

@@ -5,12 +5,17 @@ use app::error::AppError;
 use app::model::Scope;
 use app::server::audit::{self, Action};
 use app::server::demo::{self, Outcome};
+use app::server::settings::{Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
 use app::server::users::NewUser;
 use app::server::{db, domains, mailer, users, worker, AppState};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use ipnet::IpNet;
 use sea_orm::DatabaseConnection;
 use std::io::BufRead;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about = "Reset and recycle the users of a hosted phone service, in bulk.")]
@@ -24,6 +29,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub mail: MailArgs,
+
+    #[command(flatten)]
+    pub security: SecurityArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -68,21 +76,80 @@ pub struct MailArgs {
     /// The sender of the emails.
     #[arg(long, env = "MAIL_FROM", default_value = "Switchboard <switchboard@localhost>", global = true)]
     pub mail_from: String,
-    /// The portal's address as users reach it, for the links in emails; by default the address it
-    /// serves at (LEPTOS_SITE_ADDR).
-    #[arg(long, env = "PUBLIC_URL", global = true)]
-    pub public_url: Option<String>,
 }
 
 impl MailArgs {
-    fn config(&self, site_addr: std::net::SocketAddr) -> Result<mailer::Config, CliError> {
+    /// Links in emails point at `portal_url`.
+    fn config(&self, portal_url: &str) -> Result<mailer::Config, CliError> {
         let from = self
             .mail_from
             .parse()
             .map_err(|err| CliError::Mail(format!("MAIL_FROM {:?} is not an address: {err}", self.mail_from)))?;
         let transport = mailer::Transport::new(self.smtp_url.as_deref(), &self.outbox_dir).map_err(CliError::Mail)?;
-        let portal_url = self.public_url.clone().unwrap_or_else(|| format!("http://{site_addr}"));
-        Ok(mailer::Config::new(transport, from, &portal_url))
+        Ok(mailer::Config::new(transport, from, portal_url))
+    }
+}
+
+/// Who the portal believes, and how it limits sign-ins and sessions (serve only). The README's
+/// Security section says what each one changes.
+#[derive(Debug, Args)]
+pub struct SecurityArgs {
+    /// The portal's address as users reach it, e.g. https://pbx.example.com: the links in emails
+    /// point there, only pages from there may send it changes, and https here makes the session
+    /// cookie Secure and __Host- and turns on HSTS. By default, http:// and the address it serves at.
+    #[arg(long, env = "PUBLIC_URL", value_parser = PublicUrl::parse, global = true)]
+    pub public_url: Option<PublicUrl>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed. By default none: the client is whoever connects.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = proxy, global = true)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Failed sign-ins of one login, within SIGNIN_WINDOW_SECS, that lock it.
+    #[arg(long, env = "SIGNIN_MAX_FAILURES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub signin_max_failures: u32,
+    /// How long a locked login stays locked, in seconds.
+    #[arg(long, env = "SIGNIN_LOCK_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400), global = true)]
+    pub signin_lock_secs: u64,
+    /// Failed sign-ins from one client address, within SIGNIN_WINDOW_SECS, that lock it.
+    #[arg(long, env = "SIGNIN_ADDR_MAX_FAILURES", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub signin_addr_max_failures: u32,
+    /// How long a locked client address stays locked, in seconds.
+    #[arg(long, env = "SIGNIN_ADDR_LOCK_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400), global = true)]
+    pub signin_addr_lock_secs: u64,
+    /// How far back failed sign-ins count, in seconds.
+    #[arg(long, env = "SIGNIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400), global = true)]
+    pub signin_window_secs: u64,
+    /// A session ends after this many seconds unused.
+    #[arg(long, env = "SESSION_IDLE_SECS", default_value_t = 1_800, value_parser = clap::value_parser!(u64).range(1..=604_800), global = true)]
+    pub session_idle_secs: u64,
+    /// A session ends this many seconds after sign-in, used or not.
+    #[arg(long, env = "SESSION_MAX_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u64).range(1..=2_592_000), global = true)]
+    pub session_max_secs: u64,
+}
+
+/// A trusted proxy: one address, or a network like 10.0.0.0/8.
+fn proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an address nor a network like 10.0.0.0/8"))
+}
+
+impl SecurityArgs {
+    pub fn settings(&self) -> Settings {
+        let limit = |max_failures, secs| Limit { max_failures, lock: Duration::from_secs(secs) };
+        Settings {
+            public_url: self.public_url.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            signin: SigninLimits {
+                per_login: limit(self.signin_max_failures, self.signin_lock_secs),
+                per_addr: limit(self.signin_addr_max_failures, self.signin_addr_lock_secs),
+                window: Duration::from_secs(self.signin_window_secs),
+            },
+            sessions: SessionLimits {
+                idle: Duration::from_secs(self.session_idle_secs),
+                max: Duration::from_secs(self.session_max_secs),
+            },
+        }
     }
 }
 
@@ -176,7 +243,7 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let db = db::connect(&cli.database_url).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(db, cli.worker.config(), &cli.mail).await,
+        Command::Serve => serve(db, cli.worker.config(), &cli.mail, cli.security.settings()).await,
         Command::Domain(DomainCommand::Create { name, reseller, description }) => {
             let domain = domains::create(&db, &name, &reseller, &description).await?;
             audit::Entry::cli(Action::DomainCreated)
@@ -256,16 +323,23 @@ async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Resul
     Ok(())
 }
 
-async fn serve(db: DatabaseConnection, worker: worker::Config, mail: &MailArgs) -> Result<(), CliError> {
+async fn serve(
+    db: DatabaseConnection,
+    worker: worker::Config,
+    mail: &MailArgs,
+    settings: Settings,
+) -> Result<(), CliError> {
     let config = leptos::config::get_configuration(None).map_err(|err| CliError::Config(err.to_string()))?;
     let leptos_options = config.leptos_options;
     let addr = leptos_options.site_addr;
-    let mail = mail.config(addr)?;
+    let portal_url =
+        settings.public_url.as_ref().map_or_else(|| format!("http://{addr}"), |url| url.base().to_string());
+    let mail = mail.config(&portal_url)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
     // Unfinished jobs and unsent emails (from before a restart or a crash) are picked up here.
     let worker = worker::spawn(db.clone(), worker).await?;
     let mailer = mailer::spawn(db.clone(), mail).await?;
-    let app = crate::router(AppState { leptos_options, db });
+    let app = crate::router(AppState { leptos_options, db, settings: Arc::new(settings) });
     tracing::info!(%addr, "listening");
     println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())

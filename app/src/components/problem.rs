@@ -5,12 +5,26 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Problem(error: AppError) -> impl IntoView {
+    answer_with(&error);
     view! { <p class="problem" role="alert">{error.to_string()}</p> }
+}
+
+/// A page the server renders with an error answers with the error's status (403 for a page outside
+/// one's scope, 404 for an unknown domain …), not 200.
+fn answer_with(_error: &AppError) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(_error.status());
+    }
 }
 
 /// The fallback of an `ErrorBoundary`: each error's message.
 #[component]
 pub fn Problems(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    if let Some(error) = errors.read_untracked().iter().find_map(|(_, error)| error.downcast_ref::<AppError>().cloned())
+    {
+        answer_with(&error);
+    }
     view! {
         <div class="problem" role="alert">
             {move || errors.get().into_iter().map(|(_, error)| view! { <p>{error.to_string()}</p> }).collect_view()}

@@ -5,9 +5,10 @@ use crate::bulk::{JobState, JobSummary};
 use crate::components::problem::Problems;
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 
-#[server]
+#[server(input = Json)]
 pub async fn recent_jobs() -> Result<Vec<JobSummary>, AppError> {
     use crate::server::{jobs, request};
     let state = request::state()?;

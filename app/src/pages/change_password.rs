@@ -15,7 +15,7 @@ pub async fn change_password(new: NewPassword) -> Result<(), AppError> {
     use crate::server::{first_sign_in, request};
     let state = request::state()?;
     let actor = request::signed_in(&state).await?;
-    let session = request::request_session_token().ok_or(AppError::NotSignedIn)?;
+    let session = request::request_session_token(&state).ok_or(AppError::NotSignedIn)?;
     first_sign_in::change_password(&state.db, &actor, &session, new, request::client_addr()).await?;
     leptos_axum::redirect("/");
     Ok(())

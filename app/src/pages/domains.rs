@@ -4,10 +4,11 @@ use crate::components::problem::Problems;
 use crate::error::AppError;
 use crate::model::{users_path, DomainSummary};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-#[server]
+#[server(input = Json)]
 pub async fn list_domains() -> Result<Vec<DomainSummary>, AppError> {
     use crate::server::{domains, request};
     let state = request::state()?;

@@ -3,6 +3,7 @@
 
 use crate::auth::use_session;
 use crate::components::problem::Problem;
+use crate::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,10 +18,11 @@ pub fn LoginPage() -> impl IntoView {
             <p class="lede">"Sign in to manage your phone system's users."</p>
             <ActionForm action=login attr:class="card">
                 <label for="login">"Login"</label>
-                <input id="login" name="login" type="text" autocomplete="username" required
+                <input id="login" name="login" type="text" autocomplete="username" required maxlength=MAX_LOGIN_LEN
                     placeholder="extension@domain or email" />
                 <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required />
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    maxlength=MAX_PASSWORD_LEN />
                 {move || failure().map(|error| view! { <Problem error /> })}
                 <button type="submit" disabled=move || login.pending().get()>"Log In"</button>
             </ActionForm>

@@ -1,17 +1,18 @@
 //! The Outbox page: the latest emails of the domains in the admin's scope, where each stands (queued,
-//! sent, failed and why), and Retry for a failed one. While any is queued the page looks again every
+//! sent, failed and why, or withdrawn because the extension was reset), and Retry for a failed one. While any is queued the page looks again every
 //! few seconds.
 
 use crate::components::problem::{Problem, Problems};
 use crate::error::AppError;
 use crate::mail::{MessageState, OutboxRow};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 
 /// How often the page looks again while messages wait to be sent.
 const POLL: std::time::Duration = std::time::Duration::from_secs(3);
 
-#[server]
+#[server(input = Json)]
 pub async fn outbox_messages() -> Result<Vec<OutboxRow>, AppError> {
     use crate::server::{outbox, request};
     let state = request::state()?;
@@ -19,7 +20,7 @@ pub async fn outbox_messages() -> Result<Vec<OutboxRow>, AppError> {
     outbox::list(&state.db, &actor).await
 }
 
-#[server]
+#[server(input = Json)]
 pub async fn retry_message(id: i32) -> Result<(), AppError> {
     use crate::server::{outbox, request};
     let state = request::state()?;
@@ -93,7 +94,7 @@ fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>) -> impl IntoVie
             (Some(error), Some(at)) => format!("{error} Trying again at {at}."),
             _ => "Waiting to be sent".to_string(),
         },
-        MessageState::Failed => row.last_error.clone().unwrap_or_default(),
+        MessageState::Failed | MessageState::Withdrawn => row.last_error.clone().unwrap_or_default(),
     };
     let id = row.id;
     let retry_button = (row.state == MessageState::Failed).then(|| {

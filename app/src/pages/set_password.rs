@@ -13,7 +13,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 /// Whom the link is for, if it can still be used.
-#[server]
+#[server(input = Json)]
 pub async fn password_link(token: String) -> Result<LinkHolder, AppError> {
     use crate::server::{first_sign_in, request};
     let state = request::state()?;
@@ -23,11 +23,11 @@ pub async fn password_link(token: String) -> Result<LinkHolder, AppError> {
 /// Sets the link holder's password (and PIN) and signs them in.
 #[server(input = Json)]
 pub async fn set_password(token: String, new: NewPassword) -> Result<(), AppError> {
-    use crate::server::{first_sign_in, request, sessions};
+    use crate::server::{first_sign_in, request};
     let state = request::state()?;
-    let origin = sessions::Origin { remote_addr: request::client_addr(), user_agent: request::user_agent() };
-    let session = first_sign_in::set_password(&state.db, &token, new, origin).await?;
-    request::set_cookie(sessions::cookie(session, request::is_https()))?;
+    let origin = request::origin(&state)?;
+    let session = first_sign_in::set_password(&state.db, &state.settings, &token, new, origin).await?;
+    request::set_session_cookie(&state, Some(session))?;
     leptos_axum::redirect("/");
     Ok(())
 }

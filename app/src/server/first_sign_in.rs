@@ -7,6 +7,7 @@ use super::audit::{self, Action};
 use super::authz::Actor;
 use super::entities::{domain, password_link, user};
 use super::sessions::{self, Origin};
+use super::settings::Settings;
 use super::{links, passwords, tokens};
 use crate::accounts::{LinkHolder, NewPassword, PinRule, PASSWORD_FIELD};
 use crate::error::{AppError, FieldProblem};
@@ -28,16 +29,15 @@ pub async fn link_holder(db: &DatabaseConnection, token: &str) -> Result<LinkHol
     })
 }
 
-/// Every broken rule of the form, each at its field: the shared ones, and the list of common passwords
-/// that only the server has.
+/// Every broken rule of the form, each at its field: the password's by the server's complete rules
+/// (`passwords::problems`, as for the command line), the others as the browser checks them too.
 fn problems(user: &user::Model, new: &NewPassword, pin: PinRule) -> Vec<FieldProblem> {
-    let mut problems = new.problems(&user.login, &user.extension, pin);
-    let password_ok = !problems.iter().any(|problem| problem.field == PASSWORD_FIELD);
-    if password_ok && passwords::is_common(&new.password) {
-        let message = "This password is too common; choose one that is harder to guess.".to_string();
-        problems.insert(0, FieldProblem { field: PASSWORD_FIELD.into(), message });
-    }
-    problems
+    let password = passwords::problems(&new.password, &user.login, &user.extension)
+        .into_iter()
+        .map(|message| FieldProblem { field: PASSWORD_FIELD.into(), message });
+    let others =
+        new.problems(&user.login, &user.extension, pin).into_iter().filter(|problem| problem.field != PASSWORD_FIELD);
+    password.chain(others).collect()
 }
 
 fn refuse_unless_empty(problems: Vec<FieldProblem>) -> Result<(), AppError> {
@@ -51,6 +51,7 @@ fn refuse_unless_empty(problems: Vec<FieldProblem>) -> Result<(), AppError> {
 /// Sets the password (and PIN) of the link's holder; returns the token of their new session.
 pub async fn set_password(
     db: &DatabaseConnection,
+    settings: &Settings,
     token: &str,
     new: NewPassword,
     origin: Origin,
@@ -61,7 +62,7 @@ pub async fn set_password(
     // A blank PIN keeps the user's PIN (only allowed when they have one: `problems`).
     let pin_hash =
         if new.pin.is_empty() { user.voicemail_pin_hash.clone() } else { Some(passwords::hash(new.pin).await?) };
-    let remote_addr = origin.remote_addr.clone();
+    let remote_addr = origin.remote_addr();
     let txn = db.begin().await?;
     // The link is used here, once: of two submissions racing, only one finds it unused.
     let used = password_link::Entity::update_many()
@@ -74,9 +75,12 @@ pub async fn set_password(
         return Err(links::holder(db, token).await.err().unwrap_or(AppError::Internal));
     }
     links::use_up(&txn, user.id).await?;
-    save_password(&txn, user.id, password_hash, pin_hash).await?;
+    // The extension may have been reset or recycled since the link was read: then nothing is saved.
+    if !save_password(&txn, &user, password_hash, pin_hash).await? {
+        return Err(links::not_valid());
+    }
     sessions::end_all(&txn, &[user.id], None).await?;
-    let session = sessions::start(&txn, user.id, origin).await?;
+    let session = sessions::start(&txn, user.id, origin, &settings.sessions).await?;
     audit::Entry::by_user(user.id, &user.login, Action::PasswordSet)
         .domain(user.domain_id)
         .target(user.id)
@@ -111,28 +115,34 @@ pub async fn change_password(
     let password_hash = passwords::hash(new.password).await?;
     let txn = db.begin().await?;
     links::use_up(&txn, user.id).await?;
-    save_password(&txn, user.id, password_hash, user.voicemail_pin_hash.clone()).await?;
+    // A reset since we read the user has signed them out: nothing is saved.
+    if !save_password(&txn, &user, password_hash, user.voicemail_pin_hash.clone()).await? {
+        return Err(AppError::NotSignedIn);
+    }
     sessions::end_all(&txn, &[user.id], Some(session)).await?;
     audit::Entry::by(actor, Action::PasswordChanged).domain(user.domain_id).from_addr(remote_addr).record(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// The user's new secrets; they are Active from now on.
+/// The user's new secrets; they are Active from now on. Saved only while the extension is still in
+/// the holding `user` was read in and not reset since; returns whether it was.
 async fn save_password(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user: &user::Model,
     password_hash: String,
     pin_hash: Option<String>,
-) -> Result<(), DbErr> {
-    user::Entity::update_many()
+) -> Result<bool, DbErr> {
+    let saved = user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
         .col_expr(user::Column::VoicemailPinHash, Expr::value(pin_hash))
         .col_expr(user::Column::Status, Expr::value(UserStatus::Active))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::Holding.eq(user.holding))
+        .filter(user::Column::Status.ne(UserStatus::SetupRequired))
         .exec(db)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(saved.rows_affected == 1)
 }

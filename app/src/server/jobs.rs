@@ -5,7 +5,7 @@
 use super::audit::{self, Action};
 use super::authz::Actor;
 use super::entities::{bulk_job, bulk_job_item, domain};
-use super::{reset, targets};
+use super::{reset, spreadsheet, targets};
 use crate::bulk::{
     ItemOutcome, ItemState, JobAction, JobProgress, JobState, JobStatus, JobSummary, ResetPreview, ResetRequest,
     ITEMS_SHOWN,
@@ -133,7 +133,8 @@ pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
     serde_json::from_str(&job.params).map_err(|err| AppError::internal(format!("job {}: bad params: {err}", job.id)))
 }
 
-/// The job `id` and its domain, if the actor may see that domain.
+/// The job `id` and its domain, if the actor may see that domain. Another domain's job is answered as
+/// one that does not exist: ids tell nothing.
 async fn visible_job(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -143,8 +144,7 @@ async fn visible_job(
     let not_found = || AppError::NotFound(format!("There is no bulk action number {id}."));
     let (job, domain) =
         bulk_job::Entity::find_by_id(id).find_also_related(domain::Entity).one(db).await?.ok_or_else(not_found)?;
-    let domain = domain.ok_or_else(not_found)?;
-    let domain = actor.require_domain(&domain.name.clone(), Some(domain))?;
+    let domain = domain.filter(|domain| actor.domain_scope().contains(domain)).ok_or_else(not_found)?;
     Ok((job, domain))
 }
 
@@ -236,15 +236,11 @@ pub async fn results_csv(db: &DatabaseConnection, actor: &Actor, id: i32) -> Res
         .order_by_asc(bulk_job_item::Column::Id)
         .all(db)
         .await?;
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let write = |csv: &mut csv::Writer<Vec<u8>>, record: &[&str]| csv.write_record(record).map_err(AppError::internal);
-    write(&mut csv, &["extension", "name", "outcome", "error", "finished_at"])?;
+    let mut csv = spreadsheet::Csv::new(["extension", "name", "outcome", "error", "finished_at"])?;
     for item in items {
         let finished = item.finished_at.map(|at| at.to_rfc3339()).unwrap_or_default();
         let outcome = item.state.label();
-        write(&mut csv, &[&item.extension, &item.name, outcome, item.error.as_deref().unwrap_or(""), &finished])?;
+        csv.row([item.extension.as_str(), &item.name, outcome, item.error.as_deref().unwrap_or(""), &finished])?;
     }
-    let bytes = csv.into_inner().map_err(AppError::internal)?;
-    let text = String::from_utf8(bytes).map_err(AppError::internal)?;
-    Ok((format!("switchboard-{}-job-{}.csv", domain.name, job.id), text))
+    Ok((format!("switchboard-{}-job-{}.csv", domain.name, job.id), csv.finish()?))
 }

@@ -1,12 +1,14 @@
 //! Set-password links: a random 256-bit token in the link, its SHA-256 in `password_links`. A link
-//! works once, for 72 hours, and only while its user is still the person it was sent to (a reset of
-//! the extension forgets its links, `forget`).
+//! works once, for 72 hours, and only for the holding of the extension it was made for: a reset or a
+//! recycle starts a new holding (`user::Model::holding`), and the links of earlier ones stop working
+//! (a reset also forgets them, `forget`).
 
 use super::entities::{password_link, user};
 use super::tokens;
 use crate::accounts::SET_PASSWORD_PATH;
 use crate::error::AppError;
 use crate::mail::MessageKind;
+use crate::model::UserStatus;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set};
@@ -19,17 +21,19 @@ pub fn path(token: &str) -> String {
     format!("{SET_PASSWORD_PATH}?token={token}")
 }
 
-/// A new link for `user_id`; returns its token, which exists nowhere else after the message is sent.
-pub async fn issue(db: &impl ConnectionTrait, user_id: i32, purpose: MessageKind) -> Result<String, DbErr> {
+/// A new link for `user`'s present holding; returns its token, which exists nowhere else after the
+/// message is sent.
+pub async fn issue(db: &impl ConnectionTrait, user: &user::Model, purpose: MessageKind) -> Result<String, DbErr> {
     let token = tokens::new_token();
     let now = Utc::now();
     password_link::ActiveModel {
         id: Set(tokens::digest(&token)),
-        user_id: Set(user_id),
+        user_id: Set(user.id),
         purpose: Set(purpose),
         created_at: Set(now),
         expires_at: Set(now + LIFETIME),
         used_at: Set(None),
+        holding: Set(user.holding),
     }
     .insert(db)
     .await?;
@@ -63,23 +67,29 @@ pub async fn use_up(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DbErr
 
 const ASK_AGAIN: &str = "Ask your administrator to send you a new link.";
 
+/// The answer for a link that does not exist, or no longer leads anywhere: to whoever holds it, a link
+/// of an earlier holding of the extension is simply not valid.
+pub fn not_valid() -> AppError {
+    AppError::NotFound(format!(
+        "This link is not valid. Check that you opened the whole link from the email. {ASK_AGAIN}"
+    ))
+}
+
 /// The user a link's `token` lets choose a password, if the link can still be used; otherwise why not,
 /// in words for the person holding it.
 pub async fn holder(db: &impl ConnectionTrait, token: &str) -> Result<user::Model, AppError> {
-    let unknown = || {
-        AppError::NotFound(format!(
-            "This link is not valid. Check that you opened the whole link from the email. {ASK_AGAIN}"
-        ))
-    };
     if token.is_empty() || token.len() > 64 {
-        return Err(unknown());
+        return Err(not_valid());
     }
     let (link, user) = password_link::Entity::find_by_id(tokens::digest(token))
         .find_also_related(user::Entity)
         .one(db)
         .await?
-        .ok_or_else(unknown)?;
-    let user = user.ok_or_else(unknown)?;
+        .ok_or_else(not_valid)?;
+    // Made for an earlier holder, or the extension was reset since and waits for a new one.
+    let user = user
+        .filter(|user| user.holding == link.holding && user.status != UserStatus::SetupRequired)
+        .ok_or_else(not_valid)?;
     if link.used_at.is_some() {
         return Err(AppError::Gone(format!(
             "This link has already been used. If you chose your password with it, log in with that password. {ASK_AGAIN}"

@@ -3,7 +3,8 @@
 //! one of them at a time.
 //!
 //! A message is sent through SMTP (`SMTP_URL`) or, without a mail server, written as an `.eml` file.
-//! Its set-password link is made just before sending, so the database never holds a usable link. A
+//! Its set-password link is made just before sending, so the database never holds a usable link, in a
+//! transaction that checks again that the message is for the extension's present holder. A
 //! server that is down or answers 4xx is tried again later, waiting longer each time; a 5xx answer
 //! fails the message with the server's reason. A message recorded as sent is never sent again (a crash
 //! between the server's acceptance and that record is the one case where it is sent twice).
@@ -11,15 +12,14 @@
 use super::background::{self, Handle, Pacing, Rounds};
 use super::entities::{domain, outbox_message, user};
 use super::leases::{self, Claimant};
-use super::links;
 use super::messages::Letter;
-use crate::mail::{MessageKind, MessageState};
-use crate::model::UserStatus;
+use super::{links, outbox};
+use crate::mail::MessageState;
 use chrono::Utc;
 use lettre::message::Mailbox;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
-use sea_orm::{prelude::*, Condition};
+use sea_orm::{prelude::*, Condition, QuerySelect, TransactionTrait};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -27,8 +27,9 @@ use tokio::sync::watch;
 /// Where messages go.
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// One `.eml` file per message in the folder: for `make run` and tests, with no mail server.
-    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    /// One `.eml` file per message in the folder: for `make run` and tests, with no mail server. The
+    /// files hold working links, so only the server's own user may read them (0600, in a 0700 folder).
+    Files(PathBuf),
 }
 
 /// How long one SMTP conversation may take; well inside a claim's lease.
@@ -45,8 +46,11 @@ impl Transport {
                 Ok(Transport::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
             }
             None => {
-                std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
-                Ok(Transport::Files(AsyncFileTransport::new(dir), dir.to_path_buf()))
+                use std::os::unix::fs::PermissionsExt;
+                let private = |err: std::io::Error| format!("cannot make {} a private folder: {err}", dir.display());
+                std::fs::create_dir_all(dir).map_err(private)?;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(private)?;
+                Ok(Transport::Files(dir.to_path_buf()))
             }
         }
     }
@@ -58,9 +62,9 @@ impl Transport {
                 Err(err) if err.is_permanent() => Err(Refusal::Permanent(format!("The mail server refused it: {err}"))),
                 Err(err) => Err(Refusal::Transient(format!("The mail server could not take it: {err}"))),
             },
-            Transport::Files(files, dir) => match files.send(message).await {
-                Ok(id) => {
-                    tracing::info!(path = %dir.join(format!("{id}.eml")).display(), "email written (no SMTP_URL set)");
+            Transport::Files(dir) => match write_eml(dir, &message).await {
+                Ok(path) => {
+                    tracing::info!(path = %path.display(), "email written (no SMTP_URL set)");
                     Ok(())
                 }
                 Err(err) => Err(Refusal::Transient(format!("The message file could not be written: {err}"))),
@@ -69,15 +73,29 @@ impl Transport {
     }
 }
 
-/// Why a message should no longer go out, if it should not: what it was about has changed since.
-fn stale(kind: MessageKind, user: &user::Model) -> Option<&'static str> {
-    if user.status == UserStatus::SetupRequired {
-        Some("The extension was reset before the message was sent.")
-    } else if kind == MessageKind::PasswordReset && !user.must_change_password {
-        Some("Not needed any more: the user has chosen a new password.")
-    } else {
-        None
-    }
+/// Writes `message` as a new `.eml` file in `dir`, created readable and writable by this user only.
+/// Names start with the time, so that a folder listing is in the order the messages went out.
+async fn write_eml(dir: &Path, message: &Message) -> std::io::Result<PathBuf> {
+    use tokio::io::AsyncWriteExt;
+    let name = format!("{}-{:016x}.eml", Utc::now().format("%Y%m%dT%H%M%S%.6fZ"), rand::random::<u64>());
+    let path = dir.join(name);
+    let mut file = tokio::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).await?;
+    file.write_all(&message.formatted()).await?;
+    file.flush().await?;
+    Ok(path)
+}
+
+/// What `link_for` found.
+enum Link {
+    Made {
+        user: user::Model,
+        domain: Option<domain::Model>,
+        token: String,
+    },
+    /// The message must not go out, for this reason.
+    Stale(&'static str),
+    /// Another dispatcher holds the message now, or it was withdrawn: not ours to send.
+    NotOurs,
 }
 
 /// Why a message was not sent this time.
@@ -162,17 +180,11 @@ impl Dispatcher {
 
     /// Writes the message with a fresh link and sends it; records the outcome.
     async fn deliver(&self, token: &str, message: &outbox_message::Model) -> Result<(), DbErr> {
-        let found = match message.user_id {
-            Some(id) => user::Entity::find_by_id(id).find_also_related(domain::Entity).one(&self.db).await?,
-            None => None,
+        let (user, domain, link) = match self.link_for(token, message).await? {
+            Link::Made { user, domain, token } => (user, domain, token),
+            Link::Stale(reason) => return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await,
+            Link::NotOurs => return Ok(()),
         };
-        let Some((user, domain)) = found else {
-            return self.record(token, message, Err(Refusal::Permanent("The user no longer exists.".into()))).await;
-        };
-        if let Some(reason) = stale(message.kind, &user) {
-            return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await;
-        }
-        let link = links::issue(&self.db, user.id, message.kind).await?;
         let letter = Letter {
             kind: message.kind,
             from: &self.config.from,
@@ -194,6 +206,37 @@ impl Dispatcher {
             links::withdraw(&self.db, &link).await?;
         }
         self.record(token, message, outcome).await
+    }
+
+    /// Makes the message's link, in a transaction that first confirms the message is still ours (a reset
+    /// withdraws it and takes its lease) and then reads its user, locked (on PostgreSQL; SQLite has one
+    /// writer at a time), so that a reset either comes before and is seen here, or after and forgets
+    /// the link.
+    async fn link_for(&self, token: &str, message: &outbox_message::Model) -> Result<Link, DbErr> {
+        let txn = self.db.begin().await?;
+        // A write first: on SQLite it takes the write lock at the start of the transaction.
+        let ours = outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(token))
+            .filter(outbox_message::Column::Id.eq(message.id))
+            .filter(outbox_message::Column::LeaseOwner.eq(token))
+            .filter(outbox_message::Column::State.eq(MessageState::Queued))
+            .exec(&txn)
+            .await?;
+        if ours.rows_affected == 0 {
+            return Ok(Link::NotOurs);
+        }
+        let user = match message.user_id {
+            Some(id) => user::Entity::find_by_id(id).lock_exclusive().one(&txn).await?,
+            None => None,
+        };
+        if let Some(reason) = outbox::stale(message, user.as_ref()) {
+            return Ok(Link::Stale(reason));
+        }
+        let Some(user) = user else { return Ok(Link::Stale("The user no longer exists.")) };
+        let domain = domain::Entity::find_by_id(user.domain_id).one(&txn).await?;
+        let link = links::issue(&txn, &user, message.kind).await?;
+        txn.commit().await?;
+        Ok(Link::Made { user, domain, token: link })
     }
 
     /// Records an attempt's outcome, if the message is still ours (our lease has not run out).
@@ -265,11 +308,11 @@ pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbE
 mod tests {
     use super::*;
 
-    #[test]
-    fn retries_wait_twice_as_long_each_time_up_to_a_limit() {
+    #[tokio::test]
+    async fn retries_wait_twice_as_long_each_time_up_to_a_limit() {
         let from: Mailbox = "switchboard@pbx.example".parse().unwrap();
-        let dir = std::env::temp_dir();
-        let config = Config::new(Transport::new(None, &dir).unwrap(), from, "http://pbx.example/");
+        let transport = Transport::new(Some("smtp://127.0.0.1:2525"), Path::new("unused")).unwrap();
+        let config = Config::new(transport, from, "http://pbx.example/");
         assert_eq!(config.portal_url, "http://pbx.example");
         let waits: Vec<u64> = (1..=8).map(|n| config.backoff(n).as_secs()).collect();
         assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1800, 1800]);

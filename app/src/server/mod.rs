@@ -5,8 +5,10 @@
 pub mod audit;
 pub mod authz;
 pub mod background;
+pub mod client;
 pub mod counts;
 pub mod credentials;
+pub mod csp;
 pub mod db;
 pub mod demo;
 pub mod domains;
@@ -23,8 +25,11 @@ pub mod recycle;
 pub mod request;
 pub mod reset;
 pub mod sessions;
+pub mod settings;
 pub mod signin;
+pub mod spreadsheet;
 pub mod targets;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 pub mod worker;
@@ -32,12 +37,16 @@ pub mod worker;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
+use settings::Settings;
+use std::sync::Arc;
 
-/// What every request handler and server function shares: the site's options and the pool.
+/// What every request handler and server function shares: the site's options, the pool and the
+/// operator's settings.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,12 +1,14 @@
 //! The outbox: a message is a row written in the same transaction as the change that asks for it, so
 //! that a crash can neither lose it nor send it for a change that did not happen. `mailer` sends the
-//! rows; this module writes them and shows them to admins.
+//! rows; this module writes them, withdraws them when their extension is reset, and shows them to
+//! admins. A message belongs to one holding of its extension: it never goes out to anyone else.
 
 use super::audit::{self, Action};
 use super::authz::Actor;
 use super::entities::{domain, outbox_message, user};
 use crate::error::AppError;
 use crate::mail::{MessageKind, MessageState, OutboxRow};
+use crate::model::UserStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
@@ -39,11 +41,48 @@ pub async fn enqueue(
         requester: Set(Some(requester.to_string())),
         created_at: Set(now),
         sent_at: Set(None),
+        holding: Set(user.holding),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(true)
+}
+
+/// Withdraws the queued and failed messages of `user_ids`, whose extensions are being reset, on `db`:
+/// the reset's transaction. A message being sent right now loses its lease, so its outcome is not
+/// recorded over the withdrawal (and its link is forgotten by the same reset).
+pub async fn withdraw(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(), DbErr> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::State, Expr::value(MessageState::Withdrawn))
+        .col_expr(outbox_message::Column::LastError, Expr::value(WITHDRAWN_BY_RESET))
+        .col_expr(outbox_message::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
+        .filter(outbox_message::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(outbox_message::Column::State.is_in([MessageState::Queued, MessageState::Failed]))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub const WITHDRAWN_BY_RESET: &str = "The extension was reset.";
+
+/// Why `message` must not go out (any more) to `user`, the user it is about, if they still exist: it
+/// was for an earlier holder of the extension, the extension waits for a new holder, the address is
+/// no longer the user's, or what it asks for is done.
+pub fn stale(message: &outbox_message::Model, user: Option<&user::Model>) -> Option<&'static str> {
+    let Some(user) = user else { return Some("The user no longer exists.") };
+    if message.holding != user.holding {
+        Some("The extension has changed hands since the message was queued.")
+    } else if user.status == UserStatus::SetupRequired {
+        Some("The extension was reset before the message was sent.")
+    } else if user.email.as_deref() != Some(message.recipient.as_str()) {
+        Some("The address is no longer the user's email address.")
+    } else if message.kind == MessageKind::PasswordReset && !user.must_change_password {
+        Some("Not needed any more: the user has chosen a new password.")
+    } else {
+        None
+    }
 }
 
 fn when(at: DateTime<Utc>) -> String {
@@ -99,18 +138,26 @@ pub async fn retry(
     remote_addr: Option<String>,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
+    // Another domain's message is answered as one that does not exist: ids tell nothing.
     let not_found = || AppError::NotFound(format!("There is no message number {id}."));
     let (message, domain) = outbox_message::Entity::find_by_id(id)
         .find_also_related(domain::Entity)
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    let domain = actor.require_domain(&domain.as_ref().map(|d| d.name.clone()).unwrap_or_default(), domain)?;
+    let domain = domain.filter(|domain| actor.domain_scope().contains(domain)).ok_or_else(not_found)?;
     if message.state != MessageState::Failed {
         return Err(AppError::Conflict(format!(
             "Only a failed message can be retried; this one is {}.",
             message.state.label().to_lowercase()
         )));
+    }
+    let user = match message.user_id {
+        Some(user_id) => user::Entity::find_by_id(user_id).one(db).await?,
+        None => None,
+    };
+    if let Some(reason) = stale(&message, user.as_ref()) {
+        return Err(AppError::Conflict(format!("This message cannot be sent any more. {reason}")));
     }
     let updated = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::State, Expr::value(MessageState::Queued))

@@ -1,15 +1,28 @@
 //! Hashing and checking secrets (web passwords, voicemail PINs) with Argon2id, and making random ones.
-//! Hashing is slow on purpose, so it runs on the blocking pool, off the async workers.
+//! Hashing is slow on purpose, so it runs on the blocking pool, off the async workers, and at most as
+//! many at once as there are cores: a burst of sign-ins queues here instead of starving the server.
 
 use crate::error::AppError;
+use crate::validate::password_problems;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::seq::SliceRandom;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+use tokio::sync::Semaphore;
+
+/// One Argon2 computation per core at a time.
+static CORES: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |cores| cores.get())));
+
+/// Runs `work` on the blocking pool once a core is free.
+async fn on_a_core<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _permit = CORES.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
 
 /// Hashes `secret` into a self-describing PHC string (algorithm, parameters, salt, hash).
 pub async fn hash(secret: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_now(&secret)).await.map_err(AppError::internal)?
+    on_a_core(move || hash_now(&secret)).await?
 }
 
 fn hash_now(secret: &str) -> Result<String, AppError> {
@@ -17,18 +30,35 @@ fn hash_now(secret: &str) -> Result<String, AppError> {
     Argon2::default().hash_password(secret.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(AppError::internal)
 }
 
-/// Whether `secret` matches `stored`. With no stored hash (no such user, or no password yet) it
-/// still spends the time of one check, so that timing does not tell which logins exist.
+/// Whether `secret` matches `stored`. With no stored hash (no password yet) it still spends the time
+/// of one check.
 pub async fn verify(secret: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let checked = stored.as_deref().unwrap_or_else(|| dummy_hash());
-        let Ok(parsed) = PasswordHash::new(checked) else { return false };
-        let matches = Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok();
-        // Without a stored hash nothing matches, not even the dummy's own secret.
-        matches && stored.is_some()
+    matches!(first_match(secret, vec![stored], 1).await, Some(0))
+}
+
+/// Which of `stored` (the hashes of the accounts a login names, if any) `secret` matches first, after
+/// exactly `checks` Argon2 checks whatever their number, so that the time taken tells nothing about
+/// how many accounts there are or which one matched. Hashes past `checks` are not tried.
+pub async fn first_match(secret: String, mut stored: Vec<Option<String>>, checks: usize) -> Option<usize> {
+    stored.resize(checks, None);
+    on_a_core(move || {
+        // Every check runs, even after a match.
+        stored
+            .iter()
+            .enumerate()
+            .map(|(i, hash)| (i, check(&secret, hash.as_deref())))
+            .fold(None, |found, (i, matched)| found.or(matched.then_some(i)))
     })
     .await
-    .unwrap_or(false)
+    .ok()
+    .flatten()
+}
+
+/// Whether `secret` matches `stored`, spending the time of a check even when there is nothing to
+/// check against (then nothing matches, not even the dummy's own secret).
+fn check(secret: &str, stored: Option<&str>) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored.unwrap_or_else(|| dummy_hash())) else { return false };
+    Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok() && stored.is_some()
 }
 
 const DUMMY_SECRET: &str = "no user has this password";
@@ -38,8 +68,19 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_now(DUMMY_SECRET).unwrap_or_default())
 }
 
+/// Every rule a new password breaks, wherever it is chosen (the Set and Change Password forms, the
+/// command line), one message each: the rules the browser checks too, then, if those pass, the list of
+/// common passwords that only the server has.
+pub fn problems(password: &str, login: &str, extension: &str) -> Vec<String> {
+    let mut problems = password_problems(password, login, extension);
+    if problems.is_empty() && is_common(password) {
+        problems.push("This password is too common; choose one that is harder to guess.".to_string());
+    }
+    problems
+}
+
 /// Whether `password` is on the list of passwords too common to use (case does not matter).
-pub fn is_common(password: &str) -> bool {
+fn is_common(password: &str) -> bool {
     passwords::analyzer::is_common_password(password)
         || passwords::analyzer::is_common_password(password.to_lowercase())
 }
@@ -63,6 +104,28 @@ mod tests {
         assert!(!verify("correct horse batterY".into(), Some(stored)).await);
         assert!(!verify("anything".into(), None).await);
         assert!(!verify(DUMMY_SECRET.into(), None).await);
+    }
+
+    #[tokio::test]
+    async fn every_candidate_is_checked_and_the_first_match_named() {
+        let (a, b) =
+            (hash("first fine phrase".into()).await.unwrap(), hash("second fine phrase".into()).await.unwrap());
+        let both = || vec![Some(a.clone()), None, Some(b.clone())];
+        assert_eq!(first_match("second fine phrase".into(), both(), 3).await, Some(2));
+        assert_eq!(first_match("first fine phrase".into(), both(), 3).await, Some(0));
+        assert_eq!(first_match("neither".into(), both(), 3).await, None);
+        // Past the number of checks, nothing is tried.
+        assert_eq!(first_match("second fine phrase".into(), both(), 2).await, None);
+    }
+
+    #[test]
+    fn the_server_adds_the_common_passwords_to_the_shared_rules() {
+        assert_eq!(
+            problems("password123", "201@a.example", "201"),
+            ["This password is too common; choose one that is harder to guess."]
+        );
+        assert_eq!(problems("short", "201@a.example", "201"), ["The password must be at least 10 characters."]);
+        assert!(problems("violet tractor sings", "201@a.example", "201").is_empty());
     }
 
     #[test]

@@ -87,18 +87,21 @@ pub async fn recycle(
             .col_expr(user::Column::VoicemailPinHash, Expr::value(None::<String>))
             .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))
             .col_expr(user::Column::MustChangePassword, Expr::value(false))
+            // A new holder: a new holding of the extension.
+            .col_expr(user::Column::Holding, Expr::col(user::Column::Holding).add(1))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
             .filter(user::Column::Id.eq(entry.user_id))
-            // Checked again here: another admin may have recycled it since we read it.
+            // Checked again here: another admin may have recycled (or reset) it since we read it.
             .filter(user::Column::Status.eq(UserStatus::SetupRequired))
+            .filter(user::Column::Holding.eq(users.get(&entry.user_id).map_or(0, |user| user.holding)))
             .exec(&txn)
             .await?;
         match users.get(&entry.user_id) {
             Some(user) if updated.rows_affected == 0 => outcome.rejected.push((entry.user_id, vec![not_reset(user)])),
             user => {
-                // The welcome email is queued with the change, in its transaction.
+                // The welcome email is queued with the change, in its transaction, for the new holding.
                 if let Some(user) = user.filter(|_| entry.send_welcome) {
-                    let recycled = user::Model { email: email.clone(), ..user.clone() };
+                    let recycled = user::Model { email: email.clone(), holding: user.holding + 1, ..user.clone() };
                     outbox::enqueue(&txn, &recycled, MessageKind::Welcome, &actor.login).await?;
                 }
                 audit::Entry::by(actor, Action::UserRecycled)

@@ -1,53 +1,50 @@
 //! What a server function knows of the HTTP request it serves: the shared state, the signed-in actor
-//! (read from the session cookie), the client's address, and a way to set cookies on the response.
+//! (read from the session cookie), the client, and a way to set cookies on the response.
 
 use super::authz::Actor;
+use super::client::Client;
 use super::entities::domain;
-use super::{sessions, AppState};
+use super::sessions::{self, Origin};
+use super::AppState;
 use crate::error::AppError;
 use cookie::Cookie;
 use http::{header, request::Parts, HeaderMap, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in the server function's context"))
 }
 
-fn header_value(name: header::HeaderName) -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts.headers.get(name)?.to_str().ok().map(str::to_string)
+fn parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| AppError::internal("the request is not in context"))
 }
 
 /// Who sent a request: resolved once per request by the server's session middleware and handed to
-/// pages and server functions in the request's extensions.
+/// pages and server functions in the request's extensions, with the `Client`.
 #[derive(Clone, Debug)]
 pub struct Identity(pub Option<Actor>);
 
 /// The session token from the request's cookie, if it sent one.
-fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = sessions::cookie_name(&state.settings);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == sessions::COOKIE_NAME)
+        .find(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_string())
 }
 
-/// The user whose live session the request's cookie names, if any.
-pub async fn identify(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Option<Actor>, DbErr> {
-    match session_token(headers) {
-        Some(token) => sessions::actor(db, &token).await,
+/// The user whose live session the request's cookie names, if any (using the session renews it).
+pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, DbErr> {
+    match session_token(state, headers) {
+        Some(token) => sessions::actor(&state.db, &token, &state.settings.sessions).await,
         None => Ok(None),
     }
-}
-
-/// The session token of the request being served.
-pub fn request_session_token() -> Option<String> {
-    use_context::<Parts>().and_then(|parts| session_token(&parts.headers))
 }
 
 /// The signed-in user, or `NotSignedIn`; `PasswordChangeRequired` while an admin's forced password
@@ -63,11 +60,11 @@ pub async fn actor(state: &AppState) -> Result<Actor, AppError> {
 
 /// The signed-in user, even one who must change their password first.
 pub async fn signed_in(state: &AppState) -> Result<Actor, AppError> {
-    let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("the request is not in context"))?;
+    let parts = parts()?;
     let actor = match parts.extensions.get::<Identity>() {
         Some(Identity(actor)) => actor.clone(),
         // Served without the session middleware (it is in `server::router`): look it up here.
-        None => identify(&state.db, &parts.headers).await?,
+        None => identify(state, &parts.headers).await?,
     };
     actor.ok_or(AppError::NotSignedIn)
 }
@@ -81,27 +78,37 @@ pub async fn managed_domain(state: &AppState, name: &str) -> Result<(Actor, doma
     Ok((actor, domain))
 }
 
-/// The client's address: the first hop of `X-Forwarded-For` behind a proxy, else the socket's peer.
+/// The client of the request being served (the session middleware puts it in the request).
+pub fn client() -> Client {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<Client>().copied())
+        .unwrap_or(Client { addr: None, https: false })
+}
+
+/// The client's address as the audit log keeps it.
 pub fn client_addr() -> Option<String> {
-    if let Some(forwarded) = header_value(header::HeaderName::from_static("x-forwarded-for")) {
-        return forwarded.split(',').next().map(|hop| hop.trim().to_string());
-    }
-    let parts = use_context::<Parts>()?;
-    let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?;
-    Some(info.0.ip().to_string())
+    client().addr.map(|addr| addr.to_string())
 }
 
-pub fn user_agent() -> Option<String> {
-    header_value(header::USER_AGENT)
+/// Who is signing in, from where, and with which session the browser came.
+pub fn origin(state: &AppState) -> Result<Origin, AppError> {
+    let parts = parts()?;
+    let user_agent = parts.headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).map(str::to_string);
+    Ok(Origin { addr: client().addr, user_agent, presented: session_token(state, &parts.headers) })
 }
 
-/// Whether the browser reached us over https (directly, or through a proxy that says so).
-pub fn is_https() -> bool {
-    let by_proxy = header_value(header::HeaderName::from_static("x-forwarded-proto")).is_some_and(|p| p == "https");
-    by_proxy || use_context::<Parts>().is_some_and(|parts| parts.uri.scheme_str() == Some("https"))
+/// The session token of the request being served.
+pub fn request_session_token(state: &AppState) -> Option<String> {
+    use_context::<Parts>().and_then(|parts| session_token(state, &parts.headers))
 }
 
-pub fn set_cookie(cookie: Cookie<'static>) -> Result<(), AppError> {
+/// Gives the browser the session cookie for `token` (`None`: makes it forget its session).
+pub fn set_session_cookie(state: &AppState, token: Option<String>) -> Result<(), AppError> {
+    let secure = state.settings.https() || client().https;
+    let cookie = match token {
+        Some(token) => sessions::cookie(&state.settings, token, secure),
+        None => sessions::removal_cookie(&state.settings, secure),
+    };
     let value = HeaderValue::from_str(&cookie.to_string()).map_err(AppError::internal)?;
     let response = use_context::<ResponseOptions>()
         .ok_or_else(|| AppError::internal("ResponseOptions is not in the server function's context"))?;

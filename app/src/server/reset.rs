@@ -5,7 +5,7 @@
 use super::entities::{
     answering_rule, call_history, contact, device, queue_membership, user, voicemail_greeting, voicemail_message,
 };
-use super::{links, sessions};
+use super::{links, outbox, sessions};
 use crate::bulk::{ResetOption, ResetOptions};
 use crate::model::UserStatus;
 use chrono::Utc;
@@ -33,7 +33,9 @@ fn table(option: ResetOption) -> Option<Alias> {
 }
 
 /// Resets `user_ids`: deletes the ticked kinds of data, blanks the ticked fields, marks each user
-/// "Setup Required" and ends their sessions. The extension, its phone numbers and the call queues stay.
+/// "Setup Required", starts a new holding of the extension and ends their sessions; whatever was on
+/// its way to the former holder (emails, set-password links) is withdrawn. The extension, its phone
+/// numbers and the call queues stay.
 pub async fn reset(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetOptions) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     for table in options.iter().filter_map(table) {
@@ -47,6 +49,7 @@ pub async fn reset(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetO
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(UserStatus::SetupRequired))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))
+        .col_expr(user::Column::Holding, Expr::col(user::Column::Holding).add(1))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()));
     for option in options.iter() {
         let cleared: &[(user::Column, sea_orm::Value)] = match option {
@@ -65,9 +68,10 @@ pub async fn reset(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetO
     }
     update.filter(user::Column::Id.is_in(user_ids.iter().copied())).exec(db).await?;
 
-    // A reset account must not stay signed in anywhere, whatever was ticked, and links sent to its
-    // former holder must not let anyone in.
+    // A reset account must not stay signed in anywhere, whatever was ticked, and nothing sent or
+    // about to be sent to its former holder may let anyone in.
     sessions::end_all(db, user_ids, None).await?;
+    outbox::withdraw(db, user_ids).await?;
     links::forget(db, user_ids).await
 }
 

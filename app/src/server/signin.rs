@@ -1,22 +1,29 @@
 //! Signing in and out: checking a login and password, starting and ending sessions, and the audit
-//! trail of both. A wrong login and a wrong password look the same from outside, in words and in time.
+//! trail of both. A wrong login and a wrong password look the same from outside, in words and in time;
+//! too many wrong ones lock the login (or the address they come from) for a while (`throttle`).
 
 use super::audit::{self, Action};
 use super::authz::Actor;
 use super::entities::{domain, user};
 use super::passwords;
 use super::sessions::{self, Origin};
+use super::settings::Settings;
+use super::throttle::{self, Attempt};
 use crate::error::AppError;
 use crate::model::{Me, UserStatus};
+use crate::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
 use sea_orm::{prelude::*, Condition, QuerySelect};
 
-/// How many accounts one email address may match; each is tried, as addresses are not unique.
-const MAX_EMAIL_MATCHES: u64 = 5;
+/// How many accounts one email address may sign in to (addresses are not unique: one person may hold
+/// several extensions). Every sign-in spends exactly this many password checks, whatever the login
+/// matches, so that its time tells nothing.
+const MAX_EMAIL_MATCHES: usize = 3;
 
 /// Checks `login` (extension@domain, or an email address) and `password`; on success starts a session
-/// and returns its token with the user.
+/// (ending the one the browser came with) and returns its token with the user.
 pub async fn sign_in(
     db: &DatabaseConnection,
+    settings: &Settings,
     login: &str,
     password: &str,
     origin: Origin,
@@ -25,6 +32,14 @@ pub async fn sign_in(
     if login.is_empty() || password.is_empty() {
         return Err(AppError::InvalidCredentials);
     }
+    if login.chars().count() > MAX_LOGIN_LEN {
+        return Err(AppError::invalid("login", format!("A login has at most {MAX_LOGIN_LEN} characters.")));
+    }
+    if password.chars().count() > MAX_PASSWORD_LEN {
+        return Err(AppError::invalid("password", format!("A password has at most {MAX_PASSWORD_LEN} characters.")));
+    }
+    let attempt = Attempt::new(&login, origin.addr);
+    throttle::check(db, &attempt).await?;
     let candidates = user::Entity::find()
         .filter(
             Condition::any()
@@ -34,26 +49,19 @@ pub async fn sign_in(
         )
         // A reset extension waits for a new holder: its former holder's password no longer opens it.
         .filter(user::Column::Status.ne(UserStatus::SetupRequired))
-        .limit(MAX_EMAIL_MATCHES)
+        .limit(MAX_EMAIL_MATCHES as u64)
         .all(db)
         .await?;
-    let mut signed_in = None;
-    for candidate in candidates.iter() {
-        if passwords::verify(password.to_string(), candidate.password_hash.clone()).await {
-            signed_in = Some(candidate.clone());
-            break;
-        }
-    }
-    if candidates.is_empty() {
-        // Spend the time of one check so that a missing login answers no faster than a wrong password.
-        passwords::verify(password.to_string(), None).await;
-    }
-    let Some(user) = signed_in else {
-        audit::Entry::anonymous(&login, Action::SignInFailed).from_addr(origin.remote_addr).record(db).await?;
+    let hashes = candidates.iter().map(|candidate| candidate.password_hash.clone()).collect();
+    let matched = passwords::first_match(password.to_string(), hashes, MAX_EMAIL_MATCHES).await;
+    let Some(user) = matched.and_then(|i| candidates.into_iter().nth(i)) else {
+        audit::Entry::anonymous(&login, Action::SignInFailed).from_addr(origin.remote_addr()).record(db).await?;
+        throttle::failed(db, &settings.signin, &attempt).await?;
         return Err(AppError::InvalidCredentials);
     };
-    let remote_addr = origin.remote_addr.clone();
-    let token = sessions::start(db, user.id, origin).await?;
+    throttle::succeeded(db, &attempt).await?;
+    let remote_addr = origin.remote_addr();
+    let token = sessions::start(db, user.id, origin, &settings.sessions).await?;
     audit::Entry::by_user(user.id, &user.login, Action::SignIn)
         .domain(user.domain_id)
         .from_addr(remote_addr)
@@ -64,8 +72,13 @@ pub async fn sign_in(
 }
 
 /// Ends the session of `token`, if it is live, and records who signed out.
-pub async fn sign_out(db: &DatabaseConnection, token: &str, remote_addr: Option<String>) -> Result<(), AppError> {
-    if let Some(actor) = sessions::actor(db, token).await? {
+pub async fn sign_out(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    token: &str,
+    remote_addr: Option<String>,
+) -> Result<(), AppError> {
+    if let Some(actor) = sessions::actor(db, token, &settings.sessions).await? {
         sessions::end(db, token).await?;
         audit::Entry::by(&actor, Action::SignOut).domain(actor.domain_id).from_addr(remote_addr).record(db).await?;
     }

@@ -125,6 +125,7 @@ mod tests {
             scope,
             status: UserStatus::Active,
             must_change_password: false,
+            holding: 1,
             created_at: now,
             updated_at: now,
         }

@@ -4,9 +4,9 @@ use super::counts;
 use super::domains;
 use super::entities::{device, user};
 use super::passwords;
-use crate::error::AppError;
+use crate::error::{AppError, FieldProblem};
 use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
-use crate::validate::{validate_email, validate_extension, validate_name, validate_password};
+use crate::validate::{validate_email, validate_extension, validate_name};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, SqlErr};
@@ -37,8 +37,14 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
     if let Some(email) = &email {
         validate_email(email)?;
     }
+    let login = format!("{}@{domain_name}", new.extension);
     if let Some(password) = &new.password {
-        validate_password(password)?;
+        // The same rules, and the same messages, as the web forms.
+        let problems = passwords::problems(password, &login, &new.extension);
+        if !problems.is_empty() {
+            let field = |message| FieldProblem { field: "password".to_string(), message };
+            return Err(AppError::Fields(problems.into_iter().map(field).collect()));
+        }
     }
     let domain = domains::find(db, &domain_name)
         .await?
@@ -59,7 +65,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
     let now = Utc::now();
     user::ActiveModel {
         domain_id: Set(domain.id),
-        login: Set(format!("{}@{domain_name}", new.extension)),
+        login: Set(login),
         extension: Set(new.extension.clone()),
         first_name: Set(new.first_name.trim().to_string()),
         last_name: Set(new.last_name.trim().to_string()),

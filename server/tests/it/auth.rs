@@ -7,6 +7,7 @@ use app::auth::{CurrentUser, Login, Logout};
 use app::error::AppError;
 use app::model::{Me, Scope};
 use app::server::entities::{audit_log, session};
+use app::server::settings::Settings;
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -31,22 +32,32 @@ fn signing_in_sets_a_strict_http_only_cookie_and_knows_the_user() {
     })
 }
 
+/// A plain form post (no JavaScript) of the sign-in form from `peer`, saying it came over https.
+async fn sign_in_over_https(app: &TestApp, peer: &str, login: &str) -> (axum::http::StatusCode, String) {
+    let request = axum::http::Request::post(<Login as leptos::server_fn::ServerFn>::PATH)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html")
+        .header("x-forwarded-proto", "https")
+        .body(axum::body::Body::from(format!("login={login}&password={}", PASSWORD.replace(' ', "+"))))
+        .unwrap();
+    let (status, headers, _) = app.request_from(format!("{peer}:50000").parse().unwrap(), request).await;
+    (status, headers.get("set-cookie").unwrap().to_str().unwrap().to_lowercase())
+}
+
 #[test]
-fn the_cookie_is_secure_behind_an_https_proxy() {
+fn the_cookie_is_secure_behind_a_trusted_https_proxy_and_only_then() {
     common::run(async {
-        let (app, fixture) = TestApp::with_fixture().await;
-        // A plain form post (no JavaScript), as a browser sends it: answered with a real redirect.
-        let request = axum::http::Request::post(<Login as leptos::server_fn::ServerFn>::PATH)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html")
-            .header("x-forwarded-proto", "https")
-            .body(axum::body::Body::from(format!("login={}&password={}", fixture.basic, PASSWORD.replace(' ', "+"))))
-            .unwrap();
-        let (status, headers, _) = app.request(request).await;
+        let behind = Settings { trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()], ..Settings::default() };
+        let app = TestApp::with_settings(behind).await;
+        app.domain("a.example", "R1").await;
+        let login = app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await;
+        // Answered with a real redirect, as a browser without JavaScript needs.
+        let (status, cookie) = sign_in_over_https(&app, "10.0.0.5", &login).await;
         assert_eq!(status, StatusCode::FOUND);
-        assert_eq!(headers.get("location").unwrap(), "/");
-        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap().to_lowercase();
         assert!(cookie.contains("; secure"), "{cookie}");
+        // Anyone else saying "https" is not believed.
+        let (_, cookie) = sign_in_over_https(&app, "198.51.100.1", &login).await;
+        assert!(!cookie.contains("; secure"), "{cookie}");
     })
 }
 
@@ -106,7 +117,7 @@ fn logging_out_ends_the_session_on_the_server() {
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;
         let session = app.sign_in(&fixture.basic, PASSWORD).await;
-        let (status, headers, _) = app.call_raw(Logout {}, Some(&session)).await;
+        let (status, headers, _) = app.call_form(Logout {}, Some(&session)).await;
         assert!(status.is_success());
         assert_eq!(headers.get("location").unwrap(), "/login");
         let cleared = headers.get("set-cookie").unwrap().to_str().unwrap();

@@ -152,6 +152,25 @@ fn an_unknown_domain_or_bad_field_is_named_and_nothing_is_created() {
 }
 
 #[test]
+fn the_command_line_holds_a_password_to_the_rules_of_the_web_forms() {
+    common::run(async {
+        let app = TestApp::new().await;
+        assert!(switchboard(&app, &["domain", "create", "acme.example"], "").status.success());
+        let args = user_args("acme.example", "basic-user", &["--password-stdin"]);
+        for (password, message) in [
+            ("password123", "This password is too common; choose one that is harder to guess."),
+            ("201@acme.example", "The password must not be your login."),
+            (&"a very long passphrase ".repeat(12), "The password must be at most 256 characters."),
+        ] {
+            let output = switchboard(&app, &args, &format!("{password}\n"));
+            assert_eq!(output.status.code(), Some(1), "{password}");
+            assert_eq!(text(&output.stderr), format!("error: {message}\n"));
+        }
+        assert_eq!(user_count(&app).await, 0);
+    })
+}
+
+#[test]
 fn the_demo_seed_prints_logins_that_work_and_runs_once() {
     common::run(async {
         let app = TestApp::new().await;

@@ -3,6 +3,7 @@
 
 use app::error::AppError;
 use app::model::Scope;
+use app::server::settings::Settings;
 use app::server::users::NewUser;
 use app::server::{db, domains, users, worker, AppState};
 use axum::body::Body;
@@ -14,7 +15,8 @@ use rand::Rng;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::sync::LazyLock;
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock};
 use tower::ServiceExt;
 
 /// Every test of a binary runs on this one multi-threaded runtime, as every request of the server
@@ -50,6 +52,8 @@ pub enum Store {
         server_url: String,
         name: String,
     },
+    /// Another replica's: removed with the first.
+    Shared,
 }
 
 impl Drop for Store {
@@ -90,13 +94,35 @@ pub async fn fresh_database() -> (String, Store) {
     }
 }
 
+/// The router of a server on `url`'s database with `settings`: one replica of the portal.
+pub async fn replica(url: &str, settings: Settings) -> (DatabaseConnection, axum::Router) {
+    let db = db::connect(url).await.expect("connect and migrate");
+    let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
+    let router = server::router(AppState { leptos_options, db: db.clone(), settings: Arc::new(settings) });
+    (db, router)
+}
+
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_settings(Settings::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Self {
         let (url, store) = fresh_database().await;
-        let db = db::connect(&url).await.expect("connect and migrate");
-        let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
-        let router = server::router(AppState { leptos_options, db: db.clone() });
+        let (db, router) = replica(&url, settings).await;
         TestApp { db, url, router, _store: store }
+    }
+
+    /// Another replica of this portal: its own pool and router on the same database.
+    pub async fn replica(&self, settings: Settings) -> TestApp {
+        let (db, router) = replica(&self.url, settings).await;
+        TestApp { db, url: self.url.clone(), router, _store: Store::Shared }
+    }
+
+    /// A request as it arrives over a socket from `peer` (the router sees its address).
+    pub async fn request_from(&self, peer: SocketAddr, mut request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.request(request).await
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
@@ -121,22 +147,17 @@ impl TestApp {
         self.request(request.body(Body::empty()).expect("request")).await
     }
 
-    /// Calls server function `F` over HTTP, as the browser does, and decodes its answer.
+    /// Calls server function `F` over HTTP, as the browser does (its arguments as JSON, as every server
+    /// function but the sign-in form's takes them), and decodes its answer.
     pub async fn call<F, T>(&self, args: F, session: Option<&Session>) -> (StatusCode, Result<T, AppError>)
     where
         F: ServerFn + Serialize,
         T: DeserializeOwned,
     {
-        let (status, _, body) = self.call_raw(args, session).await;
-        (status, decode(status, &body))
-    }
-
-    /// Calls server function `F`, whose arguments travel as JSON (`#[server(input = Json)]`).
-    pub async fn call_json<F, T>(&self, args: F, session: Option<&Session>) -> (StatusCode, Result<T, AppError>)
-    where
-        F: ServerFn + Serialize,
-        T: DeserializeOwned,
-    {
+        if app::auth::form_paths().contains(&F::PATH) {
+            let (status, _, body) = self.call_form(args, session).await;
+            return (status, decode(status, &body));
+        }
         let mut request = Request::post(F::PATH).header(header::CONTENT_TYPE, "application/json");
         if let Some(session) = session {
             request = request.header(header::COOKIE, &session.cookie);
@@ -146,7 +167,8 @@ impl TestApp {
         (status, decode(status, &body))
     }
 
-    pub async fn call_raw<F>(&self, args: F, session: Option<&Session>) -> (StatusCode, HeaderMap, String)
+    /// Calls server function `F` as an HTML form posts (`login`, `logout`); the raw answer.
+    pub async fn call_form<F>(&self, args: F, session: Option<&Session>) -> (StatusCode, HeaderMap, String)
     where
         F: ServerFn + Serialize,
     {
@@ -161,7 +183,7 @@ impl TestApp {
     /// Signs in through the `login` server function and keeps the session cookie.
     pub async fn sign_in(&self, login: &str, password: &str) -> Session {
         let (status, headers, body) =
-            self.call_raw(app::auth::Login { login: login.into(), password: password.into() }, None).await;
+            self.call_form(app::auth::Login { login: login.into(), password: password.into() }, None).await;
         // As for the browser's fetch: 200, with the redirect to "/" in headers for the client to follow.
         assert!(status.is_success(), "sign-in of {login} failed with {status}: {body}");
         assert_eq!(headers.get(header::LOCATION).map(|l| l.as_bytes()), Some(&b"/"[..]));
@@ -186,6 +208,32 @@ impl TestApp {
     pub async fn run_jobs(&self) {
         let worker = worker::Worker::new(self.db.clone(), worker::Config::default());
         while worker.run_once().await.expect("the worker runs") > 0 {}
+    }
+
+    /// Resets `user_ids` of a.example with the default options as `session`, and runs the job.
+    pub async fn reset_users(&self, session: &Session, user_ids: Vec<i32>) {
+        use app::bulk::{JobProgress, ResetOptions, ResetRequest};
+        let request = ResetRequest { user_ids, options: ResetOptions::defaults(), recycle: false };
+        let start = app::pages::users::bulk::reset::StartReset { domain: "a.example".into(), request };
+        let (code, job) = self.call::<_, JobProgress>(start, Some(session)).await;
+        assert_eq!(code, StatusCode::OK, "{job:?}");
+        self.run_jobs().await;
+    }
+
+    /// Hands reset `user_id` of a.example to `first last` at `email` as `session`, without a welcome email.
+    pub async fn recycle_user(&self, session: &Session, user_id: i32, first: &str, last: &str, email: &str) {
+        use app::bulk::{RecycleEntry, RecycleOutcome};
+        let entry = RecycleEntry {
+            user_id,
+            first_name: first.into(),
+            last_name: last.into(),
+            email: email.into(),
+            send_welcome: false,
+        };
+        let recycle =
+            app::pages::users::bulk::recycle::RecycleUsers { domain: "a.example".into(), entries: vec![entry] };
+        let (code, outcome) = self.call::<_, RecycleOutcome>(recycle, Some(session)).await;
+        assert_eq!(outcome.map(|outcome| outcome.saved), Ok(vec![user_id]), "{code}");
     }
 
     /// The audit log's entries of the given kinds, oldest first, as their action names.

@@ -65,7 +65,7 @@ fn a_server_killed_mid_job_leaves_no_user_half_reset_and_the_next_one_finishes_t
         let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let request = ResetRequest { user_ids: ids.clone(), options: ResetOptions::defaults(), recycle: false };
         let (code, started) =
-            app.call_json::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&session)).await;
+            app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&session)).await;
         assert_eq!(code, StatusCode::OK);
         let id = started.unwrap().id;
 

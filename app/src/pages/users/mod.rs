@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::model::{users_path, UserPage, UserQuery, UserStatus};
 use bulk::{running_jobs, BulkActionDialog, Flow, RunningBanner, Step};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -18,7 +19,7 @@ use selection::Selection;
 use send_wrapper::SendWrapper;
 use table::{Pager, UserTable};
 
-#[server]
+#[server(input = Json)]
 pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, AppError> {
     use crate::server::{request, users};
     let state = request::state()?;

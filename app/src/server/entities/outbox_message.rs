@@ -24,6 +24,8 @@ pub struct Model {
     pub requester: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The holding of the extension it was queued for (`user::Model::holding`).
+    pub holding: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

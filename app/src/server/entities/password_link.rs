@@ -13,6 +13,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
+    /// The holding of the extension it was made for (`user::Model::holding`).
+    pub holding: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub remote_addr: Option<String>,
     pub user_agent: Option<String>,
+    /// When the session was last used (renewed at most about once a minute): it ends after a while idle.
+    pub last_seen_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,9 @@ pub struct Model {
     pub scope: Scope,
     pub status: UserStatus,
     pub must_change_password: bool,
+    /// Which holding of the extension this is: bumped by every reset and every recycle, so that what
+    /// was made for one holder (an email, a set-password link) never works for the next.
+    pub holding: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
