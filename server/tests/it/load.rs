@@ -1,0 +1,178 @@
+//! Many pages rendered at once by a real `switchboard serve`, while a bulk job runs: every response
+//! arrives whole, and the server logs no panic. (Pages once read signals of a render pass that was
+//! already gone, a panic that dropped about one connection in fifteen under this load.)
+
+use crate::common::{self, TestApp};
+use crate::smtp::free_addr;
+use app::bulk::{ResetOptions, ResetRequest};
+use app::model::{Scope, UserStatus};
+use app::server::authz::Actor;
+use app::server::entities::{domain, user};
+use app::server::sessions::{self, Origin};
+use app::server::settings::SessionLimits;
+use app::server::{demo, jobs};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const USERS: u32 = 300;
+const CLIENTS: usize = 16;
+const ROUNDS: usize = 3;
+
+/// Every page an admin loads, as the Users page's links make them, and the sign-in page.
+const PAGES: [&str; 9] = [
+    "/domains/demo.example/users",
+    "/domains/demo.example/users?q=smith",
+    "/domains/demo.example/users?page=4",
+    "/domains/demo.example/users?status=active&sort=name&dir=desc",
+    "/activity",
+    "/outbox",
+    "/domains",
+    "/me",
+    "/login",
+];
+
+fn serve(app: &TestApp, addr: SocketAddr, log: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.url)
+        .env("LEPTOS_OUTPUT_NAME", "switchboard")
+        .env("LEPTOS_SITE_ADDR", addr.to_string())
+        // A job that runs for the whole test, a few users at a time.
+        .env("BULK_BATCH_SIZE", "5")
+        .env("BULK_BATCH_PAUSE_MS", "100")
+        .env("RUST_LOG", "warn")
+        .env("OUTBOX_DIR", std::env::temp_dir().join("switchboard-load-test-outbox"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("a log file"))
+        .spawn()
+        .expect("start switchboard serve")
+}
+
+/// One page load over a connection of its own: the status line and the whole body, or why not.
+async fn load(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Result<(String, String), String> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.map_err(|err| format!("connect: {err}"))?;
+    let cookie = cookie.map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n{cookie}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.map_err(|err| format!("send: {err}"))?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.map_err(|err| format!("dropped after {} bytes: {err}", answer.len()))?;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| format!("no headers in {answer:?}"))?;
+    let head_lower = head.to_ascii_lowercase();
+    let declared = head_lower
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|length| length.trim().parse::<usize>().ok());
+    let body = if head_lower.contains("transfer-encoding: chunked") {
+        dechunk(body).ok_or_else(|| format!("a chunked body cut short after {} bytes", body.len()))?
+    } else if declared.is_some_and(|length| length != body.len()) {
+        return Err(format!("{} of {declared:?} bytes", body.len()));
+    } else {
+        body.to_string()
+    };
+    Ok((head.lines().next().unwrap_or_default().to_string(), body))
+}
+
+/// The body of a chunked answer, if it is whole (up to its last, empty chunk).
+fn dechunk(mut rest: &str) -> Option<String> {
+    let mut body = String::new();
+    loop {
+        let (size, after) = rest.split_once("\r\n")?;
+        let size = usize::from_str_radix(size.trim(), 16).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        body.push_str(after.get(..size)?);
+        rest = after.get(size..)?.strip_prefix("\r\n")?;
+    }
+}
+
+async fn wait_until_serving(addr: SocketAddr, server: &mut Child) {
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(server.try_wait().expect("the server's state").is_none(), "the server exited");
+        assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_panics() {
+    common::run(async {
+        let app = TestApp::new().await;
+        demo::seed(&app.db, USERS, false, |_| {}).await.expect("seed the demo");
+        let (admin, domain) = user::Entity::find()
+            .filter(user::Column::Scope.eq(Scope::SuperUser))
+            .find_also_related(domain::Entity)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let domain = domain.unwrap();
+        let origin = Origin { addr: None, user_agent: None, presented: None };
+        let token = sessions::start(&app.db, admin.id, origin, &SessionLimits::default()).await.unwrap();
+        let cookie = format!("switchboard_session={token}");
+        let users: Vec<i32> = user::Entity::find()
+            .filter(user::Column::Scope.eq(Scope::BasicUser))
+            .filter(user::Column::Status.eq(UserStatus::Active))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|user| user.id)
+            .collect();
+        let actor = Actor {
+            user_id: admin.id,
+            login: admin.login.clone(),
+            scope: admin.scope,
+            domain_id: domain.id,
+            reseller_id: domain.reseller_id,
+            must_change_password: false,
+        };
+        let request = ResetRequest { user_ids: users, options: ResetOptions::defaults(), recycle: false };
+        jobs::start_reset(&app.db, &actor, &domain, request, None).await.expect("start a job");
+
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        let addr = free_addr();
+        let mut server = serve(&app, addr, &log);
+        wait_until_serving(addr, &mut server).await;
+
+        let clients = (0..CLIENTS).map(|client| {
+            let cookie = cookie.clone();
+            tokio::spawn(async move {
+                let mut wrong = Vec::new();
+                for round in 0..ROUNDS {
+                    for n in 0..PAGES.len() {
+                        // Each client starts at another page, so that every page is rendered beside every other.
+                        let path = PAGES[(client + round + n) % PAGES.len()];
+                        let signed_in = (path != "/login").then_some(cookie.as_str());
+                        match load(addr, path, signed_in).await {
+                            Ok((status, body)) if status.ends_with("200 OK") && body.contains("</html>") => {}
+                            Ok((status, body)) => wrong.push(format!("{path}: {status}, {} bytes", body.len())),
+                            Err(why) => wrong.push(format!("{path}: {why}")),
+                        }
+                    }
+                }
+                wrong
+            })
+        });
+        let mut wrong = Vec::new();
+        for client in clients.collect::<Vec<_>>() {
+            wrong.extend(client.await.expect("a client"));
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        let panics: Vec<&str> = log.lines().filter(|line| line.contains("panicked")).collect();
+        assert!(
+            wrong.is_empty() && panics.is_empty(),
+            "{} of {} pages incomplete: {wrong:#?}\npanics in the server's log: {panics:#?}",
+            wrong.len(),
+            CLIENTS * ROUNDS * PAGES.len()
+        );
+    })
+}
