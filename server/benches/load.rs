@@ -7,13 +7,11 @@
 //! such: this measures, it does not fail.
 
 use app::bulk::{ResetOptions, ResetRequest};
-use app::model::Scope;
-use app::server::authz::Actor;
-use app::server::entities::{bulk_job, domain, user};
+use app::server::entities::bulk_job;
 use app::server::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
 use app::server::{db, demo, jobs};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -24,8 +22,12 @@ const RESULTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/results.md"
 const SECTION: &str = "## Under load";
 
 /// What the clients fetch, in turn.
-const PATHS: [&str; 4] =
-    ["/domains/demo.example/users", "/domains/demo.example/users?q=smith", "/domains/demo.example/users?page=7", "/activity"];
+const PATHS: [&str; 4] = [
+    "/domains/demo.example/users",
+    "/domains/demo.example/users?q=smith",
+    "/domains/demo.example/users?page=7",
+    "/activity",
+];
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
@@ -100,32 +102,10 @@ fn main() {
 async fn prepare(url: &str, users: u32) -> (String, i32) {
     let db = db::connect(url).await.expect("connect and migrate");
     demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
-    let (admin, domain) = user::Entity::find()
-        .filter(user::Column::Scope.eq(Scope::SuperUser))
-        .find_also_related(domain::Entity)
-        .one(&db)
-        .await
-        .expect("read the Super User")
-        .expect("the demo has one");
-    let domain = domain.expect("their domain");
+    let (actor, domain) = demo::super_user(&db).await.expect("the demo's Super User");
     let origin = Origin { addr: None, user_agent: None, presented: None };
-    let token = sessions::start(&db, admin.id, origin, &SessionLimits::default()).await.expect("a session");
-    let user_ids = user::Entity::find()
-        .filter(user::Column::Scope.eq(Scope::BasicUser))
-        .all(&db)
-        .await
-        .expect("read users")
-        .into_iter()
-        .map(|user| user.id)
-        .collect();
-    let actor = Actor {
-        user_id: admin.id,
-        login: admin.login,
-        scope: admin.scope,
-        domain_id: domain.id,
-        reseller_id: domain.reseller_id,
-        must_change_password: false,
-    };
+    let token = sessions::start(&db, actor.user_id, origin, &SessionLimits::default()).await.expect("a session");
+    let user_ids = demo::subscribers(&db, &domain).await.expect("read users");
     let request = ResetRequest { user_ids, options: ResetOptions::defaults(), recycle: false };
     let job = jobs::start_reset(&db, &actor, &domain, request, None).await.expect("start the reset");
     (format!("switchboard_session={token}"), job.id)
@@ -174,7 +154,8 @@ impl Figures {
         let after = |prefix: &str| {
             report.lines().find_map(|line| line.trim().strip_prefix(prefix).map(|rest| rest.trim().to_string()))
         };
-        let requests = report.lines().find(|line| line.contains(" requests in "))?.split_whitespace().next()?.parse().ok()?;
+        let requests =
+            report.lines().find(|line| line.contains(" requests in "))?.split_whitespace().next()?.parse().ok()?;
         Some(Figures {
             requests,
             rate: after("Requests/sec:")?.parse().ok()?,
@@ -227,7 +208,9 @@ fn record(rows: &[(&str, String, String, String)], clients: u64, secs: u64, user
     for (figure, measured, target, _) in rows {
         section.push_str(&format!("| {figure} | {measured} | {target} |\n"));
     }
-    let text = std::fs::read_to_string(RESULTS).unwrap_or_else(|_| "# Benchmark results\n\nThe last run of each part of `make bench`, for comparison with the next.\n".to_string());
+    let text = std::fs::read_to_string(RESULTS).unwrap_or_else(|_| {
+        "# Benchmark results\n\nThe last run of each part of `make bench`, for comparison with the next.\n".to_string()
+    });
     let kept = match text.split_once(SECTION) {
         Some((before, after)) => {
             let rest = after.find("\n## ").map(|at| &after[at + 1..]).unwrap_or("");

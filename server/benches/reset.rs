@@ -10,7 +10,7 @@
 use app::accounts::{AccountAction, AccountRequest};
 use app::bulk::{JobState, ResetOptions, ResetRequest};
 use app::mail::MessageState;
-use app::model::{Scope, UserStatus};
+use app::model::UserStatus;
 use app::server::authz::Actor;
 use app::server::entities::{bulk_job, domain, outbox_message, user};
 use app::server::mailer::{Config, Dispatcher, Transport};
@@ -48,16 +48,8 @@ async fn bench(store: &str, url: &str, users: u32) {
     demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
     report("seed the demo", started.elapsed(), None);
 
-    let (actor, domain) = super_user(&db).await;
-    let user_ids: Vec<i32> = user::Entity::find()
-        .filter(user::Column::DomainId.eq(domain.id))
-        .filter(user::Column::Scope.eq(Scope::BasicUser))
-        .all(&db)
-        .await
-        .expect("read users")
-        .into_iter()
-        .map(|user| user.id)
-        .collect();
+    let (actor, domain) = demo::super_user(&db).await.expect("the demo's Super User");
+    let user_ids = demo::subscribers(&db, &domain).await.expect("read users");
     welcome_everyone(&db, &actor, &domain, &user_ids).await;
     let request = ResetRequest { user_ids, options: ResetOptions::all(), recycle: false };
 
@@ -110,27 +102,6 @@ async fn welcome_everyone(db: &DatabaseConnection, actor: &Actor, domain: &domai
         .expect("count messages");
     assert_eq!(sent, job.total, "every welcome email is sent");
     assert_eq!(std::fs::read_dir(dir.path()).expect("the folder").count() as u64, job.total);
-}
-
-/// The demo's Super User, as the actor, and the demo domain.
-async fn super_user(db: &DatabaseConnection) -> (Actor, domain::Model) {
-    let (user, domain) = user::Entity::find()
-        .filter(user::Column::Scope.eq(Scope::SuperUser))
-        .find_also_related(domain::Entity)
-        .one(db)
-        .await
-        .expect("read the Super User")
-        .expect("the demo has a Super User");
-    let domain = domain.expect("the Super User's domain");
-    let actor = Actor {
-        user_id: user.id,
-        login: user.login,
-        scope: user.scope,
-        domain_id: domain.id,
-        reseller_id: domain.reseller_id,
-        must_change_password: false,
-    };
-    (actor, domain)
 }
 
 fn report(what: &str, took: Duration, users: Option<u64>) {

@@ -6,7 +6,7 @@
 //! - Reseller: every domain of their reseller.
 //! - Super User: every domain.
 
-use super::entities::domain;
+use super::entities::{domain, user};
 use crate::error::AppError;
 use crate::model::Scope;
 use sea_orm::{ColumnTrait, Condition};
@@ -55,6 +55,18 @@ impl DomainScope {
 }
 
 impl Actor {
+    /// `user` of `domain`, acting now (work started on the command line or by a benchmark).
+    pub fn of(user: &user::Model, domain: &domain::Model) -> Actor {
+        Actor {
+            user_id: user.id,
+            login: user.login.clone(),
+            scope: user.scope,
+            domain_id: domain.id,
+            reseller_id: domain.reseller_id,
+            must_change_password: user.must_change_password,
+        }
+    }
+
     pub fn domain_scope(&self) -> DomainScope {
         match self.scope {
             Scope::BasicUser => DomainScope::None,

@@ -4,8 +4,9 @@
 //! Everything is written in one transaction: a failed seed leaves nothing behind.
 
 use super::audit::{self, Action};
+use super::authz::Actor;
 use super::entities::{
-    answering_rule, call_history, call_queue, contact, device, phone_number, queue_membership, user,
+    answering_rule, call_history, call_queue, contact, device, domain, phone_number, queue_membership, user,
     voicemail_greeting, voicemail_message,
 };
 use super::users::{self, NewUser};
@@ -124,6 +125,29 @@ pub async fn seed(
         .await?;
     txn.commit().await?;
     Ok(Outcome::Seeded(DemoLogins { super_user, office_manager, subscribers }))
+}
+
+/// The demo's Super User, as the actor of work that a benchmark or a test starts, and the demo domain.
+pub async fn super_user(db: &DatabaseConnection) -> Result<(Actor, domain::Model), AppError> {
+    let found = user::Entity::find()
+        .filter(user::Column::Login.eq(format!("100@{DEMO_DOMAIN}")))
+        .find_also_related(domain::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some((user, Some(domain))) => Ok((Actor::of(&user, &domain), domain)),
+        _ => Err(AppError::NotFound("The demo has not been seeded.".into())),
+    }
+}
+
+/// The ids of the demo domain's subscribers: everyone but its admins.
+pub async fn subscribers(db: &DatabaseConnection, domain: &domain::Model) -> Result<Vec<i32>, DbErr> {
+    let users = user::Entity::find()
+        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::Scope.eq(Scope::BasicUser))
+        .all(db)
+        .await?;
+    Ok(users.into_iter().map(|user| user.id).collect())
 }
 
 async fn admin(

@@ -87,15 +87,18 @@ async fn write_eml(dir: &Path, message: &Message) -> std::io::Result<PathBuf> {
 
 /// What `link_for` found.
 enum Link {
-    Made {
-        user: user::Model,
-        domain: Option<domain::Model>,
-        token: String,
-    },
+    Made(Box<Made>),
     /// The message must not go out, for this reason.
     Stale(&'static str),
     /// Another dispatcher holds the message now, or it was withdrawn: not ours to send.
     NotOurs,
+}
+
+/// A message's link, and the user and domain it was made for.
+struct Made {
+    user: user::Model,
+    domain: Option<domain::Model>,
+    token: String,
 }
 
 /// Why a message was not sent this time.
@@ -180,8 +183,8 @@ impl Dispatcher {
 
     /// Writes the message with a fresh link and sends it; records the outcome.
     async fn deliver(&self, token: &str, message: &outbox_message::Model) -> Result<(), DbErr> {
-        let (user, domain, link) = match self.link_for(token, message).await? {
-            Link::Made { user, domain, token } => (user, domain, token),
+        let Made { user, domain, token: link } = match self.link_for(token, message).await? {
+            Link::Made(made) => *made,
             Link::Stale(reason) => return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await,
             Link::NotOurs => return Ok(()),
         };
@@ -236,7 +239,7 @@ impl Dispatcher {
         let domain = domain::Entity::find_by_id(user.domain_id).one(&txn).await?;
         let link = links::issue(&txn, &user, message.kind).await?;
         txn.commit().await?;
-        Ok(Link::Made { user, domain, token: link })
+        Ok(Link::Made(Box::new(Made { user, domain, token: link })))
     }
 
     /// Records an attempt's outcome, if the message is still ours (our lease has not run out).

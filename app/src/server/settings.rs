@@ -6,7 +6,7 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::time::Duration;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// The portal's address as its users reach it (`PUBLIC_URL`), if the operator said.
     pub public_url: Option<PublicUrl>,
@@ -14,17 +14,6 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub signin: SigninLimits,
     pub sessions: SessionLimits,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            public_url: None,
-            trusted_proxies: Vec::new(),
-            signin: SigninLimits::default(),
-            sessions: SessionLimits::default(),
-        }
-    }
 }
 
 impl Settings {

@@ -48,9 +48,7 @@ async fn sign_in_over_https(app: &TestApp, peer: &str, login: &str) -> (axum::ht
 fn the_cookie_is_secure_behind_a_trusted_https_proxy_and_only_then() {
     common::run(async {
         let behind = Settings { trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()], ..Settings::default() };
-        let app = TestApp::with_settings(behind).await;
-        app.domain("a.example", "R1").await;
-        let login = app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await;
+        let (app, login) = TestApp::with_one_user(behind, Scope::BasicUser).await;
         // Answered with a real redirect, as a browser without JavaScript needs.
         let (status, cookie) = sign_in_over_https(&app, "10.0.0.5", &login).await;
         assert_eq!(status, StatusCode::FOUND);

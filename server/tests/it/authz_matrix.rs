@@ -317,37 +317,38 @@ fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_say
         let tabled: BTreeSet<String> = routes.iter().map(|row| row.pattern.to_string()).collect();
         assert_eq!(tabled, served, "routes without a row (or rows without a route)");
 
-        let mut wrong = Vec::new();
-        let mut n = 0;
-        for row in &functions {
-            for (who, expected) in EVERYONE.into_iter().zip(row.expected) {
-                n += 1;
-                let cell = cell(&app, n, job).await;
-                let (content_type, body) = match (row.call)(&cell) {
+        // Both tables as one list of requests, each with the statuses it must get.
+        type Make = Box<dyn Fn(&Cell) -> Request<Body>>;
+        let mut probes: Vec<(String, [StatusCode; 6], Make)> = Vec::new();
+        for row in functions {
+            let make = move |cell: &Cell| {
+                let (content_type, body) = match (row.call)(cell) {
                     Call::Json(value) => ("application/json", value.to_string()),
                     Call::Form(form) => ("application/x-www-form-urlencoded", form),
                 };
-                let mut request = Request::post(row.path).header(header::CONTENT_TYPE, content_type);
-                if let Some(cookie) = cookie(&app, who).await {
-                    request = request.header(header::COOKIE, cookie);
-                }
-                let (status, _, answer) = app.request(request.body(Body::from(body)).unwrap()).await;
-                if status != expected {
-                    wrong.push(format!("{} as {who:?}: {status}, not {expected} ({answer})", row.path));
-                }
-            }
+                Request::post(row.path).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap()
+            };
+            probes.push((row.path.to_string(), row.expected, Box::new(make)));
         }
-        for row in &routes {
-            for (who, expected) in EVERYONE.into_iter().zip(row.expected) {
+        for row in routes {
+            let make = move |cell: &Cell| {
+                Request::get((row.path)(cell)).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()
+            };
+            probes.push((format!("GET {}", row.pattern), row.expected, Box::new(make)));
+        }
+
+        let mut wrong = Vec::new();
+        let mut n = 0;
+        for (label, expected, make) in &probes {
+            for (who, expected) in EVERYONE.into_iter().zip(*expected) {
                 n += 1;
-                let cell = cell(&app, n, job).await;
-                let mut request = Request::get((row.path)(&cell)).header(header::ACCEPT, "text/html");
+                let mut request = make(&cell(&app, n, job).await);
                 if let Some(cookie) = cookie(&app, who).await {
-                    request = request.header(header::COOKIE, cookie);
+                    request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
                 }
-                let (status, ..) = app.request(request.body(Body::empty()).unwrap()).await;
+                let (status, _, answer) = app.request(request).await;
                 if status != expected {
-                    wrong.push(format!("GET {} as {who:?}: {status}, not {expected}", row.pattern));
+                    wrong.push(format!("{label} as {who:?}: {status}, not {expected} ({answer:.200})"));
                 }
             }
         }

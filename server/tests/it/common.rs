@@ -113,6 +113,15 @@ impl TestApp {
         TestApp { db, url, router, _store: store }
     }
 
+    /// A portal with `settings`, the domain a.example and one user of `scope` there (extension 201, with
+    /// the fixtures' password); returns their login too.
+    pub async fn with_one_user(settings: Settings, scope: Scope) -> (Self, String) {
+        let app = Self::with_settings(settings).await;
+        app.domain("a.example", "R1").await;
+        let login = app.user("a.example", "201", "Ava", "Smith", scope).await;
+        (app, login)
+    }
+
     /// Another replica of this portal: its own pool and router on the same database.
     pub async fn replica(&self, settings: Settings) -> TestApp {
         let (db, router) = replica(&self.url, settings).await;

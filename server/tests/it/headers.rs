@@ -4,13 +4,13 @@
 
 use crate::common::{self, TestApp, PASSWORD};
 use app::auth::CurrentUser;
-use app::model::Me;
+use app::model::{Me, Scope};
 use app::server::settings::{PublicUrl, Settings};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 
-fn value<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+fn value(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers.get(&name).unwrap_or_else(|| panic!("no {name}")).to_str().unwrap()
 }
 
@@ -84,9 +84,7 @@ fn over_https_the_cookie_is_secure_and_host_bound_whatever_the_request_says() {
     common::run(async {
         let settings =
             Settings { public_url: Some(PublicUrl::parse("https://pbx.example.com").unwrap()), ..Settings::default() };
-        let app = TestApp::with_settings(settings).await;
-        app.domain("a.example", "R1").await;
-        let login = app.user("a.example", "201", "Ava", "Smith", app::model::Scope::BasicUser).await;
+        let (app, login) = TestApp::with_one_user(settings, Scope::BasicUser).await;
         // A plain-http request behind a proxy that says nothing: still Secure, by the operator's word.
         let session = app.sign_in(&login, PASSWORD).await;
         assert!(session.cookie.starts_with("__Host-switchboard_session="), "{}", session.set_cookie);

@@ -5,13 +5,9 @@
 use crate::common::{self, TestApp};
 use crate::smtp::free_addr;
 use app::bulk::{ResetOptions, ResetRequest};
-use app::model::{Scope, UserStatus};
-use app::server::authz::Actor;
-use app::server::entities::{domain, user};
 use app::server::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
 use app::server::{demo, jobs};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,7 +51,8 @@ fn serve(app: &TestApp, addr: SocketAddr, log: &std::path::Path) -> Child {
 async fn load(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Result<(String, String), String> {
     let mut stream = tokio::net::TcpStream::connect(addr).await.map_err(|err| format!("connect: {err}"))?;
     let cookie = cookie.map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n{cookie}Connection: close\r\n\r\n");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n{cookie}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.map_err(|err| format!("send: {err}"))?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await.map_err(|err| format!("dropped after {} bytes: {err}", answer.len()))?;
@@ -104,34 +101,11 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
     common::run(async {
         let app = TestApp::new().await;
         demo::seed(&app.db, USERS, false, |_| {}).await.expect("seed the demo");
-        let (admin, domain) = user::Entity::find()
-            .filter(user::Column::Scope.eq(Scope::SuperUser))
-            .find_also_related(domain::Entity)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let domain = domain.unwrap();
+        let (actor, domain) = demo::super_user(&app.db).await.unwrap();
         let origin = Origin { addr: None, user_agent: None, presented: None };
-        let token = sessions::start(&app.db, admin.id, origin, &SessionLimits::default()).await.unwrap();
+        let token = sessions::start(&app.db, actor.user_id, origin, &SessionLimits::default()).await.unwrap();
         let cookie = format!("switchboard_session={token}");
-        let users: Vec<i32> = user::Entity::find()
-            .filter(user::Column::Scope.eq(Scope::BasicUser))
-            .filter(user::Column::Status.eq(UserStatus::Active))
-            .all(&app.db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|user| user.id)
-            .collect();
-        let actor = Actor {
-            user_id: admin.id,
-            login: admin.login.clone(),
-            scope: admin.scope,
-            domain_id: domain.id,
-            reseller_id: domain.reseller_id,
-            must_change_password: false,
-        };
+        let users = demo::subscribers(&app.db, &domain).await.unwrap();
         let request = ResetRequest { user_ids: users, options: ResetOptions::defaults(), recycle: false };
         jobs::start_reset(&app.db, &actor, &domain, request, None).await.expect("start a job");
 

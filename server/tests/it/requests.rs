@@ -5,7 +5,7 @@ use crate::common::{self, Session, TestApp, PASSWORD};
 use app::auth::{CurrentUser, Login};
 use app::bulk::{JobProgress, ResetOptions, ResetRequest};
 use app::error::AppError;
-use app::model::Me;
+use app::model::{Me, Scope};
 use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{bulk_job, session};
 use app::server::settings::{PublicUrl, Settings};
@@ -104,9 +104,7 @@ fn with_a_public_url_only_its_origin_may_send_changes() {
     common::run(async {
         let settings =
             Settings { public_url: Some(PublicUrl::parse("https://pbx.example.com").unwrap()), ..Settings::default() };
-        let app = TestApp::with_settings(settings).await;
-        app.domain("a.example", "R1").await;
-        let login = app.user("a.example", "201", "Ava", "Smith", app::model::Scope::BasicUser).await;
+        let (app, login) = TestApp::with_one_user(settings, Scope::BasicUser).await;
         // The Host header is the attacker's to choose when the portal is reached by address.
         let spoofed = post(Login::PATH, FORM, login_form(&login), &[("origin", "http://portal.test")], None);
         assert_eq!(app.request(spoofed).await.0, StatusCode::FORBIDDEN);

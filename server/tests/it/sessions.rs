@@ -15,10 +15,11 @@ async fn who(app: &TestApp, session: &Session) -> Option<String> {
 }
 
 async fn app_with(idle: Duration, max: Duration) -> (TestApp, String) {
-    let app = TestApp::with_settings(Settings { sessions: SessionLimits { idle, max }, ..Settings::default() }).await;
-    app.domain("a.example", "R1").await;
-    let login = app.user("a.example", "200", "Olga", "Manning", Scope::OfficeManager).await;
-    (app, login)
+    TestApp::with_one_user(
+        Settings { sessions: SessionLimits { idle, max }, ..Settings::default() },
+        Scope::OfficeManager,
+    )
+    .await
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use crate::common::{self, TestApp, PASSWORD};
 use app::auth::Login;
 use app::error::AppError;
+use app::model::Scope;
 use app::server::entities::{audit_log, signin_failure};
 use app::server::settings::{Limit, Settings, SigninLimits};
 use axum::body::Body;
@@ -115,9 +116,7 @@ fn a_successful_sign_in_starts_the_count_again() {
 #[test]
 fn a_lock_runs_out_and_its_start_and_end_are_audited() {
     common::run(async {
-        let app = TestApp::with_settings(limits(3, 50, Duration::from_secs(1))).await;
-        app.domain("a.example", "R1").await;
-        let login = app.user("a.example", "201", "Ava", "Smith", app::model::Scope::BasicUser).await;
+        let (app, login) = TestApp::with_one_user(limits(3, 50, Duration::from_secs(1)), Scope::BasicUser).await;
         for _ in 0..3 {
             attempt(&app, None, &login, "wrong password").await;
         }
@@ -135,9 +134,7 @@ fn a_lock_runs_out_and_its_start_and_end_are_audited() {
 #[test]
 fn too_many_failures_from_one_address_lock_that_address_for_every_login() {
     common::run(async {
-        let app = TestApp::with_settings(limits(10, 5, Duration::from_secs(900))).await;
-        app.domain("a.example", "R1").await;
-        let login = app.user("a.example", "201", "Ava", "Smith", app::model::Scope::BasicUser).await;
+        let (app, login) = TestApp::with_one_user(limits(10, 5, Duration::from_secs(900)), Scope::BasicUser).await;
         // Five different logins tried from one address: no login is locked, the address is.
         for n in 0..5 {
             let (status, ..) = attempt(&app, Some("198.51.100.7"), &format!("30{n}@a.example"), "guess").await;
