@@ -3,6 +3,7 @@
 # Versions are pinned to the ones known to work together (see README "Toolchain").
 #   scripts/install-tools.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt)
 #   scripts/install-tools.sh --test   the above plus Playwright and Debian's Chromium
+#   scripts/install-tools.sh --bench  the build tools plus wrk (Debian's), the load generator
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,12 @@ fi
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   say "Installing wasm-opt (npm binaryen)"
   npm ci --prefix tools --no-audit --no-fund
+fi
+
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null; then
+  say "Installing wrk (Debian's) for the load benchmark"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 
 if [ "${1:-}" = "--test" ]; then
