@@ -47,6 +47,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// The server functions that take a plain HTML form (`application/x-www-form-urlencoded`) rather than
 /// JSON: the server refuses any other body for them, and anything but JSON for the rest.
+#[cfg(feature = "ssr")]
 pub fn form_paths() -> [&'static str; 2] {
     use leptos::server_fn::ServerFn;
     [Login::PATH, Logout::PATH]

@@ -29,7 +29,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         let client = request.extensions().get::<Client>().copied();
         let own = own_origin(&state, request.headers(), client.is_some_and(|client| client.https));
         if from_another_site(request.headers(), own.as_deref()) {
-            tracing::warn!(origin = ?request.headers().get(header::ORIGIN), "cross-site request refused");
+            let origin = request
+                .headers()
+                .get(header::ORIGIN)
+                .map(|origin| String::from_utf8_lossy(origin.as_bytes()).chars().take(100).collect::<String>());
+            tracing::warn!(?origin, "cross-site request refused");
             return refuse(AppError::CrossSite);
         }
     }

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 #[component]
 pub fn Problem(error: AppError) -> impl IntoView {
     answer_with(&error);
-    view! { <p class="problem" role="alert">{error.to_string()}</p> }
+    // A session that ended (unused for a while, or from elsewhere) leads back in.
+    let sign_in = (error == AppError::NotSignedIn).then(|| view! { " " <a href="/login">"Log In"</a> });
+    view! { <p class="problem" role="alert">{error.to_string()}{sign_in}</p> }
 }
 
 /// A page the server renders with an error answers with the error's status (403 for a page outside

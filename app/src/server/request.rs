@@ -104,10 +104,10 @@ pub fn request_session_token(state: &AppState) -> Option<String> {
 
 /// Gives the browser the session cookie for `token` (`None`: makes it forget its session).
 pub fn set_session_cookie(state: &AppState, token: Option<String>) -> Result<(), AppError> {
-    let secure = state.settings.https() || client().https;
+    let https = client().https;
     let cookie = match token {
-        Some(token) => sessions::cookie(&state.settings, token, secure),
-        None => sessions::removal_cookie(&state.settings, secure),
+        Some(token) => sessions::cookie(&state.settings, token, https),
+        None => sessions::removal_cookie(&state.settings, https),
     };
     let value = HeaderValue::from_str(&cookie.to_string()).map_err(AppError::internal)?;
     let response = use_context::<ResponseOptions>()

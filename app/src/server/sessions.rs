@@ -151,7 +151,7 @@ pub fn cookie_name(settings: &Settings) -> &'static str {
 }
 
 /// The cookie that carries `token`: for the browser session only (no expiry of its own), and `Secure`
-/// when the browser came over https.
+/// when the portal is served over https or this browser came over it.
 pub fn cookie(settings: &Settings, token: String, secure: bool) -> Cookie<'static> {
     Cookie::build((cookie_name(settings), token))
         .path("/")
