@@ -5,7 +5,8 @@ SHELL := /bin/bash
 # cargo-leptos runs wasm-bindgen and wasm-opt from PATH: ours first.
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-BIN := target/release/switchboard
+# Cargo's target folder may be shared between checkouts (CARGO_TARGET_DIR).
+BIN := $(or $(CARGO_TARGET_DIR),target)/release/switchboard
 
 .PHONY: run build test test-rust test-postgres test-e2e bench tools test-tools bench-tools clean
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=target/release/switchboard
+BIN="${CARGO_TARGET_DIR:-target}/release/switchboard"
 PORT="${E2E_PORT:-3999}"
 WORK=$(mktemp -d)
 export DATABASE_URL="sqlite://$WORK/e2e.db?mode=rwc"
