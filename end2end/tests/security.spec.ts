@@ -18,6 +18,7 @@ test('the eleventh sign-in after ten failures is refused with the time to wait, 
   expect((await answer).status()).toBe(429);
   await expect(page.getByRole('alert')).toHaveText('Too many failed sign-ins. Try again in 15 minutes.');
   await expect(page).toHaveURL(/\/login$/);
+  await page.screenshot({ path: `screenshots/sign-in-locked-${testInfo.project.name}.png` });
 });
 
 test("another site's form cannot sign a browser in; the same post from the portal's own page can", async ({ page, baseURL }) => {
