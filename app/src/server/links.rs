@@ -21,19 +21,24 @@ pub fn path(token: &str) -> String {
     format!("{SET_PASSWORD_PATH}?token={token}")
 }
 
-/// A new link for `user`'s present holding; returns its token, which exists nowhere else after the
-/// message is sent.
-pub async fn issue(db: &impl ConnectionTrait, user: &user::Model, purpose: MessageKind) -> Result<String, DbErr> {
+/// A new link for `holding` of the extension of `user_id`; returns its token, which exists nowhere
+/// else after the message is sent. (It works only while that is the extension's present holding.)
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    holding: i32,
+    purpose: MessageKind,
+) -> Result<String, DbErr> {
     let token = tokens::new_token();
     let now = Utc::now();
     password_link::ActiveModel {
         id: Set(tokens::digest(&token)),
-        user_id: Set(user.id),
+        user_id: Set(user_id),
         purpose: Set(purpose),
         created_at: Set(now),
         expires_at: Set(now + LIFETIME),
         used_at: Set(None),
-        holding: Set(user.holding),
+        holding: Set(holding),
     }
     .insert(db)
     .await?;

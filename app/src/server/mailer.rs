@@ -19,7 +19,8 @@ use chrono::Utc;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
-use sea_orm::{prelude::*, Condition, QuerySelect, TransactionTrait};
+use sea_orm::sea_query::LockType;
+use sea_orm::{prelude::*, Condition, QueryTrait, TransactionTrait};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -76,13 +77,19 @@ impl Transport {
 /// Writes `message` as a new `.eml` file in `dir`, created readable and writable by this user only.
 /// Names start with the time, so that a folder listing is in the order the messages went out.
 async fn write_eml(dir: &Path, message: &Message) -> std::io::Result<PathBuf> {
-    use tokio::io::AsyncWriteExt;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let name = format!("{}-{:016x}.eml", Utc::now().format("%Y%m%dT%H%M%S%.6fZ"), rand::random::<u64>());
     let path = dir.join(name);
-    let mut file = tokio::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).await?;
-    file.write_all(&message.formatted()).await?;
-    file.flush().await?;
-    Ok(path)
+    let bytes = message.formatted();
+    // One trip to the blocking pool for the whole file.
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+        file.write_all(&bytes)?;
+        Ok(path)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// What `link_for` found.
@@ -90,8 +97,6 @@ enum Link {
     Made(Box<Made>),
     /// The message must not go out, for this reason.
     Stale(&'static str),
-    /// Another dispatcher holds the message now, or it was withdrawn: not ours to send.
-    NotOurs,
 }
 
 /// A message's link, and the user and domain it was made for.
@@ -183,10 +188,9 @@ impl Dispatcher {
 
     /// Writes the message with a fresh link and sends it; records the outcome.
     async fn deliver(&self, token: &str, message: &outbox_message::Model) -> Result<(), DbErr> {
-        let Made { user, domain, token: link } = match self.link_for(token, message).await? {
+        let Made { user, domain, token: link } = match self.link_for(message).await? {
             Link::Made(made) => *made,
             Link::Stale(reason) => return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await,
-            Link::NotOurs => return Ok(()),
         };
         let letter = Letter {
             kind: message.kind,
@@ -211,35 +215,24 @@ impl Dispatcher {
         self.record(token, message, outcome).await
     }
 
-    /// Makes the message's link, in a transaction that first confirms the message is still ours (a reset
-    /// withdraws it and takes its lease) and then reads its user, locked (on PostgreSQL; SQLite has one
-    /// writer at a time), so that a reset either comes before and is seen here, or after and forgets
-    /// the link.
-    async fn link_for(&self, token: &str, message: &outbox_message::Model) -> Result<Link, DbErr> {
+    /// Makes the message's link for the holding the message was queued for, in a transaction that then
+    /// reads the message's user, locked (on PostgreSQL; SQLite has one writer at a time), and keeps the
+    /// link only if the message is still for them as they are: a reset either comes before and is seen
+    /// here, or after and forgets the link.
+    async fn link_for(&self, message: &outbox_message::Model) -> Result<Link, DbErr> {
+        let Some(user_id) = message.user_id else { return Ok(Link::Stale("The user no longer exists.")) };
         let txn = self.db.begin().await?;
-        // A write first: on SQLite it takes the write lock at the start of the transaction.
-        let ours = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(token))
-            .filter(outbox_message::Column::Id.eq(message.id))
-            .filter(outbox_message::Column::LeaseOwner.eq(token))
-            .filter(outbox_message::Column::State.eq(MessageState::Queued))
-            .exec(&txn)
-            .await?;
-        if ours.rows_affected == 0 {
-            return Ok(Link::NotOurs);
-        }
-        let user = match message.user_id {
-            Some(id) => user::Entity::find_by_id(id).lock_exclusive().one(&txn).await?,
-            None => None,
-        };
-        if let Some(reason) = outbox::stale(message, user.as_ref()) {
+        // The write first: on SQLite it takes the write lock at the start of the transaction.
+        let token = links::issue(&txn, user_id, message.holding, message.kind).await?;
+        let mut read = user::Entity::find_by_id(user_id).find_also_related(domain::Entity);
+        QueryTrait::query(&mut read).lock_with_tables(LockType::Update, [user::Entity]);
+        let found = read.one(&txn).await?;
+        if let Some(reason) = outbox::stale(message, found.as_ref().map(|(user, _)| user)) {
             return Ok(Link::Stale(reason));
         }
-        let Some(user) = user else { return Ok(Link::Stale("The user no longer exists.")) };
-        let domain = domain::Entity::find_by_id(user.domain_id).one(&txn).await?;
-        let link = links::issue(&txn, &user, message.kind).await?;
+        let Some((user, domain)) = found else { return Ok(Link::Stale("The user no longer exists.")) };
         txn.commit().await?;
-        Ok(Link::Made(Box::new(Made { user, domain, token: link })))
+        Ok(Link::Made(Box::new(Made { user, domain, token })))
     }
 
     /// Records an attempt's outcome, if the message is still ours (our lease has not run out).

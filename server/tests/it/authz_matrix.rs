@@ -273,7 +273,7 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
     let reset_target = by_extension(reset_target).await.unwrap().unwrap();
     reset::reset(&app.db, &[reset_target.id], &ResetOptions::defaults()).await.unwrap();
     let link_user = by_extension(link_user).await.unwrap().unwrap();
-    let token = links::issue(&app.db, &link_user, MessageKind::Welcome).await.unwrap();
+    let token = links::issue(&app.db, link_user.id, link_user.holding, MessageKind::Welcome).await.unwrap();
     outbox::enqueue(&app.db, &target, MessageKind::Welcome, "200@a.example").await.unwrap();
     let message = outbox_message::Entity::find()
         .filter(outbox_message::Column::UserId.eq(target.id))

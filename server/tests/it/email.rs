@@ -386,7 +386,7 @@ fn every_password_and_pin_rule_is_named_at_its_field_and_nothing_changes() {
         let (app, _) = TestApp::with_fixture().await;
         app.user_without_password("a.example", "2014", "Mia", "Noe").await;
         let mia = user_by_login(&app, "2014@a.example").await;
-        let token = links::issue(&app.db, &mia, MessageKind::Welcome).await.unwrap();
+        let token = links::issue(&app.db, mia.id, mia.holding, MessageKind::Welcome).await.unwrap();
 
         let cases: [(NewPassword, Vec<(&str, &str)>); 6] = [
             (
@@ -443,7 +443,7 @@ fn expired_wrong_and_reset_links_are_refused_with_a_clear_page() {
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;
         let liam = user_by_login(&app, "202@a.example").await;
-        let token = links::issue(&app.db, &liam, MessageKind::PasswordReset).await.unwrap();
+        let token = links::issue(&app.db, liam.id, liam.holding, MessageKind::PasswordReset).await.unwrap();
         password_link::ActiveModel {
             id: Set(tokens::digest(&token)),
             expires_at: Set(Utc::now() - chrono::Duration::minutes(1)),
@@ -471,7 +471,7 @@ fn expired_wrong_and_reset_links_are_refused_with_a_clear_page() {
         assert!(page.contains("This link is not valid") && page.contains("Ask your administrator"), "{page}");
 
         // A reset of the extension forgets the links sent to its former holder.
-        let token = links::issue(&app.db, &liam, MessageKind::Welcome).await.unwrap();
+        let token = links::issue(&app.db, liam.id, liam.holding, MessageKind::Welcome).await.unwrap();
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let request = ResetRequest { user_ids: vec![liam.id], options: ResetOptions::defaults(), recycle: false };
         let (code, _) =

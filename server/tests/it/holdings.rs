@@ -114,11 +114,11 @@ fn a_link_made_before_a_reset_sets_no_password_after_it_nor_after_the_recycle() 
         let liam = user_by_login(&app, "202@a.example").await;
         app.reset_users(&manager, vec![liam.id]).await;
         // A dispatcher that read Liam just before the reset makes his link just after it.
-        let stale = links::issue(&app.db, &liam, MessageKind::Welcome).await.unwrap();
+        let stale = links::issue(&app.db, liam.id, liam.holding, MessageKind::Welcome).await.unwrap();
         // And a link made now, for the reset extension, is no better: nobody holds it.
         let reset = user_by_login(&app, "202@a.example").await;
         assert_eq!((reset.holding, reset.status), (liam.holding + 1, UserStatus::SetupRequired));
-        let unheld = links::issue(&app.db, &reset, MessageKind::Welcome).await.unwrap();
+        let unheld = links::issue(&app.db, reset.id, reset.holding, MessageKind::Welcome).await.unwrap();
 
         for token in [&stale, &unheld] {
             let (code, answer) = app.call::<_, LinkHolder>(PasswordLink { token: token.clone() }, None).await;

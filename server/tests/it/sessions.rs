@@ -84,7 +84,7 @@ fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with
         // So does a set-password link opened on a signed-in browser.
         app.user_without_password("a.example", "204", "Mia", "Noe").await;
         let mia = crate::email::user_by_login(&app, "204@a.example").await;
-        let token = links::issue(&app.db, &mia, MessageKind::Welcome).await.unwrap();
+        let token = links::issue(&app.db, mia.id, mia.holding, MessageKind::Welcome).await.unwrap();
         let body = serde_json::json!({ "token": token, "new": new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN) })
             .to_string();
         let request =
