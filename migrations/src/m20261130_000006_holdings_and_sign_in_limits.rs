@@ -45,25 +45,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_signin_failures_key_at")
-                    .table(SigninFailures::Table)
-                    .col(SigninFailures::Key)
-                    .col(SigninFailures::At)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_signin_failures_at")
-                    .table(SigninFailures::Table)
-                    .col(SigninFailures::At)
-                    .to_owned(),
-            )
-            .await?;
+        // Counting one key's recent failures, and forgetting old ones.
+        for (name, cols) in [
+            ("idx_signin_failures_key_at", vec![SigninFailures::Key, SigninFailures::At]),
+            ("idx_signin_failures_at", vec![SigninFailures::At]),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(SigninFailures::Table);
+            for col in cols {
+                index.col(col);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
         manager
             .create_table(
                 Table::create()

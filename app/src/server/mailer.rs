@@ -13,6 +13,7 @@ use super::background::{self, Handle, Pacing, Rounds};
 use super::entities::{domain, outbox_message, user};
 use super::leases::{self, Claimant};
 use super::messages::Letter;
+use super::settings::span;
 use super::{links, outbox};
 use crate::mail::MessageState;
 use chrono::Utc;
@@ -174,7 +175,7 @@ impl Dispatcher {
     /// Claims the messages that are due and tries to send each; returns how many it tried.
     pub async fn run_once(&self) -> Result<usize, DbErr> {
         let token = self.claimant.next_token();
-        let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(2));
+        let lease = span(self.config.lease);
         let due = Condition::all()
             .add(outbox_message::Column::State.eq(MessageState::Queued))
             .add(outbox_message::Column::NextAttemptAt.lte(Utc::now()));
@@ -258,8 +259,7 @@ impl Dispatcher {
                 (MessageState::Failed, Some(format!("Gave up after {attempts} attempts. {reason}")))
             }
             Err(Refusal::Transient(reason)) => {
-                let wait =
-                    chrono::Duration::from_std(self.config.backoff(attempts)).unwrap_or(chrono::Duration::zero());
+                let wait = span(self.config.backoff(attempts));
                 update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + wait));
                 (MessageState::Queued, Some(reason))
             }

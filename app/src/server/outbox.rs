@@ -65,7 +65,7 @@ pub async fn withdraw(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(),
         .map(|_| ())
 }
 
-pub const WITHDRAWN_BY_RESET: &str = "The extension was reset.";
+const WITHDRAWN_BY_RESET: &str = "The extension was reset.";
 
 /// Why `message` must not go out (any more) to `user`, the user it is about, if they still exist: it
 /// was for an earlier holder of the extension, the extension waits for a new holder, the address is

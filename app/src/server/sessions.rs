@@ -6,10 +6,10 @@
 
 use super::authz::Actor;
 use super::entities::{domain, session, user};
-use super::settings::{SessionLimits, Settings};
+use super::settings::{span, SessionLimits, Settings};
 use super::tokens;
 use crate::model::Scope;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, JoinType, QuerySelect};
@@ -39,11 +39,6 @@ impl Origin {
     }
 }
 
-/// A limit as chrono counts it; settings are bounded far below the century this caps them at.
-fn duration(std: std::time::Duration) -> Duration {
-    Duration::from_std(std).unwrap_or(Duration::days(36_500)).min(Duration::days(36_500))
-}
-
 /// Starts a session for `user_id`, ending the one the browser presented; returns the token for the cookie.
 pub async fn start(
     db: &impl ConnectionTrait,
@@ -58,7 +53,7 @@ pub async fn start(
         .filter(
             sea_orm::Condition::any()
                 .add(session::Column::ExpiresAt.lte(now))
-                .add(session::Column::LastSeenAt.lte(now - duration(limits.idle))),
+                .add(session::Column::LastSeenAt.lte(now - span(limits.idle))),
         )
         .exec(db)
         .await?;
@@ -69,7 +64,7 @@ pub async fn start(
         id: Set(tokens::digest(&token)),
         user_id: Set(user_id),
         created_at: Set(now),
-        expires_at: Set(now + duration(limits.max)),
+        expires_at: Set(now + span(limits.max)),
         last_seen_at: Set(now),
         remote_addr: Set(origin.remote_addr()),
         user_agent: Set(origin.user_agent.map(|agent| agent.chars().take(MAX_USER_AGENT).collect())),
@@ -96,7 +91,7 @@ pub async fn actor(db: &DatabaseConnection, token: &str, limits: &SessionLimits)
     let id = tokens::digest(token);
     let row = session::Entity::find_by_id(id.clone())
         .filter(session::Column::ExpiresAt.gt(now))
-        .filter(session::Column::LastSeenAt.gt(now - duration(limits.idle)))
+        .filter(session::Column::LastSeenAt.gt(now - span(limits.idle)))
         .select_only()
         .column_as(user::Column::Id, "user_id")
         .column(user::Column::Login)
@@ -111,7 +106,7 @@ pub async fn actor(db: &DatabaseConnection, token: &str, limits: &SessionLimits)
         .one(db)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    if now - row.last_seen_at >= duration(RENEW_EVERY.min(limits.idle / 4)) {
+    if now - row.last_seen_at >= span(RENEW_EVERY.min(limits.idle / 4)) {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
             .filter(session::Column::Id.eq(id))

@@ -28,6 +28,12 @@ impl Settings {
     }
 }
 
+/// A setting's length of time as chrono counts it, for arithmetic on the database's timestamps. Settings
+/// are bounded far below the century this caps them at.
+pub fn span(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::days(36_500)).min(chrono::Duration::days(36_500))
+}
+
 /// How many failed sign-ins lock a login, or a client address, and for how long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SigninLimits {

@@ -9,7 +9,7 @@
 
 use super::audit::{self, Action};
 use super::entities::{signin_failure, signin_lock};
-use super::settings::{Limit, SigninLimits};
+use super::settings::{span, Limit, SigninLimits};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -69,10 +69,6 @@ impl Attempt {
     }
 }
 
-fn chrono(std: std::time::Duration) -> chrono::Duration {
-    chrono::Duration::from_std(std).unwrap_or(chrono::Duration::days(365))
-}
-
 /// Refuses the attempt if its login or address is locked: `TooManyAttempts`, with the minutes left.
 /// Locks that have run out are lifted here, at the next attempt, and their lifting audited.
 pub async fn check(db: &DatabaseConnection, attempt: &Attempt) -> Result<(), AppError> {
@@ -111,7 +107,7 @@ fn minutes_left(left: chrono::Duration) -> u64 {
 /// Counts a failed attempt; locks its login or address if that makes too many within the window.
 pub async fn failed(db: &DatabaseConnection, limits: &SigninLimits, attempt: &Attempt) -> Result<(), DbErr> {
     let now = Utc::now();
-    let since = now - chrono(limits.window);
+    let since = now - span(limits.window);
     let rows = attempt.keys.iter().map(|key| signin_failure::ActiveModel {
         key: Set(key.column()),
         at: Set(now),
@@ -137,7 +133,7 @@ pub async fn failed(db: &DatabaseConnection, limits: &SigninLimits, attempt: &At
 /// Locks `key` for `limit.lock`, and starts its count again for after the lock.
 async fn lock(db: &DatabaseConnection, key: &Key, limit: Limit, failures: u64) -> Result<(), DbErr> {
     let now = Utc::now();
-    let until = now + chrono(limit.lock);
+    let until = now + span(limit.lock);
     let lock = signin_lock::ActiveModel { key: Set(key.column()), locked_at: Set(now), until: Set(until) };
     // Of replicas locking at once, one writes the lock and audits it.
     let inserted = signin_lock::Entity::insert(lock)

@@ -12,6 +12,7 @@ use super::audit::{self, Action};
 use super::background::{self, Handle, Pacing, Rounds};
 use super::entities::{bulk_job, bulk_job_item, user};
 use super::leases::{self, Claimant};
+use super::settings::span;
 use super::{credentials, jobs, reset};
 use crate::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
@@ -95,7 +96,7 @@ impl Worker {
     /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out).
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let token = self.claimant.next_token();
-        let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::seconds(30));
+        let lease = span(self.config.lease);
         let pending = Condition::all().add(bulk_job_item::Column::State.eq(ItemState::Pending));
         let items =
             leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, self.config.batch_size, &token, lease)

@@ -2,7 +2,7 @@
 //! recycle starts a new holding, a reset withdraws the former holder's emails, and the dispatcher,
 //! Retry and Set Password each refuse what belongs to an earlier holding or to another address.
 
-use crate::common::{self, TestApp, PASSWORD};
+use crate::common::{self, Session, TestApp, PASSWORD};
 use crate::email::{
     account_action, dispatcher, messages, new_password, set_password, user_by_login, GOOD_PASSWORD, GOOD_PIN,
 };
@@ -21,13 +21,19 @@ use std::time::Duration;
 
 const WITHDRAWN: &str = "The extension was reset.";
 
+/// The fixture, its Office Manager's session, and Liam (202), to whom a welcome email is queued.
+async fn welcome_queued_for_liam() -> (TestApp, Session, i32) {
+    let (app, fixture) = TestApp::with_fixture().await;
+    let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+    let liam = app.user_id("202@a.example").await;
+    account_action(&app, &manager, AccountAction::SendWelcome, vec![liam]).await;
+    (app, manager, liam)
+}
+
 #[test]
 fn a_queued_welcome_is_withdrawn_by_a_reset_and_never_sent() {
     common::run(async {
-        let (app, fixture) = TestApp::with_fixture().await;
-        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let liam = app.user_id("202@a.example").await;
-        account_action(&app, &manager, AccountAction::SendWelcome, vec![liam]).await;
+        let (app, manager, liam) = welcome_queued_for_liam().await;
         app.reset_users(&manager, vec![liam]).await;
 
         let [message] = messages(&app).await.try_into().unwrap();
@@ -53,10 +59,7 @@ fn a_queued_welcome_is_withdrawn_by_a_reset_and_never_sent() {
 #[test]
 fn a_failed_welcome_is_not_sent_to_the_former_holder_after_a_reset_and_a_recycle() {
     common::run(async {
-        let (app, fixture) = TestApp::with_fixture().await;
-        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let liam = app.user_id("202@a.example").await;
-        account_action(&app, &manager, AccountAction::SendWelcome, vec![liam]).await;
+        let (app, manager, liam) = welcome_queued_for_liam().await;
         let server = SmtpServer::start().await;
         server.answer(Answer::Reject);
         let mailer = dispatcher(&app, &server.url(), Duration::from_millis(10));
@@ -150,10 +153,7 @@ fn a_link_made_before_a_reset_sets_no_password_after_it_nor_after_the_recycle() 
 #[test]
 fn a_message_whose_address_is_no_longer_the_users_is_not_sent() {
     common::run(async {
-        let (app, fixture) = TestApp::with_fixture().await;
-        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let liam = app.user_id("202@a.example").await;
-        account_action(&app, &manager, AccountAction::SendWelcome, vec![liam]).await;
+        let (app, manager, liam) = welcome_queued_for_liam().await;
         user::ActiveModel { id: Set(liam), email: Set(Some("liam@elsewhere.example".into())), ..Default::default() }
             .update(&app.db)
             .await

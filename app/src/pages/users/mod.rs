@@ -7,12 +7,12 @@ pub mod selection;
 mod table;
 
 use crate::components::problem::Problems;
+use crate::components::title::live_title;
 use crate::error::AppError;
 use crate::model::{users_path, UserPage, UserQuery, UserStatus};
 use bulk::{running_jobs, BulkActionDialog, Flow, RunningBanner, Step};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use leptos::text_prop::TextProp;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -26,10 +26,6 @@ pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, Ap
     let state = request::state()?;
     let (_, domain) = request::managed_domain(&state, &domain).await?;
     users::page(&state.db, domain.id, &query).await
-}
-
-fn users_title(domain: &str) -> String {
-    format!("Users of {domain}")
 }
 
 /// How long typing must pause before the search runs.
@@ -115,17 +111,8 @@ pub fn UsersPage() -> impl IntoView {
         }
     };
 
-    // The server writes the head after the whole page has rendered, from every title any render pass
-    // registered, and never forgets one: a title that read this page's signals could then read them
-    // after an earlier pass of the page was disposed (a panic, seen under load). There it is plain
-    // text; in the browser, where a title leaves with its page, it follows the domain.
-    #[cfg(feature = "ssr")]
-    let title = TextProp::from(users_title(&domain.get_untracked()));
-    #[cfg(not(feature = "ssr"))]
-    let title = TextProp::from(move || users_title(&domain.get()));
-
     view! {
-        <Title text=title />
+        <Title text=live_title(move || format!("Users of {}", domain.get())) />
         <div class="page-head">
             <h1>"Users" <span class="domain-name">{move || domain.get()}</span></h1>
             <div class="bulk-bar">
