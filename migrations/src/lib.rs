@@ -3,6 +3,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod indexes;
+
 mod m20261127_000001_directory;
 mod m20261127_000002_subscriber_data;
 mod m20261127_000003_sessions_and_audit;

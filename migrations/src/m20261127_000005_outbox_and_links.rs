@@ -47,17 +47,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, cols) in [
+        let indexes = vec![
             ("idx_outbox_messages_due", vec![OutboxMessages::State, OutboxMessages::NextAttemptAt]),
             ("idx_outbox_messages_domain", vec![OutboxMessages::DomainId, OutboxMessages::Id]),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(OutboxMessages::Table);
-            for col in cols {
-                index.col(col);
-            }
-            manager.create_index(index.to_owned()).await?;
-        }
+        ];
+        crate::indexes::create(manager, OutboxMessages::Table, indexes).await?;
 
         manager
             .create_table(

@@ -46,17 +46,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // Counting one key's recent failures, and forgetting old ones.
-        for (name, cols) in [
+        let indexes = vec![
             ("idx_signin_failures_key_at", vec![SigninFailures::Key, SigninFailures::At]),
             ("idx_signin_failures_at", vec![SigninFailures::At]),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(SigninFailures::Table);
-            for col in cols {
-                index.col(col);
-            }
-            manager.create_index(index.to_owned()).await?;
-        }
+        ];
+        crate::indexes::create(manager, SigninFailures::Table, indexes).await?;
         manager
             .create_table(
                 Table::create()
