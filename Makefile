@@ -15,10 +15,11 @@ run: build
 	@$(BIN) demo seed --if-empty
 	@exec $(BIN) serve
 
-## The release build: target/release/switchboard and the site under target/site.
+## The release build: target/release/switchboard and the site under target/site, each bundle file
+## with a brotli and a gzip copy beside it (served to browsers that accept them).
 build: tools
 	@echo "==> Building Switchboard (release)"
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 ## Every test: Rust on SQLite, the integration tests again on PostgreSQL, then Playwright.
 test: test-tools test-rust test-postgres test-e2e
@@ -33,12 +34,15 @@ test-postgres:
 test-e2e: build
 	@scripts/e2e.sh
 
-## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, then
-## the portal under load (50 clients of wrk for 20 s while a 10,000-user job runs). `cargo bench` builds
-## the server binary its own way, so the release build is made again at the end, as `make build` leaves it.
-bench: bench-tools
+## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, the
+## portal under load (50 clients of wrk for 20 s while a 10,000-user job runs), then the browser: the
+## bundle's sizes, the Users page on an emulated phone, ticking, and a watched job's progress. `cargo
+## bench` builds the server binary its own way, so the release build is made again before the browser
+## part, and left as `make build` leaves it.
+bench: bench-tools test-tools
 	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench load
 	@$(MAKE) --no-print-directory build
+	@scripts/bench-browser.sh
 
 tools:
 	@scripts/install-tools.sh

@@ -316,6 +316,41 @@ impl JobProgress {
     pub fn summary(&self) -> String {
         self.action.summary(self.done, self.total)
     }
+
+    pub fn new(id: i32, action: JobAction, counts: JobCounts) -> Self {
+        let JobCounts { state, total, done, failed } = counts;
+        Self { id, action, state, total, done, failed }
+    }
+}
+
+/// The part of a job's progress that changes while it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    pub state: JobState,
+    pub total: u64,
+    pub done: u64,
+    pub failed: u64,
+}
+
+/// A running job's news, as its progress stream sends it (`job_events_path`): small, and only what
+/// changed, so a dialog watching a 10,000-user job costs a few hundred bytes a second.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobEvent {
+    /// The counts: first of all, then whenever they change. The last one says the job is finished.
+    Counts(JobCounts),
+    /// A user that failed, once each (up to `ITEMS_SHOWN` of them).
+    Failed(ItemOutcome),
+}
+
+/// The progress stream of job `id` (server-sent events, read by the progress step).
+pub fn job_events_path(id: i32) -> String {
+    format!("/api/jobs/{id}/events")
+}
+
+/// The stream of a domain's unfinished jobs (server-sent events, read by the Users page's banner):
+/// the list whenever it changes, ending with an empty one when the last job is done.
+pub fn running_jobs_path(domain: &str) -> String {
+    format!("/api/domains/{domain}/jobs/events")
 }
 
 /// One user's line in the status step, the Activity page and the CSV.

@@ -1,4 +1,6 @@
-import { expect, test, checkbox, extensions, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
+import {
+  expect, test, checkbox, extensions, hydrated, manager, openUsers, resetStep, rowOf, signIn, watchRequests,
+} from './fixtures';
 
 // The server runs jobs one user at a time with a pause (scripts/e2e.sh), so progress can be watched.
 
@@ -21,6 +23,7 @@ test('reset three users: options, exact figures, live progress, and the new stat
   await expect(confirm.getByText('Name, Email Address, Password and Voicemail PIN will be cleared for 3 users.')).toBeVisible();
   await expect(confirm.getByText('This cannot be undone.')).toBeVisible();
   await page.screenshot({ path: `screenshots/confirm-reset-${testInfo.project.name}.png` });
+  const requests = watchRequests(page);
   await confirm.getByRole('button', { name: 'Reset' }).click();
 
   const progress = page.getByRole('dialog', { name: 'Reset Progress' });
@@ -34,6 +37,10 @@ test('reset three users: options, exact figures, live progress, and the new stat
   await expect(bar).toHaveAttribute('aria-valuenow', '3');
   await expect(progress.getByText('3 of 3 users reset')).toBeVisible();
   await expect(progress.getByRole('list', { name: 'Users' }).getByRole('listitem')).toHaveCount(3);
+  // The progress was pushed to the page as it happened, not polled for (a job of 3 users at one
+  // user per half second: polling would have asked several times a second).
+  expect(requests.busiest().times, requests.sent().join('\n')).toBeLessThanOrEqual(2);
+  expect(requests.sent().filter((request) => request.includes('/events')).length).toBeGreaterThan(0);
   await expect(progress.getByRole('button', { name: 'Next' })).toHaveCount(0);
   await progress.getByRole('button', { name: 'Close' }).click();
   await expect(progress).toBeHidden();

@@ -41,9 +41,31 @@ export function locked(project: string) {
   return { login: project === 'phone' ? '991@demo.example' : '990@demo.example', password: 'e2e-locked-password' };
 }
 
-/** The page's buttons work once its WebAssembly has loaded: wait for it rather than click too soon. */
+/** The page's buttons work once its WebAssembly has hydrated it (frontend/src/lib.rs marks the page):
+ * wait for that rather than click too soon. */
 export async function hydrated(page: Page) {
-  await page.waitForLoadState('networkidle');
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
+/**
+ * Records the requests the page sends from now on. `busiest()` is the largest number of times one
+ * request (method and address) was sent within any one second: live progress is pushed by the server,
+ * not asked for over and over.
+ */
+export function watchRequests(page: Page) {
+  const sent: { key: string; at: number }[] = [];
+  page.on('request', (request) => sent.push({ key: `${request.method()} ${request.url()}`, at: Date.now() }));
+  return {
+    sent: () => sent.map((request) => request.key),
+    busiest() {
+      let most = { key: '', times: 0 };
+      for (const [i, request] of sent.entries()) {
+        const times = sent.slice(i).filter((other) => other.key === request.key && other.at - request.at < 1000).length;
+        if (times > most.times) most = { key: request.key, times };
+      }
+      return most;
+    },
+  };
 }
 
 export async function signIn(page: Page, who: { login: string; password: string }) {

@@ -330,7 +330,8 @@ async fn serve(
     settings: Settings,
 ) -> Result<(), CliError> {
     let config = leptos::config::get_configuration(None).map_err(|err| CliError::Config(err.to_string()))?;
-    let leptos_options = config.leptos_options;
+    let mut leptos_options = config.leptos_options;
+    leptos_options.hash_files = crate::assets::hashed(&leptos_options);
     let addr = leptos_options.site_addr;
     let portal_url =
         settings.public_url.as_ref().map_or_else(|| format!("http://{addr}"), |url| url.base().to_string());

@@ -1,7 +1,6 @@
 //! Files to download, served as plain routes (a server function cannot answer with a file): a bulk
 //! job's per-user results as CSV.
 
-use app::error::AppError;
 use app::server::jobs;
 use app::server::request::Identity;
 use app::server::AppState;
@@ -17,13 +16,10 @@ pub const RESULTS_CSV_ROUTE: &str = "/activity/{job}/results.csv";
 
 pub async fn results_csv(
     State(state): State<AppState>,
-    Extension(Identity(actor)): Extension<Identity>,
+    Extension(identity): Extension<Identity>,
     Path(job): Path<i32>,
 ) -> Response<Body> {
-    let result = match actor {
-        Some(actor) => jobs::results_csv(&state.db, &actor, job).await,
-        None => Err(AppError::NotSignedIn),
-    };
+    let result = async { jobs::results_csv(&state.db, &identity.admitted()?, job).await }.await;
     match result {
         Ok((file_name, csv)) => (
             [

@@ -1,9 +1,11 @@
 //! The Switchboard server: the axum router around the Leptos app, the layers every request passes
 //! through, and the command line.
 
+mod assets;
 pub mod cli;
 mod client;
 mod downloads;
+mod events;
 mod guard;
 mod headers;
 mod panics;
@@ -26,6 +28,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use downloads::RESULTS_CSV_ROUTE;
+pub use events::{JOB_EVENTS_ROUTE, RUNNING_JOBS_ROUTE};
 
 /// Server function errors are small JSON documents; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -40,8 +43,9 @@ pub fn page_routes() -> Vec<String> {
     ROUTES.get_or_init(|| generate_route_list(App)).iter().map(|route| route.path().to_string()).collect()
 }
 
-/// The whole HTTP surface: pages, server functions under `/api`, the CSV download and the static site
-/// files. Every request passes, from the outside in: the log line, the panic guard, the security
+/// The whole HTTP surface: pages, server functions and progress streams under `/api`, the CSV download,
+/// the browser bundle
+/// under `/pkg` and the other static site files. Every request passes, from the outside in: the log line, the panic guard, the security
 /// headers, the client's identity, the guard against cross-site and oversized requests, and (for
 /// pages, server functions and downloads) the session.
 pub fn router(state: AppState) -> Router {
@@ -49,9 +53,12 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route(RESULTS_CSV_ROUTE, get(downloads::results_csv))
+        .route(JOB_EVENTS_ROUTE, get(events::job_events))
+        .route(RUNNING_JOBS_ROUTE, get(events::running_jobs))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         // On the app's pages, server functions and downloads; static files and the 404 page need no session.
         .route_layer(middleware::from_fn_with_state(state.clone(), session::session))
+        .merge(assets::bundle(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(error_status))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))

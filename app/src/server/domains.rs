@@ -1,6 +1,7 @@
-//! Domains: creating them (CLI) and listing those in an actor's scope (Domains page).
+//! Domains: creating them (CLI), finding one an admin may manage, and listing those in an actor's scope
+//! (Domains page).
 
-use super::authz::DomainScope;
+use super::authz::{Actor, DomainScope};
 use super::counts;
 use super::entities::{domain, reseller, user};
 use crate::error::AppError;
@@ -30,6 +31,12 @@ pub fn normalize_name(name: &str) -> Result<String, AppError> {
 
 pub async fn find(db: &impl ConnectionTrait, name: &str) -> Result<Option<domain::Model>, DbErr> {
     domain::Entity::find().filter(domain::Column::Name.eq(name)).one(db).await
+}
+
+/// The domain `name`, if the actor may manage it.
+pub async fn managed(db: &DatabaseConnection, actor: &Actor, name: &str) -> Result<domain::Model, AppError> {
+    let found = find(db, name).await?;
+    actor.require_domain(name, found)
 }
 
 /// Creates the domain `name` under the reseller `reseller_name`, creating that reseller if new.

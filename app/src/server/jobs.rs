@@ -7,8 +7,8 @@ use super::authz::Actor;
 use super::entities::{bulk_job, bulk_job_item, domain};
 use super::{reset, spreadsheet, targets};
 use crate::bulk::{
-    ItemOutcome, ItemState, JobAction, JobProgress, JobState, JobStatus, JobSummary, ResetPreview, ResetRequest,
-    ITEMS_SHOWN,
+    ItemOutcome, ItemState, JobAction, JobCounts, JobProgress, JobState, JobStatus, JobSummary, ResetPreview,
+    ResetRequest, ITEMS_SHOWN,
 };
 use crate::error::AppError;
 use crate::model::full_name;
@@ -119,14 +119,17 @@ pub async fn start(
 
 /// A job's counts as the browser shows them.
 pub fn progress(job: &bulk_job::Model) -> Result<JobProgress, AppError> {
-    Ok(JobProgress {
-        id: job.id,
-        action: action_of(job)?,
+    Ok(JobProgress::new(job.id, action_of(job)?, counts(job)))
+}
+
+/// The part of a job's progress that changes while it runs.
+pub fn counts(job: &bulk_job::Model) -> JobCounts {
+    JobCounts {
         state: job.state,
         total: job.total.unsigned_abs().into(),
         done: job.done_count.unsigned_abs().into(),
         failed: job.failed_count.unsigned_abs().into(),
-    })
+    }
 }
 
 pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
@@ -135,7 +138,7 @@ pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
 
 /// The job `id` and its domain, if the actor may see that domain. Another domain's job is answered as
 /// one that does not exist: ids tell nothing.
-async fn visible_job(
+pub(super) async fn visible_job(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
@@ -177,7 +180,7 @@ pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<J
     })
 }
 
-fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
+pub(super) fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
     ItemOutcome {
         user_id: item.user_id,
         extension: item.extension,

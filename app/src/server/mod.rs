@@ -17,6 +17,7 @@ pub mod first_sign_in;
 pub mod jobs;
 pub mod leases;
 pub mod links;
+pub mod live;
 pub mod mailer;
 pub mod messages;
 pub mod outbox;

@@ -3,6 +3,7 @@
 
 use super::authz::Actor;
 use super::client::Client;
+use super::domains;
 use super::entities::domain;
 use super::sessions::{self, Origin};
 use super::AppState;
@@ -11,7 +12,7 @@ use cookie::Cookie;
 use http::{header, request::Parts, HeaderMap, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::DbErr;
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in the server function's context"))
@@ -25,6 +26,18 @@ fn parts() -> Result<Parts, AppError> {
 /// pages and server functions in the request's extensions, with the `Client`.
 #[derive(Clone, Debug)]
 pub struct Identity(pub Option<Actor>);
+
+impl Identity {
+    /// The signed-in user, or `NotSignedIn`; `PasswordChangeRequired` while an admin's forced
+    /// password reset waits for them to choose a new one.
+    pub fn admitted(self) -> Result<Actor, AppError> {
+        let actor = self.0.ok_or(AppError::NotSignedIn)?;
+        if actor.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(actor)
+    }
+}
 
 /// The session token from the request's cookie, if it sent one.
 pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
@@ -51,11 +64,7 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Ac
 /// reset waits for them to choose a new one: every server function but the few that lead there
 /// (`signed_in`) refuses them.
 pub async fn actor(state: &AppState) -> Result<Actor, AppError> {
-    let actor = signed_in(state).await?;
-    if actor.must_change_password {
-        return Err(AppError::PasswordChangeRequired);
-    }
-    Ok(actor)
+    Identity(Some(signed_in(state).await?)).admitted()
 }
 
 /// The signed-in user, even one who must change their password first.
@@ -72,8 +81,7 @@ pub async fn signed_in(state: &AppState) -> Result<Actor, AppError> {
 /// The signed-in admin and the domain `name`, if they may manage it. Names the domain in the log span.
 pub async fn managed_domain(state: &AppState, name: &str) -> Result<(Actor, domain::Model), AppError> {
     let actor = actor(state).await?;
-    let found = domain::Entity::find().filter(domain::Column::Name.eq(name)).one(&state.db).await?;
-    let domain = actor.require_domain(name, found)?;
+    let domain = domains::managed(&state.db, &actor, name).await?;
     tracing::Span::current().record("domain", domain.name.as_str());
     Ok((actor, domain))
 }

@@ -8,7 +8,7 @@
 use crate::common::{self, TestApp, PASSWORD};
 use app::accounts::{AccountAction, AccountRequest, NewPassword};
 use app::auth::{CurrentUser, Login, Logout};
-use app::bulk::{RecycleEntry, ResetOptions, ResetRequest};
+use app::bulk::{job_events_path, running_jobs_path, RecycleEntry, ResetOptions, ResetRequest};
 use app::mail::{MessageKind, MessageState};
 use app::model::{Scope, UserQuery};
 use app::pages::activity::RecentJobs;
@@ -28,6 +28,7 @@ use app::server::users::{self, NewUser};
 use app::server::{links, outbox, reset};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
 use leptos::server_fn::ServerFn;
 use sea_orm::{prelude::*, ActiveValue::Set};
 use std::collections::BTreeSet;
@@ -231,6 +232,13 @@ fn routes() -> Vec<Route> {
             path: |cell| format!("/activity/{}/results.csv", cell.job),
             expected: [FOUND, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, OK],
         },
+        // The progress streams, as the browser's EventSource opens them.
+        Route { pattern: server::JOB_EVENTS_ROUTE, path: |cell| job_events_path(cell.job), expected: A_EXAMPLE_BY_ID },
+        Route {
+            pattern: server::RUNNING_JOBS_ROUTE,
+            path: |_| running_jobs_path("a.example"),
+            expected: A_EXAMPLE_ADMINS,
+        },
     ]
 }
 
@@ -313,7 +321,9 @@ fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_say
         let tabled: BTreeSet<String> = functions.iter().map(|row| row.path.to_string()).collect();
         assert_eq!(tabled, registered, "server functions without a row (or rows without a server function)");
         let mut served: BTreeSet<String> = server::page_routes().into_iter().collect();
-        served.insert(server::RESULTS_CSV_ROUTE.to_string());
+        served.extend(
+            [server::RESULTS_CSV_ROUTE, server::JOB_EVENTS_ROUTE, server::RUNNING_JOBS_ROUTE].map(String::from),
+        );
         let tabled: BTreeSet<String> = routes.iter().map(|row| row.pattern.to_string()).collect();
         assert_eq!(tabled, served, "routes without a row (or rows without a route)");
 
@@ -346,8 +356,12 @@ fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_say
                 if let Some(cookie) = cookie(&app, who).await {
                     request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
                 }
-                let (status, _, answer) = app.request(request).await;
+                // Only the status is awaited: a stream's body goes on while its job runs.
+                let response = app.send(request).await;
+                let status = response.status();
                 if status != expected {
+                    let answer = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
+                    let answer = String::from_utf8_lossy(&answer);
                     wrong.push(format!("{label} as {who:?}: {status}, not {expected} ({answer:.200})"));
                 }
             }

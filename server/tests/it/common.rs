@@ -135,16 +135,35 @@ impl TestApp {
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
-        let uri = request.uri().clone();
-        // A guard, not a speed test: a request that never answers fails here instead of stalling CI.
-        let response = tokio::time::timeout(REQUEST_GUARD, self.router.clone().oneshot(request))
-            .await
-            .unwrap_or_else(|_| panic!("no answer to {uri} within {REQUEST_GUARD:?}"))
-            .expect("the router always answers");
+        let response = self.send(request).await;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("read body").to_bytes();
         (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The router's answer to `request`, its body not yet read (a stream may go on for long).
+    pub async fn send(&self, request: Request<Body>) -> axum::response::Response {
+        let uri = request.uri().clone();
+        // A guard, not a speed test: a request that never answers fails here instead of stalling CI.
+        tokio::time::timeout(REQUEST_GUARD, self.router.clone().oneshot(request))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {uri} within {REQUEST_GUARD:?}"))
+            .expect("the router always answers")
+    }
+
+    /// Opens the server-sent event stream at `path` as the browser's `EventSource` does (sending
+    /// `last_event_id` when it reconnects).
+    pub async fn events(&self, path: &str, session: Option<&Session>, last_event_id: Option<&str>) -> Events {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/event-stream");
+        if let Some(session) = session {
+            request = request.header(header::COOKIE, &session.cookie);
+        }
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = self.send(request.body(Body::empty()).expect("request")).await;
+        Events { status: response.status(), body: response.into_body(), buffer: String::new(), bytes: 0 }
     }
 
     /// A page load, as a browser makes it.
@@ -372,4 +391,59 @@ pub struct Session {
     pub cookie: String,
     /// The whole Set-Cookie header, attributes included.
     pub set_cookie: String,
+}
+
+/// A server-sent event stream being read.
+pub struct Events {
+    pub status: StatusCode,
+    body: Body,
+    buffer: String,
+    /// Bytes received so far, comments and framing included.
+    pub bytes: usize,
+}
+
+/// One event: its id, if it has one, and its data.
+#[derive(Debug)]
+pub struct Event {
+    pub id: Option<String>,
+    pub data: String,
+}
+
+impl Event {
+    pub fn decode<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.data).unwrap_or_else(|err| panic!("{err}: {}", self.data))
+    }
+}
+
+impl Events {
+    /// The next event, or `None` once the server has ended the stream; fails the test if none comes
+    /// within the request guard.
+    pub async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut data) = (None, Vec::new());
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("id:") {
+                        id = Some(value.trim().to_string());
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push(value.strip_prefix(' ').unwrap_or(value).to_string());
+                    }
+                }
+                // A block of comments only (a keep-alive) is no event.
+                if !data.is_empty() {
+                    return Some(Event { id, data: data.join("\n") });
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(REQUEST_GUARD, self.body.frame())
+                .await
+                .unwrap_or_else(|_| panic!("no event within {REQUEST_GUARD:?}"))?
+                .expect("read the stream");
+            if let Ok(data) = frame.into_data() {
+                self.bytes += data.len();
+                self.buffer.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
 }

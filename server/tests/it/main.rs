@@ -12,6 +12,7 @@ mod database;
 mod email;
 mod headers;
 mod holdings;
+mod live;
 mod load;
 mod pages;
 mod requests;

@@ -6,6 +6,8 @@ pub mod query;
 pub mod selection;
 mod table;
 
+use crate::bulk::{running_jobs_path, JobProgress};
+use crate::components::live::{listen, Then};
 use crate::components::problem::Problems;
 use crate::components::title::live_title;
 use crate::error::AppError;
@@ -30,8 +32,6 @@ pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, Ap
 
 /// How long typing must pause before the search runs.
 const SEARCH_DELAY_MS: u32 = 250;
-/// How often the banner of a running job counts up.
-const BANNER_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -47,31 +47,39 @@ pub fn UsersPage() -> impl IntoView {
     );
 
     let selection = RwSignal::new(Selection::default());
-    // Another domain's users are another selection.
-    Effect::watch(move || domain.get(), move |_, _, _| selection.set(Selection::default()), false);
     let count = move || selection.read().len();
 
-    // Unfinished bulk jobs of the domain, looked at again every second while there are any, so the
-    // banner counts up and the table shows the users' new status when a job ends.
-    let jobs_seen = RwSignal::new(0u32);
-    let running = Resource::new(move || (domain.get(), jobs_seen.get()), |(domain, _)| running_jobs(domain));
-    let was_running = StoredValue::new(0usize);
-    Effect::new(move |_| {
-        let Some(Ok(jobs)) = running.get() else { return };
-        if jobs.len() < was_running.get_value() {
-            users_changed.update(|n| *n += 1);
-        }
-        was_running.set_value(jobs.len());
-        if !jobs.is_empty() {
-            // The page may be gone by then (try_: nothing to update).
-            set_timeout(
-                move || {
-                    let _ = jobs_seen.try_update(|seen| *seen += 1);
-                },
-                BANNER_POLL,
-            );
-        }
-    });
+    // Unfinished bulk jobs of the domain: as the page is first rendered, then as their stream sends
+    // them while there are any (it ends with the last one). When one ends, the table is loaded again.
+    let running = Resource::new(move || domain.get(), running_jobs);
+    let live_jobs = RwSignal::new(None::<Vec<JobProgress>>);
+    // Another domain's users are another selection, and its jobs another banner.
+    Effect::watch(
+        move || domain.get(),
+        move |_, _, _| {
+            selection.set(Selection::default());
+            live_jobs.set(None);
+        },
+        false,
+    );
+    // Bumped when this page starts or finishes a job: the stream is opened (again) to follow it.
+    let jobs_started = RwSignal::new(0u32);
+    listen(
+        move || {
+            let found = running.get().and_then(Result::ok).is_some_and(|jobs| !jobs.is_empty());
+            (jobs_started.get() > 0 || found).then(|| running_jobs_path(&domain.get()))
+        },
+        move |jobs: Vec<JobProgress>| {
+            let before = live_jobs.get_untracked().or_else(|| running.get_untracked().and_then(Result::ok));
+            if jobs.len() < before.map_or(0, |before| before.len()) {
+                users_changed.update(|n| *n += 1);
+            }
+            let then = if jobs.is_empty() { Then::Stop } else { Then::Listen };
+            live_jobs.set(Some(jobs));
+            then
+        },
+        || (),
+    );
     let flow = Flow {
         open: RwSignal::new(false),
         step: RwSignal::new(Step::Actions),
@@ -79,7 +87,7 @@ pub fn UsersPage() -> impl IntoView {
         domain: domain.into(),
         changed: Callback::new(move |()| {
             users_changed.update(|n| *n += 1);
-            jobs_seen.update(|seen| *seen += 1);
+            jobs_started.update(|n| *n += 1);
         }),
     };
     let start_bulk_action = move |_| {
@@ -132,7 +140,8 @@ pub fn UsersPage() -> impl IntoView {
         <div class="banners">
             <Transition>
                 {move || Suspend::new(async move {
-                    let jobs = running.await.unwrap_or_default();
+                    let first = running.await.unwrap_or_default();
+                    let jobs = live_jobs.get().unwrap_or(first);
                     view! { <RunningBanner jobs open=show_job /> }
                 })}
             </Transition>

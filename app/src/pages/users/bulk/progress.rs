@@ -1,16 +1,15 @@
 //! A job's live progress: the status step of the dialog, and the Users page's banner that leads back to
-//! it after a reload. Both read the job's rows on the server, so it does not matter which server
-//! replica answers or whether the browser was closed in between.
+//! it after a reload. Both listen to the server's progress streams (`server::live`), which read the
+//! job's rows, so it does not matter which server replica answers or whether the browser was closed
+//! in between; when the job is finished, the step reads every user's outcome once.
 
 use super::{Flow, Step};
-use crate::bulk::{ItemState, JobAction, JobProgress, JobStatus};
+use crate::bulk::{job_events_path, ItemOutcome, ItemState, JobAction, JobEvent, JobProgress, JobState, JobStatus};
+use crate::components::live::{listen, Then};
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-
-/// How often the status step asks for news: within the half second the admin should wait at most.
-const POLL_MS: u32 = 400;
 
 #[server(input = Json)]
 pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
@@ -20,7 +19,8 @@ pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
     jobs::status(&state.db, &actor, job).await
 }
 
-/// The domain's unfinished jobs, for the banner.
+/// The domain's unfinished jobs, for the banner as the page is first rendered (the stream at
+/// `running_jobs_path` keeps it current).
 #[server(input = Json)]
 pub async fn running_jobs(domain: String) -> Result<Vec<JobProgress>, AppError> {
     use crate::server::{jobs, request};
@@ -31,33 +31,51 @@ pub async fn running_jobs(domain: String) -> Result<Vec<JobProgress>, AppError> 
 
 #[component]
 pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
+    // While the job runs: its counts and its failures, as the stream sends them.
+    let progress = RwSignal::new(None::<JobProgress>);
+    let failures = RwSignal::new(Vec::<ItemOutcome>::new());
+    // Once it is finished: every user's outcome.
     let status = RwSignal::new(None::<JobStatus>);
     let error = RwSignal::new(None::<AppError>);
-    // Effects run only in the browser: polling starts once the step is on screen, and stops when the
-    // job is finished or the step is gone (its signals are disposed).
-    Effect::new(move |_| {
+    // Also asked when the stream is refused: the server function then says why (signed out, gone).
+    let read_status = move || {
         leptos::task::spawn_local(async move {
-            loop {
-                let answer = bulk_job_status(job).await;
-                let finished = matches!(&answer, Ok(status) if status.progress.is_finished());
-                let keep_trying = matches!(&answer, Ok(_) | Err(AppError::Transport(_)));
-                let gone = match answer {
-                    Ok(news) => error.try_set(None).is_some() || status.try_set(Some(news)).is_some(),
-                    Err(problem) => error.try_set(Some(problem)).is_some(),
-                };
-                if gone || !keep_trying {
-                    break;
+            // The step may be gone by then (try_: nothing to update).
+            match bulk_job_status(job).await {
+                Ok(news) => {
+                    let finished = news.progress.is_finished();
+                    if status.try_set(Some(news)).is_none() && finished {
+                        flow.changed.run(());
+                    }
                 }
-                if finished {
-                    flow.changed.run(());
-                    break;
+                Err(problem) => {
+                    let _ = error.try_set(Some(problem));
                 }
-                gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
             }
         });
-    });
-    let progress = move || status.read().as_ref().map(|status| status.progress.clone());
-    let finished = move || progress().is_some_and(|progress| progress.is_finished());
+    };
+    let step_action = action.clone();
+    listen(
+        move || Some(job_events_path(job)),
+        move |event: JobEvent| match event {
+            JobEvent::Counts(counts) => {
+                progress.set(Some(JobProgress::new(job, step_action.clone(), counts)));
+                error.set(None);
+                if counts.state == JobState::Running {
+                    return Then::Listen;
+                }
+                read_status();
+                Then::Stop
+            }
+            JobEvent::Failed(item) => {
+                failures.update(|failures| failures.push(item));
+                Then::Listen
+            }
+        },
+        read_status,
+    );
+    let shown = move || status.read().as_ref().map(|status| status.progress.clone()).or_else(|| progress.get());
+    let finished = move || status.read().as_ref().is_some_and(|status| status.progress.is_finished());
     let recycle_next = move || {
         status
             .read()
@@ -65,10 +83,13 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
             .is_some_and(|status| matches!(status.progress.action, JobAction::Reset { recycle: true, .. }))
     };
     view! {
-        {move || progress().map(|progress| view! { <ProgressBar progress /> })}
+        {move || shown().map(|progress| view! { <ProgressBar progress /> })}
         {move || finished().then(|| view! { <p class="done" role="status">{action.complete()}</p> })}
         {move || error.get().map(|error| view! { <Problem error /> })}
-        {move || status.get().map(|status| view! { <Outcomes status /> })}
+        {move || match status.get().filter(|status| status.progress.is_finished()) {
+            Some(status) => view! { <Outcomes status /> }.into_any(),
+            None => view! { <OutcomeList items=failures.get() /> }.into_any(),
+        }}
         <div class="actions">
             <Show
                 when=finished
@@ -117,8 +138,17 @@ fn Outcomes(status: JobStatus) -> impl IntoView {
         }
     });
     view! {
+        <OutcomeList items=status.items />
+        {truncated}
+    }
+}
+
+/// Users and where each stands: while a job runs, its failures; once it is finished, everyone.
+#[component]
+fn OutcomeList(items: Vec<ItemOutcome>) -> impl IntoView {
+    view! {
         <ul class="outcomes" aria-label="Users">
-            {status.items.into_iter().map(|item| {
+            {items.into_iter().map(|item| {
                 let state = item.state;
                 view! {
                     <li class=match state { ItemState::Pending => "item-pending", ItemState::Done => "item-done", ItemState::Failed => "item-failed" }>
@@ -130,7 +160,6 @@ fn Outcomes(status: JobStatus) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
-        {truncated}
     }
 }
 

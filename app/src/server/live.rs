@@ -1,0 +1,128 @@
+//! Live progress: the streams the progress step and the Users page's banner listen to (served as
+//! server-sent events by the server's `events` routes). Each looks at the job rows a few times a
+//! second and sends only what changed, so any replica can serve them, a browser that reconnects
+//! (it does so by itself) picks up where it was, and a watched 10,000-user job costs the watcher a
+//! few hundred bytes a second instead of its whole list of users.
+
+use super::authz::Actor;
+use super::entities::{bulk_job, bulk_job_item, domain};
+use super::jobs;
+use crate::bulk::{ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
+use crate::error::AppError;
+use futures::stream::{self, Stream};
+use sea_orm::{prelude::*, QueryOrder, QuerySelect};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// How often a stream looks at the database: a dialog updates at least twice a second.
+pub const TICK: Duration = Duration::from_millis(250);
+
+/// One event of a job's stream, with the id the browser sends back (`Last-Event-ID`) when it
+/// reconnects: the last failure it has seen.
+pub type Numbered = (Option<i32>, JobEvent);
+
+/// Job `id`'s stream, if the actor may see the job: its counts, then each failure after item
+/// `after` (the browser's `Last-Event-ID`) once, and new counts whenever they change, until the job is
+/// finished. A database error ends the stream; the browser then reconnects.
+pub async fn job_events(
+    db: DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    after: Option<i32>,
+) -> Result<impl Stream<Item = Numbered> + Send + 'static, AppError> {
+    let (job, _) = jobs::visible_job(&db, actor, id).await?;
+    let watch =
+        JobWatch { db, job: job.id, shown: None, after: after.unwrap_or(0), failures: 0, queue: VecDeque::new() };
+    Ok(stream::unfold((watch, false), |(mut watch, mut finished)| async move {
+        loop {
+            if let Some(event) = watch.queue.pop_front() {
+                return Some((event, (watch, finished)));
+            }
+            if finished {
+                return None;
+            }
+            if watch.shown.is_some() {
+                tokio::time::sleep(TICK).await;
+            }
+            match watch.look().await {
+                Ok(now) => finished = now,
+                Err(err) => {
+                    tracing::warn!(%err, job = watch.job, "job progress stream ended");
+                    return None;
+                }
+            }
+        }
+    }))
+}
+
+/// What a job's stream has sent so far.
+struct JobWatch {
+    db: DatabaseConnection,
+    job: i32,
+    shown: Option<JobCounts>,
+    /// The last failed item sent.
+    after: i32,
+    failures: u64,
+    queue: VecDeque<Numbered>,
+}
+
+impl JobWatch {
+    /// Queues what changed since the last look; true once the job is finished.
+    async fn look(&mut self) -> Result<bool, AppError> {
+        let job = bulk_job::Entity::find_by_id(self.job)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("There is no bulk action number {}.", self.job)))?;
+        let counts = jobs::counts(&job);
+        // Failures before the counts that include them: the last counts close the stream.
+        let room = ITEMS_SHOWN.saturating_sub(self.failures);
+        if counts.failed > 0 && room > 0 && Some(counts.failed) != self.shown.map(|shown| shown.failed) {
+            let failed = bulk_job_item::Entity::find()
+                .filter(bulk_job_item::Column::JobId.eq(self.job))
+                .filter(bulk_job_item::Column::State.eq(ItemState::Failed))
+                .filter(bulk_job_item::Column::Id.gt(self.after))
+                .order_by_asc(bulk_job_item::Column::Id)
+                .limit(room)
+                .all(&self.db)
+                .await?;
+            for item in failed {
+                self.after = item.id;
+                self.failures += 1;
+                self.queue.push_back((Some(item.id), JobEvent::Failed(jobs::outcome(item))));
+            }
+        }
+        if self.shown != Some(counts) {
+            self.shown = Some(counts);
+            self.queue.push_back((None, JobEvent::Counts(counts)));
+        }
+        Ok(job.state != JobState::Running)
+    }
+}
+
+/// The domain's unfinished jobs, whenever the list changes (first of all, as it is), until it is
+/// empty: the Users page's banner. The page opens it again when it starts a job.
+pub fn running(db: DatabaseConnection, domain: domain::Model) -> impl Stream<Item = Vec<JobProgress>> + Send + 'static {
+    stream::unfold(Some(None::<Vec<JobProgress>>), move |seen| {
+        let (db, domain) = (db.clone(), domain.clone());
+        async move {
+            let mut seen = seen?;
+            loop {
+                if seen.is_some() {
+                    tokio::time::sleep(TICK).await;
+                }
+                let jobs = match jobs::running(&db, &domain).await {
+                    Ok(jobs) => jobs,
+                    Err(err) => {
+                        tracing::warn!(%err, domain = domain.name, "running jobs stream ended");
+                        return None;
+                    }
+                };
+                if seen.as_ref() != Some(&jobs) {
+                    let next = (!jobs.is_empty()).then(|| Some(jobs.clone()));
+                    return Some((jobs, next));
+                }
+                seen = Some(jobs);
+            }
+        }
+    })
+}

@@ -1,0 +1,64 @@
+//! Live progress as server-sent events (`app::server::live` makes the streams): a job's progress for
+//! the progress step, and a domain's unfinished jobs for the Users page's banner. The browser's
+//! `EventSource` reconnects by itself after a dropped connection, sending the id of the last event it
+//! had; a refusal (signed out, no such job, another domain) ends it for good.
+
+use app::bulk::{JobEvent, JobProgress};
+use app::server::request::Identity;
+use app::server::{domains, live, AppState};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures::StreamExt;
+use serde::Serialize;
+use std::convert::Infallible;
+
+/// Where a job's progress is streamed (`app::bulk::job_events_path` makes the addresses).
+pub const JOB_EVENTS_ROUTE: &str = "/api/jobs/{job}/events";
+/// Where a domain's unfinished jobs are streamed (`app::bulk::running_jobs_path`).
+pub const RUNNING_JOBS_ROUTE: &str = "/api/domains/{domain}/jobs/events";
+
+pub async fn job_events(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path(job): Path<i32>,
+    headers: HeaderMap,
+) -> Response {
+    // The browser sends back the id of the last failure it was sent; anything else starts afresh.
+    let after = headers.get("last-event-id").and_then(|value| value.to_str().ok()?.parse().ok());
+    let stream = async { live::job_events(state.db.clone(), &identity.admitted()?, job, after).await };
+    match stream.await {
+        Ok(events) => sse(events.map(|(id, event): (Option<i32>, JobEvent)| {
+            let event = data(&event);
+            match id {
+                Some(id) => event.id(id.to_string()),
+                None => event,
+            }
+        })),
+        Err(err) => crate::refuse(err),
+    }
+}
+
+pub async fn running_jobs(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path(domain): Path<String>,
+) -> Response {
+    let domain = async { domains::managed(&state.db, &identity.admitted()?, &domain).await };
+    match domain.await {
+        Ok(domain) => sse(live::running(state.db.clone(), domain).map(|jobs: Vec<JobProgress>| data(&jobs))),
+        Err(err) => crate::refuse(err),
+    }
+}
+
+fn data(value: &impl Serialize) -> Event {
+    // Our own types always serialize; an empty event is dropped by the browser's decoder.
+    Event::default().json_data(value).unwrap_or_default()
+}
+
+fn sse(events: impl futures::Stream<Item = Event> + Send + 'static) -> Response {
+    // Comments every 15 s keep proxies from closing a quiet stream.
+    Sse::new(events.map(Ok::<_, Infallible>)).keep_alive(KeepAlive::default()).into_response()
+}

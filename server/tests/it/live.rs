@@ -1,0 +1,100 @@
+//! Live progress over server-sent events: what the progress step and the Users page's banner are sent
+//! while a job runs, after a reconnect, and when they may not see the job.
+
+use crate::common::{self, Events, TestApp, PASSWORD};
+use app::bulk::{
+    job_events_path, running_jobs_path, ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions,
+    ResetRequest,
+};
+use app::pages::users::bulk::reset::StartReset;
+use axum::http::StatusCode;
+
+/// Three users of a.example ticked for a reset by its Office Manager, the second of whom cannot be
+/// reset (deleting their phone fails), and the job not yet run.
+async fn running_job() -> (TestApp, common::Session, JobProgress) {
+    let (app, fixture) = TestApp::with_fixture().await;
+    let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+    let mut ids = Vec::new();
+    for login in ["201@a.example", "202@a.example", "203@a.example"] {
+        ids.push(app.user_id(login).await);
+    }
+    app.device(ids[1], 1).await;
+    app.refuse("DELETE", "devices", &format!("OLD.user_id = {}", ids[1]), "device is locked").await;
+    let request = ResetRequest { user_ids: ids, options: ResetOptions::defaults(), recycle: false };
+    let (code, job) =
+        app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&session)).await;
+    assert_eq!(code, StatusCode::OK);
+    (app, session, job.unwrap())
+}
+
+async fn next(events: &mut Events) -> JobEvent {
+    events.next().await.expect("an event").decode()
+}
+
+fn counts(state: JobState, done: u64, failed: u64) -> JobEvent {
+    JobEvent::Counts(JobCounts { state, total: 3, done, failed })
+}
+
+#[test]
+fn a_job_stream_sends_the_counts_then_each_failure_once_and_ends_with_the_job() {
+    common::run(async {
+        let (app, session, job) = running_job().await;
+        let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+        assert_eq!(events.status, StatusCode::OK);
+        assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 0));
+
+        app.run_jobs().await;
+        let failure = events.next().await.expect("the failure");
+        let JobEvent::Failed(item) = failure.decode() else { panic!("not a failure: {failure:?}") };
+        assert_eq!((item.extension.as_str(), item.state), ("202", ItemState::Failed));
+        assert_eq!(item.error.as_deref(), Some("The database refused the change; the server log has the details."));
+        assert_eq!(next(&mut events).await, counts(JobState::Finished, 2, 1));
+        assert!(events.next().await.is_none(), "the stream ends with the job");
+        // Small enough for a phone: every event of this job, framing included.
+        assert!(events.bytes < 600, "{} bytes", events.bytes);
+
+        // A browser reconnecting after the failure is not sent it again; a new one is.
+        let id = failure.id.expect("a failure carries its id");
+        let mut again = app.events(&job_events_path(job.id), Some(&session), Some(&id)).await;
+        assert_eq!(next(&mut again).await, counts(JobState::Finished, 2, 1));
+        assert!(again.next().await.is_none());
+        let mut fresh = app.events(&job_events_path(job.id), Some(&session), None).await;
+        assert!(matches!(next(&mut fresh).await, JobEvent::Failed(item) if item.extension == "202"));
+    })
+}
+
+#[test]
+fn the_banner_stream_lists_the_unfinished_jobs_until_the_last_one_ends() {
+    common::run(async {
+        let (app, session, job) = running_job().await;
+        let mut events = app.events(&running_jobs_path("a.example"), Some(&session), None).await;
+        assert_eq!(events.status, StatusCode::OK);
+        let jobs: Vec<JobProgress> = events.next().await.expect("the jobs").decode();
+        assert_eq!(jobs, vec![job]);
+
+        app.run_jobs().await;
+        let jobs: Vec<JobProgress> = events.next().await.expect("the change").decode();
+        assert!(jobs.is_empty(), "{jobs:?}");
+        assert!(events.next().await.is_none(), "the stream ends with the last job");
+    })
+}
+
+#[test]
+fn streams_are_refused_to_those_who_may_not_see_the_job() {
+    common::run(async {
+        let (app, _, job) = running_job().await;
+        let other = app.sign_in("200@c.example", PASSWORD).await;
+        let basic = app.sign_in("201@a.example", PASSWORD).await;
+        for (session, path, status) in [
+            (None, job_events_path(job.id), StatusCode::UNAUTHORIZED),
+            (Some(&other), job_events_path(job.id), StatusCode::NOT_FOUND),
+            (Some(&basic), job_events_path(job.id), StatusCode::FORBIDDEN),
+            (Some(&other), running_jobs_path("a.example"), StatusCode::FORBIDDEN),
+            (Some(&other), job_events_path(job.id + 1), StatusCode::NOT_FOUND),
+        ] {
+            let mut events = app.events(&path, session, None).await;
+            assert_eq!(events.status, status, "{path}");
+            assert!(events.next().await.is_none(), "{path}: a refusal sends no event");
+        }
+    })
+}
