@@ -1,4 +1,4 @@
-import { BrowserContext, Page, devices, expect, test } from '@playwright/test';
+import { Browser, Page, devices, expect, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -17,6 +17,17 @@ const SECTION = '## In the browser';
 /** Lighthouse's "slow 4G": 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up. */
 const SLOW_4G = { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 };
 const RUNS = 3;
+const PHONE = devices['Pixel 7'];
+const DESKTOP = devices['Desktop Chrome'];
+type Device = typeof PHONE;
+
+/** A signed-in page of a browser context of its own (cache, cookies), closed with `done`. */
+async function signedIn(browser: Browser, device: Device) {
+  const context = await browser.newContext({ ...device });
+  const page = await context.newPage();
+  await signIn(page);
+  return { page, done: () => context.close() };
+}
 
 type Row = { figure: string; measured: number; unit: string; target?: number; before?: string };
 const rows: Row[] = [];
@@ -34,9 +45,8 @@ async function signIn(page: Page) {
 
 /** The Users page loaded from nothing (cache off) under `cpu`× slowdown and, if given, a throttled
  * network: when it first painted, when a tap on a row first updated "Bulk Action (1)", and the bytes. */
-async function pageLoad(context: BrowserContext, cpu: number, network?: typeof SLOW_4G) {
-  const page = await context.newPage();
-  await signIn(page);
+async function pageLoad(browser: Browser, device: Device, cpu: number, network?: typeof SLOW_4G) {
+  const { page, done } = await signedIn(browser, device);
   const recorder = await recordNetwork(page);
   await recorder.cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await recorder.cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
@@ -69,14 +79,13 @@ async function pageLoad(context: BrowserContext, cpu: number, network?: typeof S
   const transfers = recorder.transfers();
   const wasm = transfers.find((t) => t.url.endsWith('.wasm'))?.bytes ?? NaN;
   const bundle = transfers.filter((t) => isBundle(t.url)).reduce((sum, t) => sum + t.bytes, 0);
-  await page.close();
+  await done();
   return { tick, paint, bytes: recorder.bytes(), wasm, bundle };
 }
 
 /** A second visit with the cache on: the bytes of bundle files that came over the wire again. */
-async function repeatVisit(context: BrowserContext) {
-  const page = await context.newPage();
-  await signIn(page);
+async function repeatVisit(browser: Browser, device: Device) {
+  const { page, done } = await signedIn(browser, device);
   await page.goto(USERS);
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   const recorder = await recordNetwork(page);
@@ -85,18 +94,17 @@ async function repeatVisit(context: BrowserContext) {
   await page.waitForTimeout(500);
   const bundle = recorder.transfers().filter((t) => isBundle(t.url));
   const bytes = bundle.reduce((sum, t) => sum + t.bytes, 0);
-  await page.close();
+  await done();
   return { bytes, files: bundle.length, total: recorder.bytes() };
 }
 
 /** Main-thread time from a click to the count updated and laid out (what the next frame paints),
  * median of 21 clicks, for a row's checkbox and for "Select all on this page". */
-async function tickCost(context: BrowserContext, cpu: number) {
-  const page = await context.newPage();
-  await signIn(page);
+async function tickCost(browser: Browser, device: Device, cpu: number) {
+  const { page, done } = await signedIn(browser, device);
   await page.goto(USERS);
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
-  const cdp = await context.newCDPSession(page);
+  const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
   const measure = (selector: string) =>
     page.evaluate(async (selector) => {
@@ -123,15 +131,14 @@ async function tickCost(context: BrowserContext, cpu: number) {
     }, selector);
   const tick = await measure('tbody input[type=checkbox]');
   const all = await measure('thead input[type=checkbox]');
-  await page.close();
+  await done();
   return { tick, all };
 }
 
 /** A 10,000-user reset watched in the progress dialog: bytes a second of its stream, updates a
  * second of the bar, and the most times one request was sent within a second. */
-async function progress(context: BrowserContext) {
-  const page = await context.newPage();
-  await signIn(page);
+async function progress(browser: Browser, device: Device) {
+  const { page, done } = await signedIn(browser, device);
   await page.goto(USERS);
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   // The server functions' addresses, as the page itself calls them.
@@ -185,7 +192,7 @@ async function progress(context: BrowserContext) {
   }
   let gap = 0;
   for (let i = 1; i < updates.length; i++) gap = Math.max(gap, updates[i] - updates[i - 1]);
-  await page.close();
+  await done();
   return { seconds, bytesPerSecond: stream.bytes / seconds, updatesPerSecond: updates.length / seconds, gap, busiest };
 }
 
@@ -224,8 +231,6 @@ function record(table: string, machine: string) {
 }
 
 test('the Users page on a phone and a desktop, and a watched 10,000-user job', async ({ browser }) => {
-  const phone = await browser.newContext({ ...devices['Pixel 7'] });
-  const desktop = await browser.newContext({ ...devices['Desktop Chrome'] });
   const last = lastRun();
   const add = (figure: string, measured: number, unit: string, target?: number) =>
     rows.push({ figure, measured, unit, target, before: last.get(figure) });
@@ -236,27 +241,30 @@ test('the Users page on a phone and a desktop, and a watched 10,000-user job', a
     add(`${kind}: brotli`, kb(br), 'KB', kind === 'wasm' ? 300 : undefined);
   }
 
+  console.log('  the Users page on a phone over slow 4G …');
   const slow = [];
-  for (let i = 0; i < RUNS; i++) slow.push(await pageLoad(phone, 4, SLOW_4G));
+  for (let i = 0; i < RUNS; i++) slow.push(await pageLoad(browser, PHONE, 4, SLOW_4G));
   add('phone, slow 4G, 4× CPU: wasm on the wire', kb(median(slow.map((r) => r.wasm))), 'KB', 300);
   add('phone, slow 4G, 4× CPU: whole page load', kb(median(slow.map((r) => r.bytes))), 'KB', 400);
   add('phone, slow 4G, 4× CPU: first paint', Math.round(median(slow.map((r) => r.paint))), 'ms', 1000);
   add('phone, slow 4G, 4× CPU: first working tick', Math.round(median(slow.map((r) => r.tick))), 'ms', 2500);
+  console.log('  … on a desktop …');
   const fast = [];
-  for (let i = 0; i < RUNS; i++) fast.push(await pageLoad(desktop, 1));
+  for (let i = 0; i < RUNS; i++) fast.push(await pageLoad(browser, DESKTOP, 1));
   add('desktop: first working tick', Math.round(median(fast.map((r) => r.tick))), 'ms', 300);
 
-  const repeat = await repeatVisit(phone);
+  console.log('  … a repeat visit, ticking, and a 10,000-user job watched');
+  const repeat = await repeatVisit(browser, PHONE);
   add(`repeat visit: bundle bytes fetched again (${repeat.files} files)`, kb(repeat.bytes), 'KB', 0);
   add('repeat visit: whole page load', kb(repeat.total), 'KB');
 
   for (const cpu of [1, 4]) {
-    const { tick, all } = await tickCost(phone, cpu);
+    const { tick, all } = await tickCost(browser, PHONE, cpu);
     add(`tick a row, ${cpu}× CPU (${tick.late} of 21 after a frame)`, Math.round(tick.median * 10) / 10, 'ms', cpu === 1 ? 16 : undefined);
     add(`Select all on this page, ${cpu}× CPU`, Math.round(all.median * 10) / 10, 'ms', cpu === 1 ? 50 : undefined);
   }
 
-  const job = await progress(desktop);
+  const job = await progress(browser, DESKTOP);
   add(`progress dialog of a 10,000-user job (${job.seconds.toFixed(1)} s): stream`, Math.round(job.bytesPerSecond), 'B/s', 1024);
   add('progress dialog: bar updates', Math.round(job.updatesPerSecond * 10) / 10, '/s');
   add('progress dialog: longest wait between updates', Math.round(job.gap), 'ms', 500);

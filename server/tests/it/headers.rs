@@ -1,6 +1,7 @@
 //! The headers every response carries: the Content-Security-Policy (with the nonce of the page's own
 //! inline script), no sniffing, no framing, the Referer kept home, HSTS over https, nothing personal
-//! cached; and the session cookie's attributes, which follow PUBLIC_URL rather than request headers.
+//! cached; compression where the browser accepts it; and the session cookie's attributes, which follow
+//! PUBLIC_URL rather than request headers.
 
 use crate::common::{self, TestApp, PASSWORD};
 use app::auth::CurrentUser;
@@ -97,5 +98,38 @@ fn over_https_the_cookie_is_secure_and_host_bound_whatever_the_request_says() {
         assert!(me.unwrap().is_some());
         let (_, headers, _) = app.get("/login", None).await;
         assert_eq!(value(&headers, header::STRICT_TRANSPORT_SECURITY), "max-age=31536000");
+    })
+}
+
+#[test]
+fn pages_come_compressed_to_browsers_that_accept_it_and_event_streams_never() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let page = |encoding: Option<&'static str>| {
+            let mut request = Request::get("/domains/a.example/users").header(header::COOKIE, &session.cookie);
+            if let Some(encoding) = encoding {
+                request = request.header(header::ACCEPT_ENCODING, encoding);
+            }
+            request.body(Body::empty()).unwrap()
+        };
+        let (status, headers, plain) = app.request(page(None)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get(header::CONTENT_ENCODING).is_none());
+        for encoding in ["br", "gzip"] {
+            let response = app.send(page(Some(encoding))).await;
+            assert_eq!(value(response.headers(), header::CONTENT_ENCODING), encoding);
+            let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+            assert!(body.len() * 3 < plain.len(), "{encoding}: {} bytes of {}", body.len(), plain.len());
+        }
+
+        let events = Request::get(app::bulk::running_jobs_path("a.example"))
+            .header(header::COOKIE, &session.cookie)
+            .header(header::ACCEPT_ENCODING, "br, gzip")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.send(events).await;
+        assert_eq!(value(response.headers(), header::CONTENT_TYPE), "text/event-stream");
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none(), "each event must leave at once");
     })
 }
