@@ -4,8 +4,9 @@
 //! had; a refusal (signed out, no such job, another domain) ends it for good.
 
 use app::bulk::{JobEvent, JobProgress};
+use app::server::live::{self, Viewer};
 use app::server::request::Identity;
-use app::server::{domains, live, AppState};
+use app::server::AppState;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -28,7 +29,8 @@ pub async fn job_events(
 ) -> Response {
     // The browser sends back the id of the last failure it was sent; anything else starts afresh.
     let after = headers.get("last-event-id").and_then(|value| value.to_str().ok()?.parse().ok());
-    let stream = async { live::job_events(state.db.clone(), &identity.admitted()?, job, after).await };
+    let stream =
+        async { live::job_events(state.db.clone(), Viewer::of(&state, &headers, identity)?, job, after).await };
     match stream.await {
         Ok(events) => sse(events.map(|(id, event): (Option<i32>, JobEvent)| {
             let event = data(&event);
@@ -45,10 +47,11 @@ pub async fn running_jobs(
     State(state): State<AppState>,
     Extension(identity): Extension<Identity>,
     Path(domain): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    let domain = async { domains::managed(&state.db, &identity.admitted()?, &domain).await };
-    match domain.await {
-        Ok(domain) => sse(live::running(state.db.clone(), domain).map(|jobs: Vec<JobProgress>| data(&jobs))),
+    let stream = async { live::running(state.db.clone(), Viewer::of(&state, &headers, identity)?, &domain).await };
+    match stream.await {
+        Ok(events) => sse(events.map(|jobs: Vec<JobProgress>| data(&jobs))),
         Err(err) => crate::refuse(err),
     }
 }

@@ -2,20 +2,49 @@
 //! server-sent events by the server's `events` routes). Each looks at the job rows a few times a
 //! second and sends only what changed, so any replica can serve them, a browser that reconnects
 //! (it does so by itself) picks up where it was, and a watched 10,000-user job costs the watcher a
-//! few hundred bytes a second instead of its whole list of users.
+//! few hundred bytes a second instead of its whole list of users. Nothing new is sent before the
+//! watcher's session is looked at again: a stream ends within a tick of its session ending (signed
+//! out, timed out, a forced password reset) or of its user losing the domain.
 
 use super::authz::Actor;
 use super::entities::{bulk_job, bulk_job_item, domain};
-use super::jobs;
+use super::request::{self, Identity};
+use super::settings::SessionLimits;
+use super::{domains, jobs, sessions, AppState};
 use crate::bulk::{ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
 use crate::error::AppError;
 use futures::stream::{self, Stream};
+use http::HeaderMap;
 use sea_orm::{prelude::*, QueryOrder, QuerySelect};
 use std::collections::VecDeque;
 use std::time::Duration;
 
 /// How often a stream looks at the database: a dialog updates at least twice a second.
 pub const TICK: Duration = Duration::from_millis(250);
+
+/// Who watches a stream: the signed-in user, and the session they watch with.
+pub struct Viewer {
+    actor: Actor,
+    token: String,
+    limits: SessionLimits,
+}
+
+impl Viewer {
+    /// The request's user, if they are signed in (and need not change their password first).
+    pub fn of(state: &AppState, headers: &HeaderMap, identity: Identity) -> Result<Viewer, AppError> {
+        let actor = identity.admitted()?;
+        let token = request::session_token(state, headers).ok_or(AppError::NotSignedIn)?;
+        Ok(Viewer { actor, token, limits: state.settings.sessions })
+    }
+
+    /// Whether the session is still theirs and still lets them see the domain's jobs.
+    async fn still_sees(&self, db: &DatabaseConnection, domain: &domain::Model) -> Result<bool, AppError> {
+        let Some(now) = sessions::actor(db, &self.token, &self.limits).await? else { return Ok(false) };
+        Ok(now.user_id == self.actor.user_id
+            && !now.must_change_password
+            && now.require_domain(&domain.name, Some(domain.clone())).is_ok())
+    }
+}
 
 /// One event of a job's stream, with the id the browser sends back (`Last-Event-ID`) when it
 /// reconnects: the last failure it has seen.
@@ -26,13 +55,21 @@ pub type Numbered = (Option<i32>, JobEvent);
 /// finished. A database error ends the stream; the browser then reconnects.
 pub async fn job_events(
     db: DatabaseConnection,
-    actor: &Actor,
+    viewer: Viewer,
     id: i32,
     after: Option<i32>,
 ) -> Result<impl Stream<Item = Numbered> + Send + 'static, AppError> {
-    let (job, _) = jobs::visible_job(&db, actor, id).await?;
-    let watch =
-        JobWatch { db, job: job.id, shown: None, after: after.unwrap_or(0), failures: 0, queue: VecDeque::new() };
+    let (job, domain) = jobs::visible_job(&db, &viewer.actor, id).await?;
+    let watch = JobWatch {
+        db,
+        viewer,
+        domain,
+        job: job.id,
+        shown: None,
+        after: after.unwrap_or(0),
+        failures: 0,
+        queue: VecDeque::new(),
+    };
     Ok(stream::unfold((watch, false), |(mut watch, mut finished)| async move {
         loop {
             if let Some(event) = watch.queue.pop_front() {
@@ -58,6 +95,8 @@ pub async fn job_events(
 /// What a job's stream has sent so far.
 struct JobWatch {
     db: DatabaseConnection,
+    viewer: Viewer,
+    domain: domain::Model,
     job: i32,
     shown: Option<JobCounts>,
     /// The last failed item sent.
@@ -95,15 +134,27 @@ impl JobWatch {
             self.shown = Some(counts);
             self.queue.push_back((None, JobEvent::Counts(counts)));
         }
+        if !self.queue.is_empty() && !self.viewer.still_sees(&self.db, &self.domain).await? {
+            tracing::info!(job = self.job, "job progress stream ended: its viewer may no longer see it");
+            self.queue.clear();
+            return Ok(true);
+        }
         Ok(job.state != JobState::Running)
     }
 }
 
-/// The domain's unfinished jobs, whenever the list changes (first of all, as it is), until it is
-/// empty: the Users page's banner. The page opens it again when it starts a job.
-pub fn running(db: DatabaseConnection, domain: domain::Model) -> impl Stream<Item = Vec<JobProgress>> + Send + 'static {
-    stream::unfold(Some(None::<Vec<JobProgress>>), move |seen| {
-        let (db, domain) = (db.clone(), domain.clone());
+/// The unfinished jobs of the domain `name`, if the viewer may manage it: the list whenever it changes
+/// (first of all, as it is), until it is empty. The Users page's banner; the page opens it again when
+/// it starts a job.
+pub async fn running(
+    db: DatabaseConnection,
+    viewer: Viewer,
+    name: &str,
+) -> Result<impl Stream<Item = Vec<JobProgress>> + Send + 'static, AppError> {
+    let domain = domains::managed(&db, &viewer.actor, name).await?;
+    let viewer = std::sync::Arc::new(viewer);
+    Ok(stream::unfold(Some(None::<Vec<JobProgress>>), move |seen| {
+        let (db, domain, viewer) = (db.clone(), domain.clone(), viewer.clone());
         async move {
             let mut seen = seen?;
             loop {
@@ -118,11 +169,18 @@ pub fn running(db: DatabaseConnection, domain: domain::Model) -> impl Stream<Ite
                     }
                 };
                 if seen.as_ref() != Some(&jobs) {
+                    if !viewer.still_sees(&db, &domain).await.unwrap_or(false) {
+                        tracing::info!(
+                            domain = domain.name,
+                            "running jobs stream ended: its viewer may no longer see it"
+                        );
+                        return None;
+                    }
                     let next = (!jobs.is_empty()).then(|| Some(jobs.clone()));
                     return Some((jobs, next));
                 }
                 seen = Some(jobs);
             }
         }
-    })
+    }))
 }

@@ -2,6 +2,7 @@
 //! while a job runs, after a reconnect, and when they may not see the job.
 
 use crate::common::{self, Events, TestApp, PASSWORD};
+use app::auth::Logout;
 use app::bulk::{
     job_events_path, running_jobs_path, ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions,
     ResetRequest,
@@ -96,5 +97,23 @@ fn streams_are_refused_to_those_who_may_not_see_the_job() {
             assert_eq!(events.status, status, "{path}");
             assert!(events.next().await.is_none(), "{path}: a refusal sends no event");
         }
+    })
+}
+
+#[test]
+fn a_stream_sends_nothing_more_once_its_session_has_ended() {
+    common::run(async {
+        let (app, session, job) = running_job().await;
+        let mut progress = app.events(&job_events_path(job.id), Some(&session), None).await;
+        let mut banner = app.events(&running_jobs_path("a.example"), Some(&session), None).await;
+        assert_eq!(next(&mut progress).await, counts(JobState::Running, 0, 0));
+        assert!(banner.next().await.is_some());
+
+        let (code, _) = app.call::<_, ()>(Logout {}, Some(&session)).await;
+        assert_eq!(code, StatusCode::OK);
+        app.run_jobs().await;
+        // The job went on to its end, but its failure and its counts go to nobody.
+        assert!(progress.next().await.is_none(), "sent after sign-out");
+        assert!(banner.next().await.is_none(), "sent after sign-out");
     })
 }
