@@ -3,21 +3,8 @@
 # script seeds, starts and removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-BIN="${CARGO_TARGET_DIR:-target}/release/switchboard"
-PORT="${E2E_PORT:-3999}"
-WORK=$(mktemp -d)
-export DATABASE_URL="sqlite://$WORK/e2e.db?mode=rwc"
-export LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
-export RUST_LOG="${RUST_LOG:-warn}"
-# No mail server: emails are written here as .eml files, where the tests read them (welcome.spec.ts).
-export OUTBOX_DIR="$WORK/outbox"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source scripts/throwaway-server.sh
+throwaway_server "${E2E_PORT:-3999}"
 
 echo "==> Seeding the end-to-end database"
 "$BIN" demo seed --users 60 >/dev/null
@@ -37,16 +24,9 @@ add_user demo.example 990 Locked Desktop basic-user "e2e-locked-password"
 add_user demo.example 991 Locked Phone basic-user "e2e-locked-password"
 add_user other.example 200 Other Manager office-manager "e2e-other-password"
 
-echo "==> Starting the server at http://$LEPTOS_SITE_ADDR"
 # One user per batch and a pause after each, so that the tests can watch a job progress and reload
-# the page in the middle of one.
-BULK_BATCH_SIZE=1 BULK_BATCH_PAUSE_MS=500 "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$WORK/server.log"; exit 1; fi
-  sleep 0.2
-done
+# the page in the middle of one. The tests read the emails the server writes into $OUTBOX_DIR.
+BULK_BATCH_SIZE=1 BULK_BATCH_PAUSE_MS=500 start_server
 
 echo "==> Playwright (desktop and phone)"
 # E2E_ARGS narrows the run while working on one test, e.g. E2E_ARGS="bulk --project=phone".
