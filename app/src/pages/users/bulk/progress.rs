@@ -87,8 +87,10 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
         {move || finished().then(|| view! { <p class="done" role="status">{action.complete()}</p> })}
         {move || error.get().map(|error| view! { <Problem error /> })}
         {move || match status.get().filter(|status| status.progress.is_finished()) {
-            Some(status) => view! { <Outcomes status /> }.into_any(),
-            None => view! { <OutcomeList items=failures.get() /> }.into_any(),
+            Some(status) => Some(view! { <Outcomes status /> }.into_any()),
+            // While it runs, only its failures are listed, once there are any.
+            None => Some(failures.get()).filter(|items| !items.is_empty())
+                .map(|items| view! { <OutcomeList items /> }.into_any()),
         }}
         <div class="actions">
             <Show
