@@ -16,7 +16,7 @@ use crate::error::AppError;
 use futures::stream::{self, Stream};
 use http::HeaderMap;
 use sea_orm::{prelude::*, QueryOrder, QuerySelect};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 /// How often a stream looks at the database: a dialog updates at least twice a second.
@@ -67,7 +67,7 @@ pub async fn job_events(
         job: job.id,
         shown: None,
         after: after.unwrap_or(0),
-        failures: 0,
+        sent: HashSet::new(),
         queue: VecDeque::new(),
     };
     Ok(stream::unfold((watch, false), |(mut watch, mut finished)| async move {
@@ -99,9 +99,11 @@ struct JobWatch {
     domain: domain::Model,
     job: i32,
     shown: Option<JobCounts>,
-    /// The last failed item sent.
+    /// Failed items up to this one were sent before the browser reconnected.
     after: i32,
-    failures: u64,
+    /// The failed items this stream has sent. Replicas finish batches out of order, so a failure may
+    /// appear below one already sent.
+    sent: HashSet<i32>,
     queue: VecDeque<Numbered>,
 }
 
@@ -114,19 +116,20 @@ impl JobWatch {
             .ok_or_else(|| AppError::NotFound(format!("There is no bulk action number {}.", self.job)))?;
         let counts = jobs::counts(&job);
         // Failures before the counts that include them: the last counts close the stream.
-        let room = ITEMS_SHOWN.saturating_sub(self.failures);
+        let room = ITEMS_SHOWN.saturating_sub(self.sent.len() as u64);
         if counts.failed > 0 && room > 0 && Some(counts.failed) != self.shown.map(|shown| shown.failed) {
             let failed = bulk_job_item::Entity::find()
                 .filter(bulk_job_item::Column::JobId.eq(self.job))
                 .filter(bulk_job_item::Column::State.eq(ItemState::Failed))
                 .filter(bulk_job_item::Column::Id.gt(self.after))
                 .order_by_asc(bulk_job_item::Column::Id)
-                .limit(room)
+                .limit(ITEMS_SHOWN)
                 .all(&self.db)
                 .await?;
-            for item in failed {
-                self.after = item.id;
-                self.failures += 1;
+            let new: Vec<_> =
+                failed.into_iter().filter(|item| !self.sent.contains(&item.id)).take(room as usize).collect();
+            for item in new {
+                self.sent.insert(item.id);
                 self.queue.push_back((Some(item.id), JobEvent::Failed(jobs::outcome(item))));
             }
         }

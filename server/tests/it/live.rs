@@ -117,3 +117,37 @@ fn a_stream_sends_nothing_more_once_its_session_has_ended() {
         assert!(banner.next().await.is_none(), "sent after sign-out");
     })
 }
+
+/// Marks the job's item for `extension` failed and counts it, as a worker's batch would.
+async fn fail_item(app: &TestApp, job: i32, extension: &str, failed: i32) {
+    use app::server::entities::{bulk_job, bulk_job_item};
+    use sea_orm::{prelude::*, ActiveValue::Set};
+    bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, Expr::value(ItemState::Failed))
+        .col_expr(bulk_job_item::Column::Error, Expr::value("The phone system is down."))
+        .filter(bulk_job_item::Column::JobId.eq(job))
+        .filter(bulk_job_item::Column::Extension.eq(extension))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    bulk_job::ActiveModel { id: Set(job), failed_count: Set(failed), ..Default::default() }
+        .update(&app.db)
+        .await
+        .unwrap();
+}
+
+#[test]
+fn a_failure_recorded_after_a_later_users_failure_is_still_sent() {
+    common::run(async {
+        let (app, session, job) = running_job().await;
+        let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+        assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 0));
+        // Two replicas' batches: the later user's failure is recorded first.
+        fail_item(&app, job.id, "203", 1).await;
+        assert!(matches!(next(&mut events).await, JobEvent::Failed(item) if item.extension == "203"));
+        assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 1));
+        fail_item(&app, job.id, "201", 2).await;
+        assert!(matches!(next(&mut events).await, JobEvent::Failed(item) if item.extension == "201"));
+        assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 2));
+    })
+}
