@@ -1,9 +1,10 @@
 //! The bulk actions about signing in (Send Welcome Email and Force Password Reset) and a user's first
 //! sign-in, as the browser and the server both see them.
 
-use crate::bulk::{count_of, JobAction};
-use crate::error::FieldProblem;
+use crate::bulk::JobAction;
+use crate::error::FieldError;
 use crate::validate::{confirmation_problems, password_problems, pin_problems};
+use crate::words::count_of;
 use serde::{Deserialize, Serialize};
 
 /// A bulk action that gives users a way (back) in, rather than clearing their data.
@@ -142,7 +143,7 @@ pub const PIN_FIELD: &str = "pin";
 impl NewPassword {
     /// Every broken rule of the form for the user `login` at `extension`, each at its field: the rules
     /// the browser checks before sending and the server checks again (it adds the common passwords).
-    pub fn problems(&self, login: &str, extension: &str, pin: PinRule) -> Vec<FieldProblem> {
+    pub fn problems(&self, login: &str, extension: &str, pin: PinRule) -> Vec<FieldError> {
         let pin = match pin {
             PinRule::Required => pin_problems(&self.pin, extension),
             PinRule::Optional if !self.pin.is_empty() => pin_problems(&self.pin, extension),
@@ -154,9 +155,7 @@ impl NewPassword {
             (PIN_FIELD, pin),
         ]
         .into_iter()
-        .flat_map(|(field, messages)| {
-            messages.into_iter().map(move |message| FieldProblem { field: field.to_string(), message })
-        })
+        .flat_map(|(field, messages)| FieldError::each(field, messages))
         .collect()
     }
 }

@@ -1,16 +1,15 @@
-//! Who is signed in, for every page: the `current_user` resource and the sign-in and sign-out
-//! actions that refresh it.
+//! Who is signed in, for every page: the `current_user` resource and the actions that change who that
+//! is or what they may do (sign in, sign out, set a password through a link, change a forced one).
 
+use crate::accounts::NewPassword;
 use crate::error::AppError;
 use crate::model::Me;
-use crate::pages::change_password::ChangePassword;
-use crate::pages::set_password::SetPassword;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[server(input = Json)]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    use crate::server::{request, signin};
+    use crate::server::{auth::request, auth::signin};
     let state = request::state()?;
     match request::signed_in(&state).await {
         Ok(actor) => signin::me(&state.db, &actor).await.map(Some),
@@ -23,7 +22,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
 /// the page's WebAssembly. (Every other server function takes JSON only.)
 #[server]
 pub async fn login(login: String, password: String) -> Result<(), AppError> {
-    use crate::server::{request, signin};
+    use crate::server::{auth::request, auth::signin};
     let state = request::state()?;
     let origin = request::origin(&state)?;
     let (token, _) = signin::sign_in(&state.db, &state.settings, &login, &password, origin).await?;
@@ -35,13 +34,37 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
 /// The Log Out button: a plain HTML form post, like `login`.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{request, signin};
+    use crate::server::{auth::request, auth::signin};
     let state = request::state()?;
     if let Some(token) = request::request_session_token(&state) {
         signin::sign_out(&state.db, &state.settings, &token, request::client_addr()).await?;
     }
     request::set_session_cookie(&state, None)?;
     leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Sets the link holder's password (and PIN) and signs them in.
+#[server(input = Json)]
+pub async fn set_password(token: String, new: NewPassword) -> Result<(), AppError> {
+    use crate::server::{accounts::new_password, auth::request};
+    let state = request::state()?;
+    let origin = request::origin(&state)?;
+    let session = new_password::set_password(&state.db, &state.settings, &token, new, origin).await?;
+    request::set_session_cookie(&state, Some(session))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Lifts a forced password reset: the signed-in user chooses a new password.
+#[server(input = Json)]
+pub async fn change_password(new: NewPassword) -> Result<(), AppError> {
+    use crate::server::{accounts::new_password, auth::request};
+    let state = request::state()?;
+    let actor = request::signed_in(&state).await?;
+    let session = request::request_session_token(&state).ok_or(AppError::NotSignedIn)?;
+    new_password::change_password(&state.db, &actor, &session, new, request::client_addr()).await?;
+    leptos_axum::redirect("/");
     Ok(())
 }
 

@@ -15,19 +15,16 @@ pub enum AppError {
     #[error("Invalid login or password")]
     InvalidCredentials,
     /// Too many failed sign-ins: the login or the client's address is locked for a while.
-    #[error("Too many failed sign-ins. Try again in {}.", crate::bulk::count_of(*minutes, "minute", "minutes"))]
+    #[error("Too many failed sign-ins. Try again in {}.", crate::words::count_of(*minutes, "minute", "minutes"))]
     TooManyAttempts { minutes: u64 },
     /// Signed in, but the request reaches outside the user's scope.
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    /// One input field is wrong; `field` names it so the form can show the message beside it.
-    #[error("{message}")]
-    Invalid { field: String, message: String },
-    /// Several fields of a form are wrong; each message is shown at its field.
+    /// Input is wrong: one message per problem, each naming its field so that the form shows it there.
     #[error("{}", .0.iter().map(|problem| problem.message.as_str()).collect::<Vec<_>>().join(" "))]
-    Fields(Vec<FieldProblem>),
+    Invalid(Vec<FieldError>),
     /// The user must choose a new password (an admin forced a reset) before anything else.
     #[error("You must choose a new password before you go on.")]
     PasswordChangeRequired,
@@ -54,16 +51,51 @@ pub enum AppError {
     Transport(String),
 }
 
-/// One message about one field of a form.
+/// A message at a field: the one shape of every validation problem, from the browser's own checks and
+/// from the server. `field` is the input's `name` (a request's parameter name outside forms).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldProblem {
+pub struct FieldError {
     pub field: String,
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        FieldError { field: field.to_string(), message: message.into() }
+    }
+
+    /// Each of `messages` at `field`.
+    pub fn each(field: &str, messages: Vec<String>) -> impl Iterator<Item = FieldError> + '_ {
+        messages.into_iter().map(move |message| FieldError::new(field, message))
+    }
+}
+
 impl AppError {
+    /// One field is wrong.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// `Ok` when there are no problems, otherwise every one of them, each at its field.
+    pub fn unless_any(problems: Vec<FieldError>) -> Result<(), AppError> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(problems))
+        }
+    }
+
+    /// The problems at fields this error carries (none for other errors).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::Invalid(problems) => problems,
+            _ => &[],
+        }
+    }
+
+    /// Whether the error is about `field`.
+    pub fn is_at(&self, field: &str) -> bool {
+        self.field_errors().iter().any(|problem| problem.field == field)
     }
 
     #[cfg(feature = "ssr")]
@@ -74,7 +106,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,

@@ -13,5 +13,6 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod validate;
+pub mod words;
 
 pub use app::{shell, App};

@@ -124,7 +124,7 @@ mod tests {
     use super::*;
 
     fn is_invalid(result: Result<(), AppError>, wanted: &str) -> bool {
-        matches!(result, Err(AppError::Invalid { field, .. }) if field == wanted)
+        matches!(result, Err(error) if error.is_at(wanted))
     }
 
     #[test]

@@ -7,10 +7,10 @@
 //! such: this measures, it does not fail.
 
 use app::bulk::{ResetOptions, ResetRequest};
+use app::server::auth::sessions::{self, Origin};
 use app::server::entities::bulk_job;
-use app::server::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
-use app::server::{db, demo, jobs};
+use app::server::{bulk::jobs, db, directory::demo};
 use sea_orm::EntityTrait;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -102,12 +102,13 @@ fn main() {
 async fn prepare(url: &str, users: u32) -> (String, i32) {
     let db = db::connect(url).await.expect("connect and migrate");
     demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
-    let (actor, domain) = demo::super_user(&db).await.expect("the demo's Super User");
+    let managed = demo::super_user(&db).await.expect("the demo's Super User");
     let origin = Origin { addr: None, user_agent: None, presented: None };
-    let token = sessions::start(&db, actor.user_id, origin, &SessionLimits::default()).await.expect("a session");
-    let user_ids = demo::subscribers(&db, &domain).await.expect("read users");
+    let token =
+        sessions::start(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
+    let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
     let request = ResetRequest { user_ids, options: ResetOptions::defaults(), recycle: false };
-    let job = jobs::start_reset(&db, &actor, &domain, request, None).await.expect("start the reset");
+    let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the reset");
     (format!("switchboard_session={token}"), job.id)
 }
 

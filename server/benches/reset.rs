@@ -11,11 +11,11 @@ use app::accounts::{AccountAction, AccountRequest};
 use app::bulk::{JobState, ResetOptions, ResetRequest};
 use app::mail::MessageState;
 use app::model::UserStatus;
-use app::server::authz::Actor;
-use app::server::entities::{bulk_job, domain, outbox_message, user};
-use app::server::mailer::{Config, Dispatcher, Transport};
-use app::server::worker::{self, Worker};
-use app::server::{credentials, db, demo, jobs};
+use app::server::auth::authz::ManagedDomain;
+use app::server::bulk::worker::{self, Worker};
+use app::server::entities::{bulk_job, outbox_message, user};
+use app::server::mail::dispatcher::{Config, Dispatcher, Transport};
+use app::server::{accounts::actions, bulk::jobs, db, directory::demo};
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::{Duration, Instant};
 
@@ -48,18 +48,18 @@ async fn bench(store: &str, url: &str, users: u32) {
     demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
     report("seed the demo", started.elapsed(), None);
 
-    let (actor, domain) = demo::super_user(&db).await.expect("the demo's Super User");
-    let user_ids = demo::subscribers(&db, &domain).await.expect("read users");
-    welcome_everyone(&db, &actor, &domain, &user_ids).await;
+    let managed = demo::super_user(&db).await.expect("the demo's Super User");
+    let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
+    welcome_everyone(&db, &managed, &user_ids).await;
     let request = ResetRequest { user_ids, options: ResetOptions::all(), recycle: false };
 
     let started = Instant::now();
-    let preview = jobs::preview_reset(&db, &actor, &domain, &request).await.expect("preview");
+    let preview = jobs::preview_reset(&db, &managed, &request).await.expect("preview");
     report("count what will be deleted", started.elapsed(), None);
     println!("   {}", preview.deletions().unwrap_or_default());
 
     let started = Instant::now();
-    let job = jobs::start_reset(&db, &actor, &domain, request, None).await.expect("start the job");
+    let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the job");
     report("start the job", started.elapsed(), None);
 
     let started = Instant::now();
@@ -69,7 +69,7 @@ async fn bench(store: &str, url: &str, users: u32) {
 
     let finished = bulk_job::Entity::find_by_id(job.id).one(&db).await.expect("read the job").expect("the job");
     let reset = user::Entity::find()
-        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::DomainId.eq(managed.domain().id))
         .filter(user::Column::Status.eq(UserStatus::SetupRequired))
         .count(&db)
         .await
@@ -80,10 +80,10 @@ async fn bench(store: &str, url: &str, users: u32) {
 }
 
 /// Queues a welcome email to every user (a job) and sends them all (as files).
-async fn welcome_everyone(db: &DatabaseConnection, actor: &Actor, domain: &domain::Model, user_ids: &[i32]) {
+async fn welcome_everyone(db: &DatabaseConnection, managed: &ManagedDomain, user_ids: &[i32]) {
     let started = Instant::now();
     let request = AccountRequest { action: AccountAction::SendWelcome, user_ids: user_ids.to_vec() };
-    let job = credentials::start(db, actor, domain, request, None).await.expect("start the welcome job");
+    let job = actions::start(db, managed, request, None).await.expect("start the welcome job");
     let worker = Worker::new(db.clone(), worker::Config::default());
     while worker.run_once().await.expect("the worker runs") > 0 {}
     report("queue welcome emails (job)", started.elapsed(), Some(job.total));

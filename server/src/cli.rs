@@ -4,10 +4,10 @@
 use app::error::AppError;
 use app::model::Scope;
 use app::server::audit::{self, Action};
-use app::server::demo::{self, Outcome};
+use app::server::directory::demo::{self, Outcome};
+use app::server::directory::users::NewUser;
 use app::server::settings::{Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
-use app::server::users::NewUser;
-use app::server::{db, domains, mailer, users, worker, AppState};
+use app::server::{bulk::worker, db, directory::domains, directory::users, mail::dispatcher, AppState};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipnet::IpNet;
@@ -80,13 +80,14 @@ pub struct MailArgs {
 
 impl MailArgs {
     /// Links in emails point at `portal_url`.
-    fn config(&self, portal_url: &str) -> Result<mailer::Config, CliError> {
+    fn config(&self, portal_url: &str) -> Result<dispatcher::Config, CliError> {
         let from = self
             .mail_from
             .parse()
             .map_err(|err| CliError::Mail(format!("MAIL_FROM {:?} is not an address: {err}", self.mail_from)))?;
-        let transport = mailer::Transport::new(self.smtp_url.as_deref(), &self.outbox_dir).map_err(CliError::Mail)?;
-        Ok(mailer::Config::new(transport, from, portal_url))
+        let transport =
+            dispatcher::Transport::new(self.smtp_url.as_deref(), &self.outbox_dir).map_err(CliError::Mail)?;
+        Ok(dispatcher::Config::new(transport, from, portal_url))
     }
 }
 
@@ -221,12 +222,17 @@ pub enum DemoCommand {
     },
 }
 
-/// A failure the command line reports in one line and exits 1 for.
+/// A failure the command line reports in one line and exits 1 for, in its own words: the operator
+/// has a terminal and the log, not a browser.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("{0}")]
+    /// What the shared operations refuse (a duplicate, a bad field, an unknown domain) reads the same as
+    /// in the browser; an internal failure has already been logged above with its cause.
+    #[error("{}", in_words(.0))]
     App(#[from] AppError),
     #[error("cannot open the database: {0}")]
+    Open(sea_orm::DbErr),
+    #[error("the database failed: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("cannot read the password from standard input: {0}")]
     Stdin(std::io::Error),
@@ -240,8 +246,17 @@ pub enum CliError {
     Mail(String),
 }
 
+/// The browser's "Something went wrong on the server…" would send the operator to an administrator:
+/// they are the administrator, and the cause is in the log line just above.
+fn in_words(err: &AppError) -> String {
+    match err {
+        AppError::Internal => "the command failed; the log line above says why.".to_string(),
+        other => other.to_string(),
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    let db = db::connect(&cli.database_url).await?;
+    let db = db::connect(&cli.database_url).await.map_err(CliError::Open)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(db, cli.worker.config(), &cli.mail, cli.security.settings()).await,
         Command::Domain(DomainCommand::Create { name, reseller, description }) => {
@@ -250,8 +265,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .domain(domain.id)
                 .detail(serde_json::json!({ "reseller": reseller }))
                 .record(&db)
-                .await
-                .map_err(AppError::from)?;
+                .await?;
             println!("Created domain {} (reseller {reseller}).", domain.name);
             Ok(())
         }
@@ -291,8 +305,7 @@ async fn create_user(db: &DatabaseConnection, args: UserCreate) -> Result<(), Cl
         .target(user.id)
         .detail(serde_json::json!({ "scope": scope.slug() }))
         .record(db)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     println!(
         "Created user {} ({} {}, {}, {}).",
         user.login,
@@ -339,7 +352,7 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
     // Unfinished jobs and unsent emails (from before a restart or a crash) are picked up here.
     let worker = worker::spawn(db.clone(), worker).await?;
-    let mailer = mailer::spawn(db.clone(), mail).await?;
+    let mailer = dispatcher::spawn(db.clone(), mail).await?;
     let app = crate::router(AppState { leptos_options, db, settings: Arc::new(settings) });
     tracing::info!(%addr, "listening");
     println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");

@@ -1,8 +1,8 @@
-//! Works out once per request who the client is (`app::server::client`): their address, and whether
+//! Works out once per request who the client is (`app::server::auth::client`): their address, and whether
 //! they came over https, believing a proxy's headers only from a trusted proxy. Every later layer, page
 //! and server function reads it from the request.
 
-use app::server::client::Client;
+use app::server::auth::client::Client;
 use app::server::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};

@@ -1,8 +1,8 @@
 //! Files to download, served as plain routes (a server function cannot answer with a file): a bulk
 //! job's per-user results as CSV.
 
-use app::server::jobs;
-use app::server::request::Identity;
+use app::server::auth::request::Identity;
+use app::server::bulk::jobs;
 use app::server::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};

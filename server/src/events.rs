@@ -1,11 +1,11 @@
-//! Live progress as server-sent events (`app::server::live` makes the streams): a job's progress for
+//! Live progress as server-sent events (`app::server::bulk::live` makes the streams): a job's progress for
 //! the progress step, and a domain's unfinished jobs for the Users page's banner. The browser's
 //! `EventSource` reconnects by itself after a dropped connection, sending the id of the last event it
 //! had; a refusal (signed out, no such job, another domain) ends it for good.
 
 use app::bulk::{JobEvent, JobProgress};
-use app::server::live::{self, Viewer};
-use app::server::request::Identity;
+use app::server::auth::request::Identity;
+use app::server::bulk::live::{self, Viewer};
 use app::server::AppState;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;

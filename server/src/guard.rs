@@ -10,7 +10,7 @@
 use crate::refuse;
 use app::auth::form_paths;
 use app::error::AppError;
-use app::server::client::Client;
+use app::server::auth::client::Client;
 use app::server::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};

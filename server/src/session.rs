@@ -4,8 +4,8 @@
 //! on from the login page to their start page. What it serves is personal: no cache keeps it.
 
 use app::accounts::{CHANGE_PASSWORD_PATH, SET_PASSWORD_PATH};
-use app::server::authz::Actor;
-use app::server::request::{self, Identity};
+use app::server::auth::authz::Actor;
+use app::server::auth::request::{self, Identity};
 use app::server::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -3,8 +3,9 @@
 //! passwords; each broken rule is shown at its field.
 
 use crate::accounts::{NewPassword, PinRule, CONFIRMATION_FIELD, PASSWORD_FIELD, PIN_FIELD};
+use crate::components::field::Field;
 use crate::components::problem::Problem;
-use crate::error::{AppError, FieldProblem};
+use crate::error::{AppError, FieldError};
 use crate::validate::{MIN_PASSWORD_LEN, PIN_LEN};
 use leptos::prelude::*;
 
@@ -22,13 +23,13 @@ pub fn PasswordForm(
 ) -> impl IntoView {
     let new = RwSignal::new(NewPassword::default());
     // What this form found on submit; replaced by the server's findings when it answers.
-    let checked = RwSignal::new(Vec::<FieldProblem>::new());
+    let checked = RwSignal::new(Vec::<FieldError>::new());
     Effect::new(move |_| {
-        if let Some(AppError::Fields(problems)) = failure.get() {
+        if let Some(AppError::Invalid(problems)) = failure.get() {
             checked.set(problems);
         }
     });
-    let other_failure = move || failure.get().filter(|error| !matches!(error, AppError::Fields(_)));
+    let other_failure = move || failure.get().filter(|error| !matches!(error, AppError::Invalid(_)));
     // The form is checked and sent by this component, which works once the page is interactive; until
     // then the button waits, so that a browser's own submission can never put a password in a URL.
     let interactive = RwSignal::new(false);
@@ -55,13 +56,10 @@ pub fn PasswordForm(
     };
     view! {
         <form class="card password-form" method="post" novalidate on:submit=submit>
-            <Field name=PASSWORD_FIELD label="New Password" kind="password" autocomplete="new-password"
-                hint=Some(password_hint) new checked />
-            <Field name=CONFIRMATION_FIELD label="Confirm Password" kind="password" autocomplete="new-password"
-                hint=None new checked />
+            <PasswordField name=PASSWORD_FIELD label="New Password" hint=Some(password_hint) new checked />
+            <PasswordField name=CONFIRMATION_FIELD label="Confirm Password" hint=None new checked />
             {(pin != PinRule::NotAsked).then(|| view! {
-                <Field name=PIN_FIELD label="Voicemail PIN" kind="password" autocomplete="off"
-                    hint=Some(pin_hint.clone()) new checked />
+                <PasswordField name=PIN_FIELD label="Voicemail PIN" hint=Some(pin_hint.clone()) new checked />
             })}
             {move || other_failure().map(|error| view! { <Problem error /> })}
             <button type="submit" class="primary" disabled=move || pending.get() || !interactive.get()>
@@ -71,70 +69,33 @@ pub fn PasswordForm(
     }
 }
 
+/// One of the form's fields, bound to its part of `new`.
 #[component]
-fn Field(
+fn PasswordField(
     name: &'static str,
     label: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
     hint: Option<String>,
     new: RwSignal<NewPassword>,
-    checked: RwSignal<Vec<FieldProblem>>,
+    checked: RwSignal<Vec<FieldError>>,
 ) -> impl IntoView {
-    let input_id = format!("new-{name}");
-    let (error_id, hint_id) = (format!("{input_id}-error"), format!("{input_id}-hint"));
-    let messages = move || {
-        checked
-            .read()
-            .iter()
-            .filter(|problem| problem.field == name)
-            .map(|problem| problem.message.clone())
-            .collect::<Vec<_>>()
-    };
-    let described = {
-        let (error_id, hint_id, has_hint) = (error_id.clone(), hint_id.clone(), hint.is_some());
-        move || {
-            let ids: Vec<&str> =
-                [(!messages().is_empty()).then_some(error_id.as_str()), has_hint.then_some(hint_id.as_str())]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    let value = move || {
+    let value = Signal::derive(move || {
         let new = new.read();
         match name {
             PASSWORD_FIELD => new.password.clone(),
             CONFIRMATION_FIELD => new.confirmation.clone(),
             _ => new.pin.clone(),
         }
-    };
-    let set = move |ev: leptos::ev::Event| {
-        let typed = event_target_value(&ev);
+    });
+    let on_input = Callback::new(move |typed: String| {
         new.update(|new| match name {
             PASSWORD_FIELD => new.password = typed,
             CONFIRMATION_FIELD => new.confirmation = typed,
             _ => new.pin = typed,
-        });
-    };
-    let numeric = (name == PIN_FIELD).then_some("numeric");
+        })
+    });
+    let (autocomplete, inputmode) = if name == PIN_FIELD { ("off", Some("numeric")) } else { ("new-password", None) };
     view! {
-        <div class="field">
-            <label for=input_id.clone()>{label}</label>
-            <input id=input_id type=kind name=name autocomplete=autocomplete inputmode=numeric
-                prop:value=value on:input=set
-                aria-invalid=move || (!messages().is_empty()).then_some("true")
-                aria-describedby=described />
-            {move || {
-                let messages = messages();
-                (!messages.is_empty()).then(|| view! {
-                    <span class="field-error" id=error_id.clone()>
-                        {messages.into_iter().map(|message| view! { <span class="message">{message}</span> }).collect_view()}
-                    </span>
-                })
-            }}
-            {hint.map(|hint| view! { <span class="hint" id=hint_id>{hint}</span> })}
-        </div>
+        <Field id=format!("new-{name}") name label kind="password" autocomplete inputmode hint value on_input
+            problems=checked />
     }
 }

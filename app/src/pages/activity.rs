@@ -2,15 +2,14 @@
 //! results as a CSV download.
 
 use crate::bulk::{JobState, JobSummary};
-use crate::components::problem::Problems;
+use crate::components::listing::{HeaderRow, Listing};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use leptos_meta::Title;
 
 #[server(input = Json)]
 pub async fn recent_jobs() -> Result<Vec<JobSummary>, AppError> {
-    use crate::server::{jobs, request};
+    use crate::server::{auth::request, bulk::jobs};
     let state = request::state()?;
     let actor = request::actor(&state).await?;
     jobs::recent(&state.db, &actor).await
@@ -25,38 +24,16 @@ pub fn results_csv_path(job: i32) -> String {
 pub fn ActivityPage() -> impl IntoView {
     let jobs = Resource::new(|| (), |_| recent_jobs());
     view! {
-        <Title text="Activity" />
-        <h1>"Activity"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
-                {move || Suspend::new(async move {
-                    jobs.await.map(|jobs| if jobs.is_empty() {
-                        view! { <p class="empty">"No bulk actions yet."</p> }.into_any()
-                    } else {
-                        view! { <JobTable jobs /> }.into_any()
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Listing title="Activity" rows=jobs loading="Loading activity…" empty="No bulk actions yet." table=job_table />
     }
 }
 
-#[component]
-fn JobTable(jobs: Vec<JobSummary>) -> impl IntoView {
+fn job_table(jobs: Vec<JobSummary>) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="grid activity">
-                <thead>
-                    <tr>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"Domain"</th>
-                        <th scope="col">"By"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col" class="num">"Users"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Results"</th>
-                    </tr>
-                </thead>
+                <HeaderRow columns=&["Started", "Domain", "By", "Action", "Users", "Outcome", "Results"]
+                    numeric=&["Users"] />
                 <tbody>
                     {jobs.into_iter().map(|job| {
                         let progress = job.progress;

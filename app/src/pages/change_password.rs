@@ -2,24 +2,11 @@
 //! any other page (the server sends them here, and refuses them everything else until they are done).
 
 use crate::accounts::{NewPassword, PinRule};
-use crate::auth::use_session;
+use crate::auth::{use_session, ChangePassword};
 use crate::components::password_form::PasswordForm;
-use crate::error::AppError;
 use crate::model::Me;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
-
-#[server(input = Json)]
-pub async fn change_password(new: NewPassword) -> Result<(), AppError> {
-    use crate::server::{first_sign_in, request};
-    let state = request::state()?;
-    let actor = request::signed_in(&state).await?;
-    let session = request::request_session_token(&state).ok_or(AppError::NotSignedIn)?;
-    first_sign_in::change_password(&state.db, &actor, &session, new, request::client_addr()).await?;
-    leptos_axum::redirect("/");
-    Ok(())
-}
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {

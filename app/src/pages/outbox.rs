@@ -2,19 +2,19 @@
 //! sent, failed and why, or withdrawn because the extension was reset), and Retry for a failed one. While any is queued the page looks again every
 //! few seconds.
 
-use crate::components::problem::{Problem, Problems};
+use crate::components::listing::{HeaderRow, Listing};
+use crate::components::problem::Problem;
 use crate::error::AppError;
 use crate::mail::{MessageState, OutboxRow};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use leptos_meta::Title;
 
 /// How often the page looks again while messages wait to be sent.
 const POLL: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[server(input = Json)]
 pub async fn outbox_messages() -> Result<Vec<OutboxRow>, AppError> {
-    use crate::server::{outbox, request};
+    use crate::server::{auth::request, mail::outbox};
     let state = request::state()?;
     let actor = request::actor(&state).await?;
     outbox::list(&state.db, &actor).await
@@ -22,7 +22,7 @@ pub async fn outbox_messages() -> Result<Vec<OutboxRow>, AppError> {
 
 #[server(input = Json)]
 pub async fn retry_message(id: i32) -> Result<(), AppError> {
-    use crate::server::{outbox, request};
+    use crate::server::{auth::request, mail::outbox};
     let state = request::state()?;
     let actor = request::actor(&state).await?;
     outbox::retry(&state.db, &actor, id, request::client_addr()).await
@@ -47,20 +47,10 @@ pub fn OutboxPage() -> impl IntoView {
     });
     let retry_failure = move || retry.value().get().and_then(Result::err);
     view! {
-        <Title text="Outbox" />
-        <h1>"Outbox"</h1>
-        {move || retry_failure().map(|error| view! { <Problem error /> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading messages…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
-                {move || Suspend::new(async move {
-                    messages.await.map(|rows| if rows.is_empty() {
-                        view! { <p class="empty">"No emails yet."</p> }.into_any()
-                    } else {
-                        view! { <MessageTable rows retry /> }.into_any()
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Listing title="Outbox" rows=messages loading="Loading messages…" empty="No emails yet."
+            table=move |rows| view! { <MessageTable rows retry /> }>
+            {move || retry_failure().map(|error| view! { <Problem error /> })}
+        </Listing>
     }
 }
 
@@ -69,15 +59,7 @@ fn MessageTable(rows: Vec<OutboxRow>, retry: ServerAction<RetryMessage>) -> impl
     view! {
         <div class="table-wrap">
             <table class="grid outbox">
-                <thead>
-                    <tr>
-                        <th scope="col">"Queued"</th>
-                        <th scope="col">"Extension"</th>
-                        <th scope="col">"To"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"State"</th>
-                    </tr>
-                </thead>
+                <HeaderRow columns=&["Queued", "Extension", "To", "Subject", "State"] />
                 <tbody>
                     {rows.into_iter().map(|row| view! { <MessageRow row retry /> }).collect_view()}
                 </tbody>

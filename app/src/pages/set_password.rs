@@ -3,7 +3,7 @@
 //! visitors who are not signed in; a used, expired or unknown link gets a page that says so.
 
 use crate::accounts::{LinkHolder, NewPassword, PinRule};
-use crate::auth::use_session;
+use crate::auth::{use_session, SetPassword};
 use crate::components::password_form::PasswordForm;
 use crate::components::problem::Problem;
 use crate::error::AppError;
@@ -15,21 +15,9 @@ use leptos_router::hooks::use_query_map;
 /// Whom the link is for, if it can still be used.
 #[server(input = Json)]
 pub async fn password_link(token: String) -> Result<LinkHolder, AppError> {
-    use crate::server::{first_sign_in, request};
+    use crate::server::{accounts::new_password, auth::request};
     let state = request::state()?;
-    first_sign_in::link_holder(&state.db, &token).await
-}
-
-/// Sets the link holder's password (and PIN) and signs them in.
-#[server(input = Json)]
-pub async fn set_password(token: String, new: NewPassword) -> Result<(), AppError> {
-    use crate::server::{first_sign_in, request};
-    let state = request::state()?;
-    let origin = request::origin(&state)?;
-    let session = first_sign_in::set_password(&state.db, &state.settings, &token, new, origin).await?;
-    request::set_session_cookie(&state, Some(session))?;
-    leptos_axum::redirect("/");
-    Ok(())
+    new_password::link_holder(&state.db, &token).await
 }
 
 #[component]

@@ -1,9 +1,9 @@
 //! The audit log: every change and every sign-in, with who, when, what, to whom and from where.
 
-use super::authz::Actor;
-use super::entities::audit_log;
+use crate::server::auth::authz::Actor;
+use crate::server::entities::audit_log;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,14 +140,7 @@ impl Entry {
     }
 }
 
-/// Rows per INSERT: well under SQLite's limit on bound parameters.
-const INSERT_CHUNK: usize = 500;
-
-/// Writes many entries with a few multi-row INSERTs, on `db` (the transaction of the change they record).
+/// Writes many entries on `db` (the transaction of the change they record).
 pub async fn record_many(db: &impl ConnectionTrait, entries: impl IntoIterator<Item = Entry>) -> Result<(), DbErr> {
-    let rows: Vec<audit_log::ActiveModel> = entries.into_iter().map(Entry::into_row).collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        audit_log::Entity::insert_many(chunk.to_vec()).exec(db).await?;
-    }
-    Ok(())
+    crate::server::db::insert_chunked(db, entries.into_iter().map(Entry::into_row).collect()).await
 }

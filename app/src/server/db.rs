@@ -1,11 +1,12 @@
 //! Opening the database: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
 //! Migrations run here, so every process that opens the database sees the current schema.
 
+use crate::error::AppError;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlxSqliteConnector, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, SqlErr, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,6 +16,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db?mode=rwc";
 /// How long a SQLite writer waits for another before giving up. A bulk job and page loads share
 /// the file; WAL lets readers go on while one writer works, and this covers writer-writer overlap.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Rows per INSERT: well under SQLite's limit on bound parameters per statement.
+const INSERT_CHUNK: usize = 500;
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: replicas starting together migrate one at a time.
 const MIGRATION_LOCK_KEY: i64 = 0x5357_4254_4452_4d47;
@@ -67,5 +71,37 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
             txn.commit().await
         }
         _ => Migrator::up(db, None).await,
+    }
+}
+
+/// Inserts `rows` with a few multi-row INSERTs on `db` (usually the transaction of the change they
+/// belong to), rather than one statement per row. (A `Vec`, not an iterator: a lazy iterator over
+/// borrowed data held across the awaits would make the caller's future not `Send`.)
+pub async fn insert_chunked<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// A database result whose unique-constraint violation means something to the user.
+pub trait OnUnique<T> {
+    /// A violated unique constraint becomes `AppError::Conflict` with `message`: another request won
+    /// the race between our check and our write. Any other database error is an internal one.
+    fn on_unique(self, message: impl FnOnce() -> String) -> Result<T, AppError>;
+}
+
+impl<T> OnUnique<T> for Result<T, DbErr> {
+    fn on_unique(self, message: impl FnOnce() -> String) -> Result<T, AppError> {
+        self.map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message()),
+            _ => err.into(),
+        })
     }
 }

@@ -2,38 +2,18 @@
 //! operations behind the server functions and the command line. Plain async Rust over a SeaORM
 //! connection, so that the CLI, the server functions and the tests all call the same code.
 
+pub mod accounts;
 pub mod audit;
-pub mod authz;
-pub mod background;
-pub mod client;
-pub mod counts;
-pub mod credentials;
+pub mod auth;
+pub mod bulk;
 pub mod csp;
 pub mod db;
-pub mod demo;
-pub mod domains;
+pub mod directory;
 pub mod entities;
-pub mod first_sign_in;
-pub mod jobs;
-pub mod leases;
-pub mod links;
-pub mod live;
-pub mod mailer;
-pub mod messages;
-pub mod outbox;
-pub mod passwords;
-pub mod recycle;
-pub mod request;
-pub mod reset;
-pub mod sessions;
+pub mod mail;
 pub mod settings;
-pub mod signin;
-pub mod spreadsheet;
-pub mod targets;
-pub mod throttle;
-pub mod tokens;
-pub mod users;
-pub mod worker;
+pub mod tasks;
+pub mod time;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

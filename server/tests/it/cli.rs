@@ -198,3 +198,21 @@ fn the_demo_seed_prints_logins_that_work_and_runs_once() {
         assert_eq!(user_count(&app).await, 7);
     })
 }
+
+#[test]
+fn a_database_that_cannot_be_opened_is_named_as_such() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["domain", "create", "acme.example"])
+            .env("DATABASE_URL", "sqlite:///proc/switchboard/none.db?mode=rwc")
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("switchboard ran");
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with("error: cannot open the database: "), "{stderr}");
+        assert!(!stderr.contains("Something went wrong"), "{stderr}");
+        assert_eq!(user_count(&app).await, 0);
+    })
+}

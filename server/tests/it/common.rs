@@ -3,9 +3,9 @@
 
 use app::error::AppError;
 use app::model::Scope;
+use app::server::directory::users::NewUser;
 use app::server::settings::Settings;
-use app::server::users::NewUser;
-use app::server::{db, domains, users, worker, AppState};
+use app::server::{bulk::worker, db, directory::domains, directory::users, AppState};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;

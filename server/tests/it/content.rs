@@ -2,8 +2,9 @@
 //! formula, names without control characters or direction marks, private email files, and ids of
 //! other domains' jobs and messages that tell nothing.
 
+use crate::accounts::account_action;
 use crate::common::{self, TestApp, PASSWORD};
-use crate::email::{account_action, messages};
+use crate::mail::messages;
 use crate::smtp::{Answer, SmtpServer};
 use app::accounts::AccountAction;
 use app::bulk::{JobStatus, RecycleEntry, RecycleField, RecycleOutcome};
@@ -12,8 +13,8 @@ use app::model::Scope;
 use app::pages::outbox::RetryMessage;
 use app::pages::users::bulk::progress::BulkJobStatus;
 use app::pages::users::bulk::recycle::RecycleUsers;
-use app::server::mailer::{Config, Dispatcher, Transport};
-use app::server::users::{self, NewUser};
+use app::server::directory::users::{self, NewUser};
+use app::server::mail::dispatcher::{Config, Dispatcher, Transport};
 use axum::http::StatusCode;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
@@ -67,18 +68,18 @@ fn names_with_control_characters_or_direction_marks_are_refused_at_their_field()
         assert_eq!(code, StatusCode::OK);
         let outcome = outcome.unwrap();
         assert!(outcome.saved.is_empty());
-        let fields: Vec<(RecycleField, String)> =
-            outcome.rejected[0].1.iter().map(|problem| (problem.field, problem.message.clone())).collect();
+        let fields: Vec<(&str, &str)> =
+            outcome.rejected[0].1.iter().map(|problem| (problem.field.as_str(), problem.message.as_str())).collect();
         assert_eq!(
             fields,
             [
                 (
-                    RecycleField::FirstName,
-                    "First Name must not contain control characters or text-direction marks.".into()
+                    RecycleField::FirstName.name(),
+                    "First Name must not contain control characters or text-direction marks."
                 ),
                 (
-                    RecycleField::LastName,
-                    "Last Name must not contain control characters or text-direction marks.".into()
+                    RecycleField::LastName.name(),
+                    "Last Name must not contain control characters or text-direction marks."
                 ),
             ]
         );
@@ -113,7 +114,7 @@ fn another_domains_job_or_message_is_answered_as_one_that_does_not_exist() {
         account_action(&app, &manager, AccountAction::SendWelcome, vec![app.user_id("202@a.example").await]).await;
         let server = SmtpServer::start().await;
         server.answer(Answer::Reject);
-        crate::email::dispatcher(&app, &server.url(), Duration::from_secs(60)).run_once().await.unwrap();
+        crate::mail::dispatcher(&app, &server.url(), Duration::from_secs(60)).run_once().await.unwrap();
         let message = messages(&app).await[0].id;
 
         let other = app.sign_in(&fixture.other_office_manager, PASSWORD).await;

@@ -5,9 +5,9 @@
 use crate::common::{self, TestApp};
 use crate::smtp::free_addr;
 use app::bulk::{ResetOptions, ResetRequest};
-use app::server::sessions::{self, Origin};
+use app::server::auth::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
-use app::server::{demo, jobs};
+use app::server::{bulk::jobs, directory::demo};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -101,13 +101,13 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
     common::run(async {
         let app = TestApp::new().await;
         demo::seed(&app.db, USERS, false, |_| {}).await.expect("seed the demo");
-        let (actor, domain) = demo::super_user(&app.db).await.unwrap();
+        let managed = demo::super_user(&app.db).await.unwrap();
         let origin = Origin { addr: None, user_agent: None, presented: None };
-        let token = sessions::start(&app.db, actor.user_id, origin, &SessionLimits::default()).await.unwrap();
+        let token = sessions::start(&app.db, managed.actor().user_id, origin, &SessionLimits::default()).await.unwrap();
         let cookie = format!("switchboard_session={token}");
-        let users = demo::subscribers(&app.db, &domain).await.unwrap();
+        let users = demo::subscribers(&app.db, managed.domain()).await.unwrap();
         let request = ResetRequest { user_ids: users, options: ResetOptions::defaults(), recycle: false };
-        jobs::start_reset(&app.db, &actor, &domain, request, None).await.expect("start a job");
+        jobs::start_reset(&app.db, &managed, request, None).await.expect("start a job");
 
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("server.log");

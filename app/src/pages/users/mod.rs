@@ -24,10 +24,9 @@ use table::{Pager, UserTable};
 
 #[server(input = Json)]
 pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, AppError> {
-    use crate::server::{request, users};
-    let state = request::state()?;
-    let (_, domain) = request::managed_domain(&state, &domain).await?;
-    users::page(&state.db, domain.id, &query).await
+    use crate::server::{auth::request, directory::users};
+    let (db, managed) = request::managing(&domain).await?;
+    users::page(&db, &managed, &query).await
 }
 
 /// How long typing must pause before the search runs.

@@ -12,19 +12,17 @@ use leptos::server_fn::codec::Json;
 /// Who the action would reach and who it skips, after the same checks as starting it.
 #[server(input = Json)]
 pub async fn preview_account_action(domain: String, request: AccountRequest) -> Result<AccountPreview, AppError> {
-    use crate::server::{credentials, request as req};
-    let state = req::state()?;
-    let (actor, domain) = req::managed_domain(&state, &domain).await?;
-    credentials::preview(&state.db, &actor, &domain, &request).await
+    use crate::server::{accounts::actions, auth::request as req};
+    let (db, managed) = req::managing(&domain).await?;
+    actions::preview(&db, &managed, &request).await
 }
 
 /// Starts the action as a bulk job for the users it does not skip.
 #[server(input = Json)]
 pub async fn start_account_action(domain: String, request: AccountRequest) -> Result<JobProgress, AppError> {
-    use crate::server::{credentials, request as req};
-    let state = req::state()?;
-    let (actor, domain) = req::managed_domain(&state, &domain).await?;
-    credentials::start(&state.db, &actor, &domain, request, req::client_addr()).await
+    use crate::server::{accounts::actions, auth::request as req};
+    let (db, managed) = req::managing(&domain).await?;
+    actions::start(&db, &managed, request, req::client_addr()).await
 }
 
 #[component]

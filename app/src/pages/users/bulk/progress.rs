@@ -13,7 +13,7 @@ use leptos::server_fn::codec::Json;
 
 #[server(input = Json)]
 pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
-    use crate::server::{jobs, request};
+    use crate::server::{auth::request, bulk::jobs};
     let state = request::state()?;
     let actor = request::actor(&state).await?;
     jobs::status(&state.db, &actor, job).await
@@ -23,10 +23,9 @@ pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
 /// `running_jobs_path` keeps it current).
 #[server(input = Json)]
 pub async fn running_jobs(domain: String) -> Result<Vec<JobProgress>, AppError> {
-    use crate::server::{jobs, request};
-    let state = request::state()?;
-    let (_, domain) = request::managed_domain(&state, &domain).await?;
-    jobs::running(&state.db, &domain).await
+    use crate::server::{auth::request, bulk::jobs};
+    let (db, managed) = request::managing(&domain).await?;
+    jobs::running(&db, &managed).await
 }
 
 #[component]

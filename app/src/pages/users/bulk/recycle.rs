@@ -3,27 +3,26 @@
 //! invalid row keeps what was typed, with a message at each bad field.
 
 use super::Flow;
-use crate::bulk::{FieldError, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
+use crate::bulk::{RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
+use crate::components::field::Field;
 use crate::components::problem::Problem;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 /// The form's rows for ticked users, if they may be recycled (each must have been reset).
 #[server(input = Json)]
 pub async fn recycle_form(domain: String, user_ids: Vec<i32>) -> Result<RecycleTargets, AppError> {
-    use crate::server::{recycle, request};
-    let state = request::state()?;
-    let (actor, domain) = request::managed_domain(&state, &domain).await?;
-    recycle::targets(&state.db, &actor, &domain, &user_ids).await
+    use crate::server::{auth::request, bulk::recycle};
+    let (db, managed) = request::managing(&domain).await?;
+    recycle::targets(&db, &managed, &user_ids).await
 }
 
 #[server(input = Json)]
 pub async fn recycle_users(domain: String, entries: Vec<RecycleEntry>) -> Result<RecycleOutcome, AppError> {
-    use crate::server::{recycle, request};
-    let state = request::state()?;
-    let (actor, domain) = request::managed_domain(&state, &domain).await?;
-    recycle::recycle(&state.db, &actor, &domain, entries, request::client_addr()).await
+    use crate::server::{auth::request, bulk::recycle};
+    let (db, managed) = request::managing(&domain).await?;
+    recycle::recycle(&db, &managed, entries, request::client_addr()).await
 }
 
 /// One row of the form, as typed.
@@ -139,59 +138,40 @@ fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
     };
     let Row { extension, entry, welcome, problems, saved } = row;
     let legend = format!("Extension {extension}");
-    let problem = move |field: RecycleField| {
-        problems.read().iter().find(|problem| problem.field == field).map(|problem| problem.message.clone())
-    };
-    let field = move |field: RecycleField, label: &'static str, kind: &'static str, hint: Option<&'static str>| {
-        let input_id = format!("recycle-{extension}-{field:?}");
-        let error_id = format!("{input_id}-error");
-        let hint_id = format!("{input_id}-hint");
-        // What describes the field: its error, if any, and its hint, if it has one.
-        let described = {
-            let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-            move || {
-                let ids: Vec<&str> = [problem(field).map(|_| error_id.as_str()), hint.map(|_| hint_id.as_str())]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                (!ids.is_empty()).then(|| ids.join(" "))
-            }
-        };
-        let value = move || {
+    let field = move |field: RecycleField, label: &'static str, kind: &'static str, hint: Option<String>| {
+        let value = Signal::derive(move || {
             let entry = entry.read();
             match field {
                 RecycleField::FirstName => entry.first_name.clone(),
                 RecycleField::LastName => entry.last_name.clone(),
                 _ => entry.email.clone(),
             }
-        };
-        let set = move |ev: leptos::ev::Event| {
-            let typed = event_target_value(&ev);
+        });
+        let on_input = Callback::new(move |typed: String| {
             entry.update(|entry| match field {
                 RecycleField::FirstName => entry.first_name = typed,
                 RecycleField::LastName => entry.last_name = typed,
                 _ => entry.email = typed,
-            });
-        };
-        // The message is outside the label: it describes the field, and the field's name stays its label.
+            })
+        });
         view! {
-            <div class="field">
-                <label for=input_id.clone()>{label}</label>
-                <input id=input_id type=kind prop:value=value on:input=set disabled=move || saved.get()
-                    required=field != RecycleField::Email
-                    aria-invalid=move || problem(field).is_some().then_some("true")
-                    aria-describedby=described />
-                {move || problem(field).map(|message| view! { <span class="field-error" id=error_id.clone()>{message}</span> })}
-                {hint.map(|hint| view! { <span class="hint" id=hint_id>{hint}</span> })}
-            </div>
+            <Field id=format!("recycle-{extension}-{}", field.name()) name=field.name() label kind hint value on_input
+                problems required=field != RecycleField::Email disabled=saved />
         }
+    };
+    let row_problem = move || {
+        problems
+            .read()
+            .iter()
+            .find(|problem| problem.field == RecycleField::Row.name())
+            .map(|problem| problem.message.clone())
     };
     view! {
         <fieldset class="recycle-row" class:is-saved=move || saved.get()>
             <legend>{legend}</legend>
             {field(RecycleField::FirstName, "First Name", "text", None)}
             {field(RecycleField::LastName, "Last Name", "text", None)}
-            {field(RecycleField::Email, "Email", "email", email_recommended.then_some(EMAIL_RECOMMENDED))}
+            {field(RecycleField::Email, "Email", "email", email_recommended.then(|| EMAIL_RECOMMENDED.to_string()))}
             <div class="option welcome">
                 <label>
                     <input type="checkbox" prop:checked=sends_welcome
@@ -200,7 +180,7 @@ fn RecycleRow(row: Row, email_recommended: bool) -> impl IntoView {
                     "Send Welcome Email"
                 </label>
             </div>
-            {move || problem(RecycleField::Row).map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+            {move || row_problem().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <Show when=move || saved.get()>
                 <p class="saved" role="status">"Saved"</p>
             </Show>

@@ -12,19 +12,17 @@ use leptos::server_fn::codec::Json;
 /// JSON, here and below: a job may name thousands of users.)
 #[server(input = Json)]
 pub async fn preview_reset(domain: String, request: ResetRequest) -> Result<ResetPreview, AppError> {
-    use crate::server::{jobs, request as req};
-    let state = req::state()?;
-    let (actor, domain) = req::managed_domain(&state, &domain).await?;
-    jobs::preview_reset(&state.db, &actor, &domain, &request).await
+    use crate::server::{auth::request as req, bulk::jobs};
+    let (db, managed) = req::managing(&domain).await?;
+    jobs::preview_reset(&db, &managed, &request).await
 }
 
 /// Starts the reset job; the worker does the rest.
 #[server(input = Json)]
 pub async fn start_reset(domain: String, request: ResetRequest) -> Result<JobProgress, AppError> {
-    use crate::server::{jobs, request as req};
-    let state = req::state()?;
-    let (actor, domain) = req::managed_domain(&state, &domain).await?;
-    jobs::start_reset(&state.db, &actor, &domain, request, req::client_addr()).await
+    use crate::server::{auth::request as req, bulk::jobs};
+    let (db, managed) = req::managing(&domain).await?;
+    jobs::start_reset(&db, &managed, request, req::client_addr()).await
 }
 
 fn request(flow: &Flow, options: ResetOptions, recycle: bool) -> ResetRequest {

@@ -1,0 +1,274 @@
+//! A bulk job as the browser sees it: what it does to each user, its state, its counts as they change,
+//! the events of its progress stream, and its users' outcomes.
+
+use super::options::ResetOptions;
+use crate::words::count_of;
+#[cfg(feature = "ssr")]
+use sea_orm::sea_query::StringLen;
+use serde::{Deserialize, Serialize};
+
+/// What a bulk job does to each of its users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum JobAction {
+    /// Clear the chosen data; with `recycle`, the admin is offered the Recycle Users form afterwards.
+    Reset { options: ResetOptions, recycle: bool },
+    /// Queue a welcome email with a set-password link (users with an email address only).
+    SendWelcome,
+    /// Make each user choose a new password at next sign-in, end their sessions, and email them a
+    /// link where they have an address.
+    ForcePasswordReset,
+}
+
+/// The words an action is shown and talked about with: one table per action, so that adding an action
+/// is adding a table.
+struct Wording {
+    slug: &'static str,
+    verb: &'static str,
+    title: &'static str,
+    progress_title: &'static str,
+    complete: &'static str,
+    in_progress: &'static str,
+    /// What goes before and after "3 of 5 users" in the progress sentence.
+    summary: (&'static str, &'static str),
+}
+
+const RESET: Wording = Wording {
+    slug: "reset",
+    verb: "reset",
+    title: "Reset Users",
+    progress_title: "Reset Progress",
+    complete: "Reset complete",
+    in_progress: "Reset in progress",
+    summary: ("", " reset"),
+};
+
+const SEND_WELCOME: Wording = Wording {
+    slug: "send-welcome",
+    verb: "send a welcome email to",
+    title: "Send Welcome Email",
+    progress_title: "Welcome Email Progress",
+    complete: "Welcome emails queued",
+    in_progress: "Welcome emails in progress",
+    summary: ("Welcome email queued for ", ""),
+};
+
+const FORCE_PASSWORD_RESET: Wording = Wording {
+    slug: "force-password-reset",
+    verb: "force a password reset on",
+    title: "Force Password Reset",
+    progress_title: "Password Reset Progress",
+    complete: "Password reset complete",
+    in_progress: "Password reset in progress",
+    summary: ("", " must change password"),
+};
+
+impl JobAction {
+    fn wording(&self) -> &'static Wording {
+        match self {
+            JobAction::Reset { .. } => &RESET,
+            JobAction::SendWelcome => &SEND_WELCOME,
+            JobAction::ForcePasswordReset => &FORCE_PASSWORD_RESET,
+        }
+    }
+
+    /// The name stored with the job and shown on the Activity page.
+    pub fn slug(&self) -> &'static str {
+        self.wording().slug
+    }
+
+    /// What is done to each user, for messages: "You cannot reset your own account."
+    pub fn verb(&self) -> &'static str {
+        self.wording().verb
+    }
+
+    /// The action's name, as on its button: "Reset Users".
+    pub fn title(&self) -> &'static str {
+        self.wording().title
+    }
+
+    /// The progress dialog's title and the progress bar's name: "Reset Progress".
+    pub fn progress_title(&self) -> &'static str {
+        self.wording().progress_title
+    }
+
+    /// What the progress step says when the job is finished.
+    pub fn complete(&self) -> &'static str {
+        self.wording().complete
+    }
+
+    /// "3 of 5 users reset".
+    pub fn summary(&self, done: u64, total: u64) -> String {
+        let (before, after) = self.wording().summary;
+        format!("{before}{done} of {}{after}", count_of(total, "user", "users"))
+    }
+
+    /// The Users page's banner while the job runs: "Reset in progress".
+    pub fn in_progress(&self) -> &'static str {
+        self.wording().in_progress
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            JobAction::Reset { options, recycle: false } => format!("Reset: {}", options.describe()),
+            JobAction::Reset { options, recycle: true } => format!("Reset and recycle: {}", options.describe()),
+            JobAction::SendWelcome | JobAction::ForcePasswordReset => self.title().to_string(),
+        }
+    }
+}
+
+/// A job runs until each of its users is done or failed; then it is finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))"))]
+pub enum JobState {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "running"))]
+    Running,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "finished"))]
+    Finished,
+}
+
+/// Where one user of a job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))"))]
+pub enum ItemState {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "pending"))]
+    Pending,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "done"))]
+    Done,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
+    Failed,
+}
+
+impl ItemState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemState::Pending => "Waiting",
+            ItemState::Done => "Done",
+            ItemState::Failed => "Failed",
+        }
+    }
+}
+
+/// How far a job has got; read from the job's rows, so any server replica can answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobProgress {
+    pub id: i32,
+    pub action: JobAction,
+    pub state: JobState,
+    pub total: u64,
+    pub done: u64,
+    pub failed: u64,
+}
+
+impl JobProgress {
+    pub fn processed(&self) -> u64 {
+        self.done + self.failed
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.state == JobState::Finished
+    }
+
+    /// "3 of 5 users reset".
+    pub fn summary(&self) -> String {
+        self.action.summary(self.done, self.total)
+    }
+
+    pub fn new(id: i32, action: JobAction, counts: JobCounts) -> Self {
+        let JobCounts { state, total, done, failed } = counts;
+        Self { id, action, state, total, done, failed }
+    }
+}
+
+/// The part of a job's progress that changes while it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    pub state: JobState,
+    pub total: u64,
+    pub done: u64,
+    pub failed: u64,
+}
+
+/// A running job's news, as its progress stream sends it (`job_events_path`): small, and only what
+/// changed, so a dialog watching a 10,000-user job costs a few hundred bytes a second.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobEvent {
+    /// The counts: first of all, then whenever they change. The last one says the job is finished.
+    Counts(JobCounts),
+    /// A user that failed, once each (up to `ITEMS_SHOWN` of them).
+    Failed(ItemOutcome),
+}
+
+/// The progress stream of job `id` (server-sent events, read by the progress step).
+pub fn job_events_path(id: i32) -> String {
+    format!("/api/jobs/{id}/events")
+}
+
+/// The stream of a domain's unfinished jobs (server-sent events, read by the Users page's banner):
+/// the list whenever it changes, ending with an empty one when the last job is done.
+pub fn running_jobs_path(domain: &str) -> String {
+    format!("/api/domains/{domain}/jobs/events")
+}
+
+/// One user's line in the status step, the Activity page and the CSV.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemOutcome {
+    /// `None` once the user's account no longer exists.
+    pub user_id: Option<i32>,
+    pub extension: String,
+    /// The name the user had when the job started.
+    pub name: String,
+    pub state: ItemState,
+    /// Why it failed, in words for the admin.
+    pub error: Option<String>,
+}
+
+/// A job's progress and its users' outcomes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStatus {
+    pub domain: String,
+    /// Whether the domain uses portal security or voicemail to email, where a recycled user's email
+    /// address matters.
+    pub email_recommended: bool,
+    pub progress: JobProgress,
+    /// Every failed user, then the rest in extension order, up to `ITEMS_SHOWN`.
+    pub items: Vec<ItemOutcome>,
+    /// Whether `items` leaves some users out (the CSV has them all).
+    pub truncated: bool,
+}
+
+/// How many users' outcomes the status step lists; a larger job is summed up and its CSV has the rest.
+pub const ITEMS_SHOWN: u64 = 500;
+
+/// One job on the Activity page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub progress: JobProgress,
+    pub domain: String,
+    pub actor: String,
+    /// When it started, as "2026-11-27 14:05 UTC".
+    pub started: String,
+    pub finished: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_reads_as_a_sentence() {
+        let progress = JobProgress {
+            id: 1,
+            action: JobAction::Reset { options: ResetOptions::defaults(), recycle: false },
+            state: JobState::Running,
+            total: 5,
+            done: 3,
+            failed: 0,
+        };
+        assert_eq!(progress.summary(), "3 of 5 users reset");
+        assert_eq!(JobAction::SendWelcome.summary(3, 5), "Welcome email queued for 3 of 5 users");
+        assert_eq!(JobAction::ForcePasswordReset.summary(1, 1), "1 of 1 user must change password");
+    }
+}

@@ -1,0 +1,13 @@
+//! Bulk jobs as the browser and the server both see them: what a reset may clear, what a job is
+//! asked to do, how far it has got, and the Recycle Users form's rows.
+
+mod jobs;
+mod options;
+mod recycle;
+
+pub use jobs::*;
+pub use options::*;
+pub use recycle::*;
+
+/// One job handles at most this many users: a whole large domain, but not an unbounded request.
+pub const MAX_JOB_USERS: usize = 10_000;

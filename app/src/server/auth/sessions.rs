@@ -1,0 +1,164 @@
+//! Server-side sessions. The browser holds a random 256-bit token in an HttpOnly cookie that lasts as
+//! long as the browser session; the database holds only its SHA-256, so every replica on the database
+//! knows every session and a copy of the table signs nobody in. A session ends after a while unused
+//! (`SessionLimits::idle`, renewed by every request) and a while after sign-in whatever happens
+//! (`SessionLimits::max`).
+
+use crate::model::Scope;
+use crate::server::auth::authz::Actor;
+use crate::server::auth::tokens;
+use crate::server::entities::{domain, session, user};
+use crate::server::settings::{span, SessionLimits, Settings};
+use chrono::{DateTime, Utc};
+use cookie::{Cookie, SameSite};
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, JoinType, QuerySelect};
+use std::net::IpAddr;
+
+const COOKIE_NAME: &str = "switchboard_session";
+/// Over https the cookie carries the `__Host-` prefix: browsers then take it only if it is `Secure`, for
+/// the whole site and from this host, so no other host or plain-http page can plant one.
+const HOST_COOKIE_NAME: &str = "__Host-switchboard_session";
+/// A session's last use is written at most this often (and more often only with a shorter idle
+/// limit): enough to keep it alive, without a database write on every request.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// What the database keeps of a browser's description of itself.
+const MAX_USER_AGENT: usize = 255;
+
+/// Who is signing in, from where, and with which session their browser came.
+pub struct Origin {
+    pub addr: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// The session token the browser sent, if any: signing in ends that session, whoever's it was.
+    pub presented: Option<String>,
+}
+
+impl Origin {
+    pub fn remote_addr(&self) -> Option<String> {
+        self.addr.map(|addr| addr.to_string())
+    }
+}
+
+/// Starts a session for `user_id`, ending the one the browser presented; returns the token for the cookie.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    origin: Origin,
+    limits: &SessionLimits,
+) -> Result<String, DbErr> {
+    let token = tokens::new_token();
+    let now = Utc::now();
+    // Housekeeping on the rare write path keeps the table small without a timer.
+    session::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(session::Column::ExpiresAt.lte(now))
+                .add(session::Column::LastSeenAt.lte(now - span(limits.idle))),
+        )
+        .exec(db)
+        .await?;
+    if let Some(presented) = &origin.presented {
+        end(db, presented).await?;
+    }
+    session::ActiveModel {
+        id: Set(tokens::digest(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(now + span(limits.max)),
+        last_seen_at: Set(now),
+        remote_addr: Set(origin.remote_addr()),
+        user_agent: Set(origin.user_agent.map(|agent| agent.chars().take(MAX_USER_AGENT).collect())),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+#[derive(FromQueryResult)]
+struct ActorRow {
+    user_id: i32,
+    login: String,
+    scope: Scope,
+    domain_id: i32,
+    reseller_id: i32,
+    must_change_password: bool,
+    last_seen_at: DateTime<Utc>,
+}
+
+/// The user a live session token belongs to, if any. Using a session keeps it alive.
+pub async fn actor(db: &DatabaseConnection, token: &str, limits: &SessionLimits) -> Result<Option<Actor>, DbErr> {
+    let now = Utc::now();
+    let id = tokens::digest(token);
+    let row = session::Entity::find_by_id(id.clone())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - span(limits.idle)))
+        .select_only()
+        .column_as(user::Column::Id, "user_id")
+        .column(user::Column::Login)
+        .column(user::Column::Scope)
+        .column(user::Column::DomainId)
+        .column(user::Column::MustChangePassword)
+        .column(domain::Column::ResellerId)
+        .column(session::Column::LastSeenAt)
+        .join(JoinType::InnerJoin, session::Relation::User.def())
+        .join(JoinType::InnerJoin, user::Relation::Domain.def())
+        .into_model::<ActorRow>()
+        .one(db)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    if now - row.last_seen_at >= span(RENEW_EVERY.min(limits.idle / 4)) {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some(Actor {
+        user_id: row.user_id,
+        login: row.login,
+        scope: row.scope,
+        domain_id: row.domain_id,
+        reseller_id: row.reseller_id,
+        must_change_password: row.must_change_password,
+    }))
+}
+
+pub async fn end(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(tokens::digest(token)).exec(db).await.map(|_| ())
+}
+
+/// Ends every session of the users `user_ids` except the one of `keep` (a token), if given.
+pub async fn end_all(db: &impl ConnectionTrait, user_ids: &[i32], keep: Option<&str>) -> Result<(), DbErr> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.is_in(user_ids.iter().copied()));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(tokens::digest(keep)));
+    }
+    delete.exec(db).await.map(|_| ())
+}
+
+/// The session cookie's name for this portal.
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.https() {
+        HOST_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
+
+/// The cookie that carries `token`: for the browser session only (no expiry of its own), and `Secure`
+/// when the portal is served over https or this browser came over it.
+pub fn cookie(settings: &Settings, token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((cookie_name(settings), token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure || settings.https())
+        .build()
+}
+
+/// The cookie that tells the browser to forget the session.
+pub fn removal_cookie(settings: &Settings, secure: bool) -> Cookie<'static> {
+    let mut removal = cookie(settings, String::new(), secure);
+    removal.make_removal();
+    removal
+}

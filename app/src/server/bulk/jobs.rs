@@ -1,0 +1,236 @@
+//! Bulk jobs: starting one (a job row and one item row per user, in one transaction), and reading how
+//! far jobs have got, for the status step, the Users page's banner, the Activity page and the CSV. The
+//! work itself is done by `worker`.
+
+use crate::bulk::{
+    ItemOutcome, ItemState, JobAction, JobCounts, JobProgress, JobState, JobStatus, JobSummary, ResetPreview,
+    ResetRequest, ITEMS_SHOWN,
+};
+use crate::error::AppError;
+use crate::model::full_name;
+use crate::server::audit::{self, Action};
+use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::db::{self, OnUnique};
+use crate::server::directory::domains;
+use crate::server::entities::{bulk_job, bulk_job_item, domain};
+use crate::server::time;
+use crate::server::{bulk::reset, bulk::spreadsheet, bulk::targets};
+use chrono::Utc;
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
+use serde_json::json;
+
+/// How many jobs the Activity page lists.
+const RECENT_JOBS: u64 = 50;
+
+fn require_options(request: &ResetRequest) -> Result<(), AppError> {
+    if request.options.is_empty() {
+        return Err(AppError::invalid("options", "Choose at least one kind of data to clear."));
+    }
+    Ok(())
+}
+
+/// What resetting the request's users would delete, counted in the database, after the same checks as
+/// `start_reset`.
+pub async fn preview_reset(
+    db: &DatabaseConnection,
+    managed: &ManagedDomain,
+    request: &ResetRequest,
+) -> Result<ResetPreview, AppError> {
+    require_options(request)?;
+    let users = targets::load(db, managed, &request.user_ids, "reset").await?;
+    let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+    let rows = reset::count(db, &ids, &request.options).await?;
+    Ok(ResetPreview { users: ids.len() as u64, options: request.options.clone(), rows })
+}
+
+/// Starts a reset of the request's users in `domain`, after checking every rule; returns its progress.
+pub async fn start_reset(
+    db: &DatabaseConnection,
+    managed: &ManagedDomain,
+    request: ResetRequest,
+    remote_addr: Option<String>,
+) -> Result<JobProgress, AppError> {
+    require_options(&request)?;
+    let action = JobAction::Reset { options: request.options, recycle: request.recycle };
+    start(db, managed, &request.user_ids, action, remote_addr).await
+}
+
+/// Starts a job doing `action` to `user_ids` in `domain`, after checking every rule of `targets`.
+pub async fn start(
+    db: &DatabaseConnection,
+    managed: &ManagedDomain,
+    user_ids: &[i32],
+    action: JobAction,
+    remote_addr: Option<String>,
+) -> Result<JobProgress, AppError> {
+    let (actor, domain) = (managed.actor(), managed.domain());
+    let params = serde_json::to_string(&action).map_err(AppError::internal)?;
+    let txn = db.begin().await?;
+    // The job row is written first: on SQLite that takes the write lock at the start of the
+    // transaction, so it cannot fail half-way to upgrade a read lock while the worker writes.
+    let job = bulk_job::ActiveModel {
+        domain_id: Set(domain.id),
+        actor: Set(actor.login.clone()),
+        actor_user_id: Set(Some(actor.user_id)),
+        action: Set(action.slug().to_string()),
+        params: Set(params),
+        state: Set(JobState::Running),
+        total: Set(0),
+        done_count: Set(0),
+        failed_count: Set(0),
+        created_at: Set(Utc::now()),
+        finished_at: Set(None),
+        remote_addr: Set(remote_addr.clone()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let users = targets::load(&txn, managed, user_ids, action.verb()).await?;
+    let items: Vec<_> = users
+        .iter()
+        .map(|user| bulk_job_item::ActiveModel {
+            job_id: Set(job.id),
+            user_id: Set(Some(user.id)),
+            extension: Set(user.extension.clone()),
+            name: Set(full_name(&user.first_name, &user.last_name)),
+            state: Set(ItemState::Pending),
+            ..Default::default()
+        })
+        .collect();
+    // Another job may have taken one of these users between our check and our insert.
+    db::insert_chunked(&txn, items).await.on_unique(|| {
+        "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
+    })?;
+    let total = i32::try_from(users.len()).map_err(AppError::internal)?;
+    let job = bulk_job::ActiveModel { id: Set(job.id), total: Set(total), ..Default::default() }.update(&txn).await?;
+    audit::Entry::by(actor, Action::BulkJobStarted)
+        .domain(domain.id)
+        .detail(json!({ "job": job.id, "request": action, "users": total }))
+        .from_addr(remote_addr)
+        .record(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(job = job.id, users = total, action = action.slug(), "bulk job started");
+    progress(&job)
+}
+
+/// A job's counts as the browser shows them.
+pub fn progress(job: &bulk_job::Model) -> Result<JobProgress, AppError> {
+    Ok(JobProgress::new(job.id, action_of(job)?, counts(job)))
+}
+
+/// The part of a job's progress that changes while it runs.
+pub fn counts(job: &bulk_job::Model) -> JobCounts {
+    JobCounts {
+        state: job.state,
+        total: job.total.unsigned_abs().into(),
+        done: job.done_count.unsigned_abs().into(),
+        failed: job.failed_count.unsigned_abs().into(),
+    }
+}
+
+pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
+    serde_json::from_str(&job.params).map_err(|err| AppError::internal(format!("job {}: bad params: {err}", job.id)))
+}
+
+/// The job `id` and its domain, if the actor may see that domain.
+pub async fn visible_job(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<(bulk_job::Model, domain::Model), AppError> {
+    domains::row_in_scope::<bulk_job::Entity>(db, actor, id, "bulk action").await
+}
+
+/// The progress of job `id` and its users' outcomes: every failure, then the rest in extension order.
+pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<JobStatus, AppError> {
+    let (job, domain) = visible_job(db, actor, id).await?;
+    let of_job = || bulk_job_item::Entity::find().filter(bulk_job_item::Column::JobId.eq(job.id));
+    let mut items = of_job()
+        .filter(bulk_job_item::Column::State.eq(ItemState::Failed))
+        .order_by_asc(bulk_job_item::Column::Id)
+        .limit(ITEMS_SHOWN)
+        .all(db)
+        .await?;
+    let room = ITEMS_SHOWN.saturating_sub(items.len() as u64);
+    items.extend(
+        of_job()
+            .filter(bulk_job_item::Column::State.ne(ItemState::Failed))
+            .order_by_asc(bulk_job_item::Column::Id)
+            .limit(room)
+            .all(db)
+            .await?,
+    );
+    let progress = progress(&job)?;
+    Ok(JobStatus {
+        email_recommended: domain.wants_email(),
+        domain: domain.name,
+        truncated: (items.len() as u64) < progress.total,
+        items: items.into_iter().map(outcome).collect(),
+        progress,
+    })
+}
+
+pub(super) fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
+    ItemOutcome {
+        user_id: item.user_id,
+        extension: item.extension,
+        name: item.name,
+        state: item.state,
+        error: item.error,
+    }
+}
+
+/// The domain's unfinished jobs, oldest first: what the Users page's banner shows.
+pub async fn running(db: &DatabaseConnection, managed: &ManagedDomain) -> Result<Vec<JobProgress>, AppError> {
+    bulk_job::Entity::find()
+        .filter(bulk_job::Column::DomainId.eq(managed.domain().id))
+        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .order_by_asc(bulk_job::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(progress)
+        .collect()
+}
+
+/// The most recent jobs in the actor's scope, newest first.
+pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<JobSummary>, AppError> {
+    actor.require_admin()?;
+    let Some(in_scope) = actor.domain_scope().condition(bulk_job::Column::DomainId) else { return Ok(Vec::new()) };
+    bulk_job::Entity::find()
+        .find_also_related(domain::Entity)
+        .filter(in_scope)
+        .order_by_desc(bulk_job::Column::Id)
+        .limit(RECENT_JOBS)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(job, domain)| {
+            Ok(JobSummary {
+                progress: progress(&job)?,
+                domain: domain.map(|domain| domain.name).unwrap_or_default(),
+                actor: job.actor,
+                started: time::to_minute(job.created_at),
+                finished: job.finished_at.map(time::to_minute),
+            })
+        })
+        .collect()
+}
+
+/// Job `id`'s per-user results as CSV: a file name and its text.
+pub async fn results_csv(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(String, String), AppError> {
+    let (job, domain) = visible_job(db, actor, id).await?;
+    let items = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::JobId.eq(job.id))
+        .order_by_asc(bulk_job_item::Column::Id)
+        .all(db)
+        .await?;
+    let mut csv = spreadsheet::Csv::new(["extension", "name", "outcome", "error", "finished_at"])?;
+    for item in items {
+        let finished = item.finished_at.map(|at| at.to_rfc3339()).unwrap_or_default();
+        let outcome = item.state.label();
+        csv.row([item.extension.as_str(), &item.name, outcome, item.error.as_deref().unwrap_or(""), &finished])?;
+    }
+    Ok((format!("switchboard-{}-job-{}.csv", domain.name, job.id), csv.finish()?))
+}

@@ -1,0 +1,212 @@
+//! The users a bulk action names, checked against the rules before anything changes. A request that
+//! breaks a rule is refused whole, with the rule it broke; nothing is done for the users it got right.
+
+use crate::bulk::{ItemState, MAX_JOB_USERS};
+use crate::error::AppError;
+use crate::model::full_name;
+use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::entities::{bulk_job_item, domain, user};
+use crate::words::join_and;
+use sea_orm::{prelude::*, QueryOrder};
+use std::collections::BTreeSet;
+
+/// What is being done to the users, for the messages: "reset", "recycle".
+pub type Verb = &'static str;
+
+/// The pure rules, over what the database said about the requested users:
+/// - at least one user, at most `MAX_JOB_USERS`;
+/// - every one of them a user of `domain` (which the caller has checked the actor may manage);
+/// - not the actor themself, and nobody of a higher scope than the actor;
+/// - nobody already in an unfinished job (`busy`: their extensions).
+pub fn check(
+    actor: &Actor,
+    domain: &domain::Model,
+    requested: &BTreeSet<i32>,
+    found: &[user::Model],
+    busy: &[String],
+    verb: Verb,
+) -> Result<(), AppError> {
+    if requested.is_empty() {
+        return Err(AppError::invalid("users", "Select at least one user."));
+    }
+    if requested.len() > MAX_JOB_USERS {
+        return Err(AppError::invalid(
+            "users",
+            format!("At most {MAX_JOB_USERS} users can be handled at once; {} were selected.", requested.len()),
+        ));
+    }
+    let all_here = found.len() == requested.len() && found.iter().all(|user| user.domain_id == domain.id);
+    if !all_here {
+        return Err(AppError::Forbidden(format!(
+            "Some of the selected users are not users of {}; nothing was changed.",
+            domain.name
+        )));
+    }
+    if let Some(me) = found.iter().find(|user| user.id == actor.user_id) {
+        return Err(AppError::Forbidden(format!("You cannot {verb} your own account ({}).", me.extension)));
+    }
+    if let Some(above) = found.iter().find(|user| user.scope > actor.scope) {
+        return Err(AppError::Forbidden(format!(
+            "You cannot {verb} {} ({}): a {} is above your scope.",
+            above.extension,
+            full_name(&above.first_name, &above.last_name),
+            above.scope.label(),
+        )));
+    }
+    match busy {
+        [] => Ok(()),
+        [one] => Err(AppError::Conflict(format!(
+            "Extension {one} is already in a bulk action that has not finished; wait for it to finish."
+        ))),
+        many => Err(AppError::Conflict(format!(
+            "Extensions {} are already in a bulk action that has not finished; wait for it to finish.",
+            join_and(many.to_vec())
+        ))),
+    }
+}
+
+/// Loads the users `requested` names and checks them (see `check`); they come back in extension order.
+pub async fn load(
+    db: &impl ConnectionTrait,
+    managed: &ManagedDomain,
+    requested: &[i32],
+    verb: Verb,
+) -> Result<Vec<user::Model>, AppError> {
+    let (actor, domain) = (managed.actor(), managed.domain());
+    let requested: BTreeSet<i32> = requested.iter().copied().collect();
+    if requested.is_empty() || requested.len() > MAX_JOB_USERS {
+        // Refused before the database is asked about an empty or oversized list.
+        return check(actor, domain, &requested, &[], &[], verb).map(|()| Vec::new());
+    }
+    let ids: Vec<i32> = requested.iter().copied().collect();
+    let mut found = user::Entity::find().filter(user::Column::Id.is_in(ids.clone())).all(db).await?;
+    found.sort_by(|a, b| (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension)));
+    let busy: Vec<String> = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::UserId.is_in(ids))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .order_by_asc(bulk_job_item::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|item| item.extension)
+        .collect();
+    check(actor, domain, &requested, &found, &busy, verb)?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Scope, UserStatus};
+
+    fn domain(id: i32) -> domain::Model {
+        domain::Model {
+            id,
+            reseller_id: 1,
+            name: format!("d{id}.example"),
+            description: String::new(),
+            portal_security: false,
+            voicemail_to_email: false,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    fn user(id: i32, domain_id: i32, scope: Scope) -> user::Model {
+        let now = chrono::Utc::now();
+        user::Model {
+            id,
+            domain_id,
+            extension: format!("{}", 200 + id),
+            first_name: "Ann".into(),
+            last_name: "Lee".into(),
+            email: None,
+            login: format!("{}@d{domain_id}.example", 200 + id),
+            password_hash: None,
+            voicemail_pin_hash: None,
+            scope,
+            status: UserStatus::Active,
+            must_change_password: false,
+            holding: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn manager() -> Actor {
+        Actor {
+            user_id: 1,
+            login: "201@d1.example".into(),
+            scope: Scope::OfficeManager,
+            domain_id: 1,
+            reseller_id: 1,
+            must_change_password: false,
+        }
+    }
+
+    fn ids(ids: &[i32]) -> BTreeSet<i32> {
+        ids.iter().copied().collect()
+    }
+
+    fn checked(requested: &[i32], found: &[user::Model], busy: &[&str]) -> Result<(), AppError> {
+        let busy: Vec<String> = busy.iter().map(|&ext| String::from(ext)).collect();
+        check(&manager(), &domain(1), &ids(requested), found, &busy, "reset")
+    }
+
+    #[test]
+    fn users_of_the_domain_below_or_at_the_actors_scope_may_be_reset() {
+        let found = [user(2, 1, Scope::BasicUser), user(3, 1, Scope::OfficeManager)];
+        assert_eq!(checked(&[2, 3], &found, &[]), Ok(()));
+    }
+
+    #[test]
+    fn an_empty_selection_is_refused() {
+        assert_eq!(checked(&[], &[], &[]), Err(AppError::invalid("users", "Select at least one user.")));
+    }
+
+    #[test]
+    fn more_than_the_limit_is_refused() {
+        let requested: Vec<i32> = (1..=MAX_JOB_USERS as i32 + 1).collect();
+        assert!(matches!(checked(&requested, &[], &[]), Err(error) if error.is_at("users")));
+    }
+
+    #[test]
+    fn a_user_of_another_domain_refuses_the_whole_request() {
+        let found = [user(2, 1, Scope::BasicUser), user(9, 2, Scope::BasicUser)];
+        assert!(matches!(checked(&[2, 9], &found, &[]), Err(AppError::Forbidden(_))));
+    }
+
+    #[test]
+    fn an_unknown_user_refuses_the_whole_request() {
+        let found = [user(2, 1, Scope::BasicUser)];
+        assert!(matches!(checked(&[2, 404], &found, &[]), Err(AppError::Forbidden(_))));
+    }
+
+    #[test]
+    fn nobody_resets_their_own_account_or_a_user_of_a_higher_scope() {
+        let cases = [
+            (
+                [1, 2],
+                [user(1, 1, Scope::OfficeManager), user(2, 1, Scope::BasicUser)],
+                "You cannot reset your own account (201).",
+            ),
+            (
+                [2, 3],
+                [user(2, 1, Scope::BasicUser), user(3, 1, Scope::SuperUser)],
+                "You cannot reset 203 (Ann Lee): a Super User is above your scope.",
+            ),
+        ];
+        for (requested, found, message) in cases {
+            assert_eq!(checked(&requested, &found, &[]), Err(AppError::Forbidden(message.into())));
+        }
+    }
+
+    #[test]
+    fn a_user_in_an_unfinished_job_is_named() {
+        let found = [user(2, 1, Scope::BasicUser), user(3, 1, Scope::BasicUser)];
+        let err = checked(&[2, 3], &found, &["203"]).unwrap_err();
+        assert!(
+            matches!(&err, AppError::Conflict(message) if message.starts_with("Extension 203 is already")),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! The bulk job worker. Each server process runs one; several replicas on one PostgreSQL share the work.
+//!
+//! A worker claims a batch of pending job items under a lease (`leases`): replicas claim disjoint
+//! batches, and the items of a replica that dies are taken over by another one when its lease runs
+//! out. A batch is then processed in one transaction that does the job's action to its users (a
+//! reset, a welcome email queued in the outbox, a forced password reset), marks their items done (only
+//! if the lease is still ours) and counts them on the job: after a crash, kill -9 or power cut, a user
+//! is either fully handled and marked done, or untouched and still pending, never half. When a batch
+//! fails, its users are retried one by one, so one bad user fails alone, with the reason.
+
+use crate::bulk::{ItemState, JobAction, JobState};
+use crate::server::audit::{self, Action};
+use crate::server::entities::{bulk_job, bulk_job_item, user};
+use crate::server::settings::span;
+use crate::server::tasks::leases::{self, Claimant};
+use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
+use crate::server::{accounts::actions, bulk::jobs, bulk::reset};
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{prelude::*, Condition, DatabaseTransaction, TransactionTrait};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Users per transaction.
+    pub batch_size: u64,
+    /// How long a claim holds its items; far longer than a batch takes.
+    pub lease: Duration,
+    /// A pause after each batch, to spare a busy database (and to watch a small job progress).
+    pub batch_pause: Duration,
+    /// How often an idle worker looks for new work.
+    pub idle_wait: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            batch_size: 200,
+            lease: Duration::from_secs(30),
+            batch_pause: Duration::ZERO,
+            idle_wait: Duration::from_millis(200),
+        }
+    }
+}
+
+/// How a job item is leased.
+const LEASE: leases::Columns<bulk_job_item::Column> = leases::Columns {
+    id: bulk_job_item::Column::Id,
+    owner: bulk_job_item::Column::LeaseOwner,
+    until: bulk_job_item::Column::LeaseUntil,
+};
+
+pub struct Worker {
+    db: DatabaseConnection,
+    claimant: Claimant,
+    config: Config,
+}
+
+/// Items this worker holds until `lease_until`, tagged with `token`.
+#[derive(Debug)]
+pub struct Claim {
+    token: String,
+    pub items: Vec<bulk_job_item::Model>,
+}
+
+/// Why a batch (or one user) was not processed.
+#[derive(Debug)]
+enum Failure {
+    /// Our lease ran out and another worker holds the items now: theirs to process, not a failure.
+    LeaseLost,
+    /// Something about a user prevents it; said in words for the admin.
+    User(String),
+    Database(DbErr),
+}
+
+impl From<DbErr> for Failure {
+    fn from(err: DbErr) -> Self {
+        Failure::Database(err)
+    }
+}
+
+/// Errors that say the database is out of reach rather than that it refused this change: the items
+/// stay pending and are tried again, instead of being marked failed.
+fn is_unavailable(err: &DbErr) -> bool {
+    matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
+}
+
+impl Worker {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Worker { db, claimant: Claimant::new("bulk-worker"), config }
+    }
+
+    /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out).
+    pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
+        let token = self.claimant.next_token();
+        let lease = span(self.config.lease);
+        let pending = Condition::all().add(bulk_job_item::Column::State.eq(ItemState::Pending));
+        let items =
+            leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, self.config.batch_size, &token, lease)
+                .await?;
+        if items.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Claim { token, items }))
+    }
+
+    /// Claims and processes one batch; returns how many items it held (0: nothing to do).
+    pub async fn run_once(&self) -> Result<usize, DbErr> {
+        let Some(claim) = self.claim().await? else { return Ok(0) };
+        let held = claim.items.len();
+        self.process(claim).await?;
+        Ok(held)
+    }
+
+    /// Processes a claim, job by job.
+    pub async fn process(&self, claim: Claim) -> Result<(), DbErr> {
+        let mut by_job: BTreeMap<i32, Vec<bulk_job_item::Model>> = BTreeMap::new();
+        for item in claim.items {
+            by_job.entry(item.job_id).or_default().push(item);
+        }
+        for (job_id, items) in by_job {
+            // Items are deleted with their job, so the job is there while its items are.
+            let Some(job) = bulk_job::Entity::find_by_id(job_id).one(&self.db).await? else { continue };
+            self.process_batch(&job, &claim.token, &items).await?;
+        }
+        Ok(())
+    }
+
+    async fn process_batch(
+        &self,
+        job: &bulk_job::Model,
+        token: &str,
+        items: &[bulk_job_item::Model],
+    ) -> Result<(), DbErr> {
+        let action = match jobs::action_of(job) {
+            Ok(action) => action,
+            Err(_) => {
+                for item in items {
+                    self.fail(job, token, item, Failure::User("The job's request cannot be read.".into())).await?;
+                }
+                return Ok(());
+            }
+        };
+        match self.apply(job, &action, token, items).await {
+            Ok(()) => Ok(()),
+            Err(Failure::Database(err)) if is_unavailable(&err) => Err(err),
+            Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
+            // One user's fault, or a lease lost on part of the batch: each user on their own, so that
+            // the others are still done now.
+            Err(failure) => {
+                tracing::warn!(
+                    job = job.id,
+                    users = items.len(),
+                    ?failure,
+                    "batch failed; retrying its users one by one"
+                );
+                for item in items {
+                    match self.apply(job, &action, token, std::slice::from_ref(item)).await {
+                        Ok(()) => {}
+                        Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
+                        Err(failure) => self.fail(job, token, item, failure).await?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Does the job's action for `items` and marks them done, all in one transaction.
+    async fn apply(
+        &self,
+        job: &bulk_job::Model,
+        action: &JobAction,
+        token: &str,
+        items: &[bulk_job_item::Model],
+    ) -> Result<(), Failure> {
+        let txn = self.db.begin().await?;
+        // First a write, so that on SQLite the transaction holds the write lock from the start.
+        let n = settle(&txn, token, items, ItemState::Done, None).await?;
+        if n != items.len() {
+            return Err(Failure::LeaseLost);
+        }
+        let user_ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
+        if user_ids.len() != items.len() {
+            return Err(Failure::User("The user no longer exists.".into()));
+        }
+        let users = user::Entity::find()
+            .filter(user::Column::Id.is_in(user_ids.clone()))
+            .filter(user::Column::DomainId.eq(job.domain_id))
+            .all(&txn)
+            .await?;
+        if users.len() != user_ids.len() {
+            return Err(Failure::User("The user is no longer in this domain.".into()));
+        }
+        if let Some(reason) = actions::refusal(action, &users) {
+            return Err(Failure::User(reason.into()));
+        }
+        let done = match action {
+            JobAction::Reset { options, .. } => {
+                reset::reset(&txn, &user_ids, options).await?;
+                Action::UserReset
+            }
+            JobAction::SendWelcome => {
+                actions::send_welcome(&txn, job, &users).await?;
+                Action::WelcomeEmailQueued
+            }
+            JobAction::ForcePasswordReset => {
+                actions::force_password_reset(&txn, job, &users).await?;
+                Action::PasswordResetForced
+            }
+        };
+        let entries = items.iter().map(|item| entry(job, done, item, json!({ "job": job.id })));
+        audit::record_many(&txn, entries).await?;
+        count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
+        finish_if_complete(&txn, job).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Marks one item failed, with the reason, unless another worker holds it now.
+    async fn fail(
+        &self,
+        job: &bulk_job::Model,
+        token: &str,
+        item: &bulk_job_item::Model,
+        failure: Failure,
+    ) -> Result<(), DbErr> {
+        let reason = match failure {
+            Failure::LeaseLost => return Ok(()),
+            Failure::Database(err) if is_unavailable(&err) => return Err(err),
+            Failure::User(reason) => reason,
+            Failure::Database(err) => {
+                tracing::error!(job = job.id, extension = %item.extension, %err, "a bulk job's user failed");
+                "The database refused the change; the server log has the details.".to_string()
+            }
+        };
+        let txn = self.db.begin().await?;
+        if settle(&txn, token, std::slice::from_ref(item), ItemState::Failed, Some(&reason)).await? == 0 {
+            return Ok(());
+        }
+        let detail = json!({ "job": job.id, "error": reason });
+        audit::record_many(&txn, [entry(job, Action::BulkItemFailed, item, detail)]).await?;
+        count_on_job(&txn, job.id, bulk_job::Column::FailedCount, 1).await?;
+        finish_if_complete(&txn, job).await?;
+        txn.commit().await
+    }
+
+    /// Works until `stop` says so, finishing the batch in hand first.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let pacing = Pacing { idle: self.config.idle_wait, after_work: self.config.batch_pause };
+        runner::repeat(self.claimant.name(), &self, pacing, stop).await
+    }
+}
+
+/// Marks the items `state` if they are still pending and held under `token`; returns how many were.
+async fn settle(
+    txn: &DatabaseTransaction,
+    token: &str,
+    items: &[bulk_job_item::Model],
+    state: ItemState,
+    error: Option<&str>,
+) -> Result<usize, DbErr> {
+    let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
+    let result = bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, Expr::value(state))
+        .col_expr(bulk_job_item::Column::Error, Expr::value(error.map(str::to_string)))
+        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+        .filter(bulk_job_item::Column::Id.is_in(ids))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .filter(bulk_job_item::Column::LeaseOwner.eq(token))
+        .exec(txn)
+        .await?;
+    Ok(usize::try_from(result.rows_affected).unwrap_or(usize::MAX))
+}
+
+/// An audit entry for work done on behalf of the job's actor, in the job's domain.
+fn on_behalf(job: &bulk_job::Model, action: Action, detail: serde_json::Value) -> audit::Entry {
+    audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail)
+}
+
+/// The audit entry for one item's outcome.
+fn entry(
+    job: &bulk_job::Model,
+    action: Action,
+    item: &bulk_job_item::Model,
+    detail: serde_json::Value,
+) -> audit::Entry {
+    let entry = on_behalf(job, action, detail);
+    match item.user_id {
+        Some(user_id) => entry.target(user_id),
+        None => entry,
+    }
+}
+
+/// Adds `n` to one of the job's counters. Updating the job row also serialises the transactions that
+/// finish the job's last items, so exactly one of them sees none pending and finishes the job.
+async fn count_on_job(
+    txn: &DatabaseTransaction,
+    job_id: i32,
+    counter: bulk_job::Column,
+    n: usize,
+) -> Result<(), DbErr> {
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    bulk_job::Entity::update_many()
+        .col_expr(counter, Expr::col(counter).add(n))
+        .filter(bulk_job::Column::Id.eq(job_id))
+        .exec(txn)
+        .await
+        .map(|_| ())
+}
+
+/// Marks the job finished if none of its items is pending any more, and records that once.
+async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) -> Result<(), DbErr> {
+    let pending = Query::select()
+        .expr(Expr::val(1))
+        .from(bulk_job_item::Entity)
+        .and_where(bulk_job_item::Column::JobId.eq(job.id))
+        .and_where(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .to_owned();
+    let finished = bulk_job::Entity::update_many()
+        .col_expr(bulk_job::Column::State, Expr::value(JobState::Finished))
+        .col_expr(bulk_job::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(bulk_job::Column::Id.eq(job.id))
+        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .filter(Expr::exists(pending).not())
+        .exec(txn)
+        .await?;
+    if finished.rows_affected == 0 {
+        return Ok(());
+    }
+    let Some(done) = bulk_job::Entity::find_by_id(job.id).one(txn).await? else { return Ok(()) };
+    tracing::info!(job = job.id, done = done.done_count, failed = done.failed_count, "bulk job finished");
+    let detail = json!({ "job": job.id, "done": done.done_count, "failed": done.failed_count });
+    on_behalf(job, Action::BulkJobFinished, detail).record(txn).await
+}
+
+impl Rounds for Worker {
+    fn round(&self) -> impl std::future::Future<Output = Result<usize, DbErr>> + Send {
+        self.run_once()
+    }
+}
+
+/// Starts this process's worker.
+pub async fn spawn(db: DatabaseConnection, config: Config) -> Result<Handle, DbErr> {
+    leases::release_stale::<bulk_job_item::Entity>(&db, &LEASE).await?;
+    let worker = Worker::new(db, config);
+    Ok(Handle::spawn("bulk job worker", move |stop| worker.run(stop)))
+}

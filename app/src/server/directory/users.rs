@@ -1,0 +1,189 @@
+//! Users (subscribers): creating one (CLI, demo) and the paged, searchable list of the Users page.
+
+use crate::error::{AppError, FieldError};
+use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
+use crate::server::auth::authz::ManagedDomain;
+use crate::server::auth::passwords;
+use crate::server::db::OnUnique;
+use crate::server::directory::counts;
+use crate::server::directory::domains;
+use crate::server::entities::{device, user};
+use crate::validate::{validate_email, validate_extension, validate_name};
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
+use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder};
+
+const MAX_SEARCH_LEN: usize = 100;
+
+/// A user to create, as the CLI or the demo seeder describes it.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub domain: String,
+    pub extension: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub scope: Scope,
+    /// Without one the user is "Password Required" until they choose one.
+    pub password: Option<String>,
+}
+
+/// Creates a user after checking every field; a duplicate extension or unknown domain changes nothing.
+pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, AppError> {
+    let domain_name = domains::normalize_name(&new.domain)?;
+    validate_extension(&new.extension)?;
+    validate_name("first_name", "First Name", &new.first_name)?;
+    validate_name("last_name", "Last Name", &new.last_name)?;
+    // Lower case: addresses are matched without regard to case (sign-in by email).
+    let email = new.email.map(|email| email.trim().to_lowercase()).filter(|email| !email.is_empty());
+    if let Some(email) = &email {
+        validate_email(email)?;
+    }
+    let login = format!("{}@{domain_name}", new.extension);
+    if let Some(password) = &new.password {
+        // The same rules, and the same messages, as the web forms.
+        AppError::unless_any(
+            FieldError::each("password", passwords::problems(password, &login, &new.extension)).collect(),
+        )?;
+    }
+    let domain = domains::find(db, &domain_name)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no domain named {domain_name}.")))?;
+    let duplicate = || format!("The extension {} already exists in {domain_name}.", new.extension);
+    let taken = user::Entity::find()
+        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::Extension.eq(&new.extension))
+        .count(db)
+        .await?;
+    if taken > 0 {
+        return Err(AppError::Conflict(duplicate()));
+    }
+    let (password_hash, status) = match new.password {
+        Some(password) => (Some(passwords::hash(password).await?), UserStatus::Active),
+        None => (None, UserStatus::PasswordRequired),
+    };
+    let now = Utc::now();
+    user::ActiveModel {
+        domain_id: Set(domain.id),
+        login: Set(login),
+        extension: Set(new.extension.clone()),
+        first_name: Set(new.first_name.trim().to_string()),
+        last_name: Set(new.last_name.trim().to_string()),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        voicemail_pin_hash: Set(None),
+        scope: Set(new.scope),
+        status: Set(status),
+        must_change_password: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_unique(duplicate)
+}
+
+fn validate_query(query: &UserQuery) -> Result<(), AppError> {
+    if !(1..=MAX_PAGE_SIZE).contains(&query.per_page) {
+        return Err(AppError::invalid("per_page", format!("Show between 1 and {MAX_PAGE_SIZE} users per page.")));
+    }
+    if query.search.chars().count() > MAX_SEARCH_LEN {
+        return Err(AppError::invalid("search", format!("Search for at most {MAX_SEARCH_LEN} characters.")));
+    }
+    Ok(())
+}
+
+/// Each word of the search must appear in the extension, first or last name, or email (any case).
+fn search_condition(search: &str) -> Condition {
+    let mut all_words = Condition::all();
+    for word in search.split_whitespace() {
+        let escaped: String = word
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let mut any_column = Condition::any();
+        for column in [user::Column::Extension, user::Column::FirstName, user::Column::LastName, user::Column::Email] {
+            let lowered = Func::lower(Expr::col((user::Entity, column)));
+            any_column = any_column.add(Expr::expr(lowered).like(LikeExpr::new(pattern.clone()).escape('\\')));
+        }
+        all_words = all_words.add(any_column);
+    }
+    all_words
+}
+
+/// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
+pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
+    validate_query(query)?;
+    let order = match query.dir {
+        SortDir::Asc => Order::Asc,
+        SortDir::Desc => Order::Desc,
+    };
+    // Extensions are digits: shorter sorts first, so 99 comes before 100.
+    let by_extension = |select: Select<user::Entity>| {
+        select
+            .order_by(
+                SimpleExpr::from(Func::char_length(Expr::col((user::Entity, user::Column::Extension)))),
+                order.clone(),
+            )
+            .order_by(user::Column::Extension, order.clone())
+    };
+    let mut select = user::Entity::find()
+        .filter(user::Column::DomainId.eq(managed.domain().id))
+        .filter(search_condition(&query.search));
+    if let Some(status) = query.status {
+        select = select.filter(user::Column::Status.eq(status));
+    }
+    select = match query.sort {
+        SortKey::Extension => by_extension(select),
+        SortKey::Name => by_extension(
+            select.order_by(user::Column::LastName, order.clone()).order_by(user::Column::FirstName, order.clone()),
+        ),
+        SortKey::Email => {
+            by_extension(select.order_by_with_nulls(user::Column::Email, order.clone(), NullOrdering::Last))
+        }
+        SortKey::Status => by_extension(select.order_by(user::Column::Status, order.clone())),
+    };
+    let paginator = select.paginate(db, query.per_page);
+    let total = paginator.num_items().await?;
+    let pages = total.div_ceil(query.per_page).max(1);
+    let page = query.page.clamp(1, pages);
+    let users = paginator.fetch_page(page - 1).await?;
+
+    let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+    let devices = counts::per_key::<device::Entity>(db, device::Column::UserId, ids).await?;
+
+    let rows = users
+        .into_iter()
+        .map(|user| UserRow {
+            device_count: devices.get(&user.id).copied().unwrap_or(0),
+            id: user.id,
+            extension: user.extension,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            email: user.email,
+            status: user.status,
+        })
+        .collect();
+    Ok(UserPage { rows, total, page, pages })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_and_search_length_are_bounded() {
+        let is_invalid =
+            |result: Result<(), AppError>, wanted: &str| matches!(result, Err(error) if error.is_at(wanted));
+        let too_big = UserQuery { per_page: MAX_PAGE_SIZE + 1, ..UserQuery::default() };
+        assert!(is_invalid(validate_query(&too_big), "per_page"));
+        let zero = UserQuery { per_page: 0, ..UserQuery::default() };
+        assert!(validate_query(&zero).is_err());
+        let long = UserQuery { search: "x".repeat(MAX_SEARCH_LEN + 1), ..UserQuery::default() };
+        assert!(is_invalid(validate_query(&long), "search"));
+        assert!(validate_query(&UserQuery::default()).is_ok());
+    }
+}

@@ -1,0 +1,372 @@
+//! The authorization matrix: every server function and every route, called by each kind of visitor,
+//! with the status each must get. One table; the test fails if a server function or a route exists
+//! that has no row, so that nothing new goes unchecked.
+//!
+//! Each cell acts on users of its own and signs in with a session of its own, so that what one cell
+//! changes (a reset started, a password set, a session ended) cannot decide another's answer.
+
+use crate::common::{self, TestApp, PASSWORD};
+use app::accounts::{AccountAction, AccountRequest, NewPassword};
+use app::auth::ChangePassword;
+use app::auth::SetPassword;
+use app::auth::{CurrentUser, Login, Logout};
+use app::bulk::{job_events_path, running_jobs_path, RecycleEntry, ResetOptions, ResetRequest};
+use app::mail::{MessageKind, MessageState};
+use app::model::{Scope, UserQuery};
+use app::pages::activity::RecentJobs;
+use app::pages::domains::ListDomains;
+use app::pages::outbox::{OutboxMessages, RetryMessage};
+use app::pages::set_password::PasswordLink;
+use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
+use app::pages::users::bulk::progress::{BulkJobStatus, RunningJobs};
+use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
+use app::pages::users::bulk::reset::{PreviewReset, StartReset};
+use app::pages::users::ListUsers;
+use app::server::auth::sessions::{self, Origin};
+use app::server::directory::users::{self, NewUser};
+use app::server::entities::{outbox_message, user};
+use app::server::settings::SessionLimits;
+use app::server::{accounts::links, bulk::reset, mail::outbox};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::server_fn::ServerFn;
+use sea_orm::{prelude::*, ActiveValue::Set};
+use std::collections::BTreeSet;
+
+/// Who calls, in the order of each row's statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    SignedOut,
+    BasicUser,
+    /// The Office Manager of a.example, the domain every row acts on.
+    OfficeManager,
+    /// The Office Manager of c.example.
+    OtherOfficeManager,
+    /// A Reseller of R2, which does not own a.example.
+    OtherReseller,
+    SuperUser,
+}
+
+const EVERYONE: [Who; 6] =
+    [Who::SignedOut, Who::BasicUser, Who::OfficeManager, Who::OtherOfficeManager, Who::OtherReseller, Who::SuperUser];
+
+impl Who {
+    fn login(self) -> Option<&'static str> {
+        match self {
+            Who::SignedOut => None,
+            Who::BasicUser => Some("201@a.example"),
+            Who::OfficeManager => Some("200@a.example"),
+            Who::OtherOfficeManager => Some("200@c.example"),
+            Who::OtherReseller => Some("150@c.example"),
+            Who::SuperUser => Some("100@a.example"),
+        }
+    }
+}
+
+/// What a row's request may use: users of a.example made for this cell alone (`target`: Active, with
+/// an email and a failed message; `reset_target`: reset, waiting for a new holder), a job of a.example
+/// and a link to set a password.
+struct Cell {
+    target: i32,
+    reset_target: i32,
+    message: i32,
+    job: i32,
+    token: String,
+}
+
+const OK: StatusCode = StatusCode::OK;
+const FOUND: StatusCode = StatusCode::FOUND;
+const UNAUTHORIZED: StatusCode = StatusCode::UNAUTHORIZED;
+const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
+const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+const CONFLICT: StatusCode = StatusCode::CONFLICT;
+
+/// A server function row: its path, the JSON (or form) it is called with, and the six statuses.
+struct Function {
+    path: &'static str,
+    call: fn(&Cell) -> Call,
+    expected: [StatusCode; 6],
+}
+
+enum Call {
+    Json(serde_json::Value),
+    Form(String),
+}
+
+fn json<T: serde::Serialize>(args: T) -> Call {
+    Call::Json(serde_json::to_value(args).unwrap())
+}
+
+/// A route row: its pattern as the router knows it, the address requested, and the six statuses.
+struct Route {
+    pattern: &'static str,
+    path: fn(&Cell) -> String,
+    expected: [StatusCode; 6],
+}
+
+/// Scoped to a.example's admins: refused to the signed out, to Basic Users and to other domains' admins.
+const A_EXAMPLE_ADMINS: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK];
+/// Something of a.example looked up by id: to other domains' admins it does not exist.
+const A_EXAMPLE_BY_ID: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, OK];
+/// Every admin, each in their own scope.
+const ANY_ADMIN: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, OK, OK, OK, OK];
+/// Open to everyone.
+const OPEN: [StatusCode; 6] = [OK; 6];
+
+fn domain() -> String {
+    "a.example".to_string()
+}
+
+fn functions() -> Vec<Function> {
+    vec![
+        Function { path: CurrentUser::PATH, call: |_| json(CurrentUser {}), expected: OPEN },
+        Function {
+            path: Login::PATH,
+            call: |_| {
+                Call::Form(
+                    serde_qs::to_string(&Login { login: "203@a.example".into(), password: PASSWORD.into() }).unwrap(),
+                )
+            },
+            expected: OPEN,
+        },
+        Function { path: Logout::PATH, call: |_| Call::Form(String::new()), expected: OPEN },
+        Function { path: ListDomains::PATH, call: |_| json(ListDomains {}), expected: ANY_ADMIN },
+        Function {
+            path: ListUsers::PATH,
+            call: |_| json(ListUsers { domain: domain(), query: UserQuery::default() }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: RunningJobs::PATH,
+            call: |_| json(RunningJobs { domain: domain() }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: BulkJobStatus::PATH,
+            call: |cell| json(BulkJobStatus { job: cell.job }),
+            expected: A_EXAMPLE_BY_ID,
+        },
+        Function { path: RecentJobs::PATH, call: |_| json(RecentJobs {}), expected: ANY_ADMIN },
+        Function { path: OutboxMessages::PATH, call: |_| json(OutboxMessages {}), expected: ANY_ADMIN },
+        Function {
+            path: RetryMessage::PATH,
+            call: |cell| json(RetryMessage { id: cell.message }),
+            expected: A_EXAMPLE_BY_ID,
+        },
+        Function {
+            path: PreviewReset::PATH,
+            call: |cell| json(PreviewReset { domain: domain(), request: reset_request(cell) }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: StartReset::PATH,
+            call: |cell| json(StartReset { domain: domain(), request: reset_request(cell) }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: PreviewAccountAction::PATH,
+            call: |cell| json(PreviewAccountAction { domain: domain(), request: welcome(cell) }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: StartAccountAction::PATH,
+            call: |cell| json(StartAccountAction { domain: domain(), request: welcome(cell) }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: RecycleForm::PATH,
+            call: |cell| json(RecycleForm { domain: domain(), user_ids: vec![cell.reset_target] }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: RecycleUsers::PATH,
+            call: |cell| {
+                let entry = RecycleEntry {
+                    user_id: cell.reset_target,
+                    first_name: "Nina".into(),
+                    last_name: "Park".into(),
+                    email: String::new(),
+                    send_welcome: false,
+                };
+                json(RecycleUsers { domain: domain(), entries: vec![entry] })
+            },
+            expected: A_EXAMPLE_ADMINS,
+        },
+        // Only for the link's holder, whoever brings it: the link is the authorization.
+        Function {
+            path: PasswordLink::PATH,
+            call: |cell| json(PasswordLink { token: cell.token.clone() }),
+            expected: OPEN,
+        },
+        Function {
+            path: SetPassword::PATH,
+            call: |cell| json(SetPassword { token: cell.token.clone(), new: new_password() }),
+            expected: OPEN,
+        },
+        // For the signed-in themselves, and only while an admin's forced reset asks for it.
+        Function {
+            path: ChangePassword::PATH,
+            call: |_| json(ChangePassword { new: new_password() }),
+            expected: [UNAUTHORIZED, CONFLICT, CONFLICT, CONFLICT, CONFLICT, CONFLICT],
+        },
+    ]
+}
+
+fn routes() -> Vec<Route> {
+    vec![
+        Route { pattern: "/", path: |_| "/".into(), expected: [FOUND; 6] },
+        Route { pattern: "/login", path: |_| "/login".into(), expected: [OK, FOUND, FOUND, FOUND, FOUND, FOUND] },
+        Route { pattern: "/set-password", path: |cell| format!("/set-password?token={}", cell.token), expected: OPEN },
+        Route { pattern: "/change-password", path: |_| "/change-password".into(), expected: [FOUND; 6] },
+        Route { pattern: "/me", path: |_| "/me".into(), expected: [FOUND, OK, OK, OK, OK, OK] },
+        Route { pattern: "/domains", path: |_| "/domains".into(), expected: [FOUND, FORBIDDEN, OK, OK, OK, OK] },
+        Route {
+            pattern: "/domains/{domain}/users",
+            path: |_| "/domains/a.example/users".into(),
+            expected: [FOUND, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK],
+        },
+        Route { pattern: "/activity", path: |_| "/activity".into(), expected: [FOUND, FORBIDDEN, OK, OK, OK, OK] },
+        Route { pattern: "/outbox", path: |_| "/outbox".into(), expected: [FOUND, FORBIDDEN, OK, OK, OK, OK] },
+        Route {
+            pattern: server::RESULTS_CSV_ROUTE,
+            path: |cell| format!("/activity/{}/results.csv", cell.job),
+            expected: [FOUND, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, OK],
+        },
+        // The progress streams, as the browser's EventSource opens them.
+        Route { pattern: server::JOB_EVENTS_ROUTE, path: |cell| job_events_path(cell.job), expected: A_EXAMPLE_BY_ID },
+        Route {
+            pattern: server::RUNNING_JOBS_ROUTE,
+            path: |_| running_jobs_path("a.example"),
+            expected: A_EXAMPLE_ADMINS,
+        },
+    ]
+}
+
+fn reset_request(cell: &Cell) -> ResetRequest {
+    ResetRequest { user_ids: vec![cell.target], options: ResetOptions::defaults(), recycle: false }
+}
+
+fn welcome(cell: &Cell) -> AccountRequest {
+    AccountRequest { action: AccountAction::SendWelcome, user_ids: vec![cell.target] }
+}
+
+fn new_password() -> NewPassword {
+    NewPassword {
+        password: "violet tractor sings".into(),
+        confirmation: "violet tractor sings".into(),
+        pin: "2580".into(),
+    }
+}
+
+/// The users, message, job and link one cell acts on; `n` numbers the cell.
+async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
+    let (target, reset_target, link_user) = (1000 + 3 * n, 1001 + 3 * n, 1002 + 3 * n);
+    // With an email address (a welcome email can reach them) and no password (hashing one is slow).
+    let new = NewUser {
+        domain: "a.example".into(),
+        extension: target.to_string(),
+        first_name: "Tia".into(),
+        last_name: "Target".into(),
+        email: Some(format!("tia.{target}@a.example")),
+        scope: Scope::BasicUser,
+        password: None,
+    };
+    users::create(&app.db, new).await.unwrap();
+    app.user_without_password("a.example", &reset_target.to_string(), "Rae", "Reset").await;
+    app.user_without_password("a.example", &link_user.to_string(), "Lin", "Link").await;
+    let by_extension = |extension: usize| {
+        user::Entity::find().filter(user::Column::Login.eq(format!("{extension}@a.example"))).one(&app.db)
+    };
+    let target = by_extension(target).await.unwrap().unwrap();
+    let reset_target = by_extension(reset_target).await.unwrap().unwrap();
+    reset::reset(&app.db, &[reset_target.id], &ResetOptions::defaults()).await.unwrap();
+    let link_user = by_extension(link_user).await.unwrap().unwrap();
+    let token = links::issue(&app.db, link_user.id, link_user.holding, MessageKind::Welcome).await.unwrap();
+    outbox::enqueue(&app.db, &target, MessageKind::Welcome, "200@a.example").await.unwrap();
+    let message = outbox_message::Entity::find()
+        .filter(outbox_message::Column::UserId.eq(target.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    outbox_message::ActiveModel { id: Set(message.id), state: Set(MessageState::Failed), ..Default::default() }
+        .update(&app.db)
+        .await
+        .unwrap();
+    Cell { target: target.id, reset_target: reset_target.id, message: message.id, job, token }
+}
+
+/// A session of `who` made for one request (no password check: thousands of them would be slow).
+async fn cookie(app: &TestApp, who: Who) -> Option<String> {
+    let login = who.login()?;
+    let user_id = app.user_id(login).await;
+    let origin = Origin { addr: None, user_agent: None, presented: None };
+    let token = sessions::start(&app.db, user_id, origin, &SessionLimits::default()).await.unwrap();
+    Some(format!("switchboard_session={token}"))
+}
+
+#[test]
+fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_says() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        app.user("c.example", "150", "Rex", "Other", Scope::Reseller).await;
+        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        app.reset_users(&manager, vec![app.user_id("202@a.example").await]).await;
+        let job = 1;
+
+        let (functions, routes) = (functions(), routes());
+        // Every server function and route has its row.
+        let registered: BTreeSet<String> =
+            leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
+        let tabled: BTreeSet<String> = functions.iter().map(|row| row.path.to_string()).collect();
+        assert_eq!(tabled, registered, "server functions without a row (or rows without a server function)");
+        let mut served: BTreeSet<String> = server::page_routes().into_iter().collect();
+        served.extend(
+            [server::RESULTS_CSV_ROUTE, server::JOB_EVENTS_ROUTE, server::RUNNING_JOBS_ROUTE].map(String::from),
+        );
+        let tabled: BTreeSet<String> = routes.iter().map(|row| row.pattern.to_string()).collect();
+        assert_eq!(tabled, served, "routes without a row (or rows without a route)");
+
+        // Both tables as one list of requests, each with the statuses it must get.
+        type Make = Box<dyn Fn(&Cell) -> Request<Body>>;
+        let mut probes: Vec<(String, [StatusCode; 6], Make)> = Vec::new();
+        for row in functions {
+            let make = move |cell: &Cell| {
+                let (content_type, body) = match (row.call)(cell) {
+                    Call::Json(value) => ("application/json", value.to_string()),
+                    Call::Form(form) => ("application/x-www-form-urlencoded", form),
+                };
+                Request::post(row.path).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap()
+            };
+            probes.push((row.path.to_string(), row.expected, Box::new(make)));
+        }
+        for row in routes {
+            let make = move |cell: &Cell| {
+                Request::get((row.path)(cell)).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()
+            };
+            probes.push((format!("GET {}", row.pattern), row.expected, Box::new(make)));
+        }
+
+        let mut wrong = Vec::new();
+        let mut n = 0;
+        for (label, expected, make) in &probes {
+            for (who, expected) in EVERYONE.into_iter().zip(*expected) {
+                n += 1;
+                let mut request = make(&cell(&app, n, job).await);
+                if let Some(cookie) = cookie(&app, who).await {
+                    request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+                }
+                // Only the status is awaited: a stream's body goes on while its job runs.
+                let response = app.send(request).await;
+                let status = response.status();
+                if status != expected {
+                    let answer = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
+                    let answer = String::from_utf8_lossy(&answer);
+                    wrong.push(format!("{label} as {who:?}: {status}, not {expected} ({answer:.200})"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} of {n} cells differ from the table:\n{}", wrong.len(), wrong.join("\n"));
+    })
+}

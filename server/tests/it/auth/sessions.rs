@@ -1,0 +1,98 @@
+//! Sessions end after a while unused and a while after sign-in, whatever happens; the cookie lasts the
+//! browser session only; signing in ends the session the browser came with.
+
+use crate::accounts::{new_password, GOOD_PASSWORD, GOOD_PIN};
+use crate::common::{self, Session, TestApp, PASSWORD};
+use app::auth::CurrentUser;
+use app::mail::MessageKind;
+use app::model::{Me, Scope};
+use app::server::accounts::links;
+use app::server::settings::{SessionLimits, Settings};
+use std::time::{Duration, Instant};
+
+async fn who(app: &TestApp, session: &Session) -> Option<String> {
+    app.call::<_, Option<Me>>(CurrentUser {}, Some(session)).await.1.unwrap().map(|me| me.login)
+}
+
+async fn app_with(idle: Duration, max: Duration) -> (TestApp, String) {
+    TestApp::with_one_user(
+        Settings { sessions: SessionLimits { idle, max }, ..Settings::default() },
+        Scope::OfficeManager,
+    )
+    .await
+}
+
+#[test]
+fn a_session_lives_while_it_is_used_and_ends_after_a_while_unused() {
+    common::run(async {
+        let (app, login) = app_with(Duration::from_secs(2), Duration::from_secs(3600)).await;
+        let session = app.sign_in(&login, PASSWORD).await;
+        // Used every 600 ms for twice the idle limit: still signed in.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(4) {
+            assert_eq!(who(&app, &session).await.as_deref(), Some(login.as_str()), "after {:?}", started.elapsed());
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(2_200)).await;
+        assert_eq!(who(&app, &session).await, None);
+    })
+}
+
+#[test]
+fn a_session_ends_at_its_maximum_however_much_it_is_used() {
+    common::run(async {
+        let (app, login) = app_with(Duration::from_secs(3600), Duration::from_secs(2)).await;
+        let session = app.sign_in(&login, PASSWORD).await;
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(1_500) {
+            assert!(who(&app, &session).await.is_some());
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(who(&app, &session).await, None);
+    })
+}
+
+#[test]
+fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let basic = app.sign_in(&fixture.basic, PASSWORD).await;
+        let attributes = basic.set_cookie.to_lowercase();
+        assert!(!attributes.contains("max-age") && !attributes.contains("expires"), "{attributes}");
+
+        // Someone else signs in on the same browser: the first session ends, on the server.
+        let (status, headers, _) = {
+            let body = serde_qs::to_string(&app::auth::Login {
+                login: fixture.office_manager.clone(),
+                password: PASSWORD.into(),
+            })
+            .unwrap();
+            let request = axum::http::Request::post(<app::auth::Login as leptos::server_fn::ServerFn>::PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", &basic.cookie)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            app.request(request).await
+        };
+        assert!(status.is_success());
+        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap();
+        let manager = Session { cookie: cookie.split(';').next().unwrap().into(), set_cookie: cookie.into() };
+        assert_eq!(who(&app, &basic).await, None);
+        assert_eq!(who(&app, &manager).await, Some(fixture.office_manager.clone()));
+
+        // So does a set-password link opened on a signed-in browser.
+        app.user_without_password("a.example", "204", "Mia", "Noe").await;
+        let mia = crate::accounts::user_by_login(&app, "204@a.example").await;
+        let token = links::issue(&app.db, mia.id, mia.holding, MessageKind::Welcome).await.unwrap();
+        let body = serde_json::json!({ "token": token, "new": new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN) })
+            .to_string();
+        let request = axum::http::Request::post(<app::auth::SetPassword as leptos::server_fn::ServerFn>::PATH)
+            .header("content-type", "application/json")
+            .header("cookie", &manager.cookie)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        assert!(app.request(request).await.0.is_success());
+        assert_eq!(who(&app, &manager).await, None);
+    })
+}

@@ -1,0 +1,206 @@
+//! Sign-in throttling through the real router and database: too many failures lock a login, or a client
+//! address, for everyone and every replica, even against the right password; the lock runs out; a
+//! proxy's word about the client's address counts only from a trusted proxy.
+
+use crate::common::{self, TestApp, PASSWORD};
+use app::auth::Login;
+use app::error::AppError;
+use app::model::Scope;
+use app::server::entities::{audit_log, signin_failure};
+use app::server::settings::{Limit, Settings, SigninLimits};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use sea_orm::{prelude::*, QueryOrder};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Signs in as a browser's form would, from `peer` if given; the status, the error if any, the headers.
+async fn attempt(
+    app: &TestApp,
+    peer: Option<&str>,
+    login: &str,
+    password: &str,
+) -> (StatusCode, Option<AppError>, HeaderMap) {
+    attempt_with(app, peer, &[], login, password).await
+}
+
+async fn attempt_with(
+    app: &TestApp,
+    peer: Option<&str>,
+    headers: &[(&str, &str)],
+    login: &str,
+    password: &str,
+) -> (StatusCode, Option<AppError>, HeaderMap) {
+    let body = serde_qs::to_string(&Login { login: login.into(), password: password.into() }).unwrap();
+    let mut request = Request::post(<Login as leptos::server_fn::ServerFn>::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(body)).unwrap();
+    let (status, headers, body) = match peer {
+        Some(peer) => app.request_from(format!("{peer}:40000").parse::<SocketAddr>().unwrap(), request).await,
+        None => app.request(request).await,
+    };
+    let error =
+        (!status.is_success()).then(|| serde_json::from_str(&body).unwrap_or_else(|_| panic!("{status}: {body}")));
+    (status, error, headers)
+}
+
+fn locked(minutes: u64) -> Option<AppError> {
+    Some(AppError::TooManyAttempts { minutes })
+}
+
+async fn audited(app: &TestApp, action: &str) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+fn limits(per_login: u32, per_addr: u32, lock: Duration) -> Settings {
+    Settings {
+        signin: SigninLimits {
+            per_login: Limit { max_failures: per_login, lock },
+            per_addr: Limit { max_failures: per_addr, lock },
+            window: Duration::from_secs(900),
+        },
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn ten_failures_lock_a_login_for_fifteen_minutes_even_against_the_right_password() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        for n in 1..=10 {
+            let (status, error, _) = attempt(&app, None, &fixture.office_manager, "not the password").await;
+            assert_eq!((status, error), (StatusCode::UNAUTHORIZED, Some(AppError::InvalidCredentials)), "failure {n}");
+        }
+        let (status, error, headers) = attempt(&app, None, &fixture.office_manager, PASSWORD).await;
+        assert_eq!((status, error.clone()), (StatusCode::TOO_MANY_REQUESTS, locked(15)));
+        assert_eq!(error.unwrap().to_string(), "Too many failed sign-ins. Try again in 15 minutes.");
+        assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "900");
+        // The same account by its email address is another login; other logins are untouched.
+        app.sign_in("olga.manning@a.example", PASSWORD).await;
+        app.sign_in(&fixture.basic, PASSWORD).await;
+        let locks = audited(&app, "sign_in_locked").await;
+        assert_eq!(locks.len(), 1);
+        assert_eq!(locks[0].actor, fixture.office_manager);
+        // A login that does not exist locks the same way, so that locks tell nothing about accounts.
+        for _ in 0..10 {
+            attempt(&app, None, "999@a.example", "guess").await;
+        }
+        assert_eq!(attempt(&app, None, "999@a.example", "guess").await.1, locked(15));
+    })
+}
+
+#[test]
+fn a_successful_sign_in_starts_the_count_again() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        for _ in 0..9 {
+            attempt(&app, None, &fixture.basic, "wrong password").await;
+        }
+        app.sign_in(&fixture.basic, PASSWORD).await;
+        for _ in 0..9 {
+            assert_eq!(attempt(&app, None, &fixture.basic, "wrong password").await.0, StatusCode::UNAUTHORIZED);
+        }
+        app.sign_in(&fixture.basic, PASSWORD).await;
+        assert!(audited(&app, "sign_in_locked").await.is_empty());
+    })
+}
+
+#[test]
+fn a_lock_runs_out_and_its_start_and_end_are_audited() {
+    common::run(async {
+        let (app, login) = TestApp::with_one_user(limits(3, 50, Duration::from_secs(1)), Scope::BasicUser).await;
+        for _ in 0..3 {
+            attempt(&app, None, &login, "wrong password").await;
+        }
+        assert_eq!(attempt(&app, None, &login, PASSWORD).await.1, locked(1), "a second left is a minute, rounded up");
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        assert_eq!(attempt(&app, None, &login, PASSWORD).await.0, StatusCode::OK);
+        let lock = audited(&app, "sign_in_locked").await;
+        let unlock = audited(&app, "sign_in_unlocked").await;
+        assert_eq!((lock.len(), unlock.len()), (1, 1));
+        assert_eq!((lock[0].actor.as_str(), unlock[0].actor.as_str()), (login.as_str(), login.as_str()));
+        assert!(lock[0].detail.contains("\"failures\":3"), "{}", lock[0].detail);
+    })
+}
+
+#[test]
+fn too_many_failures_from_one_address_lock_that_address_for_every_login() {
+    common::run(async {
+        let (app, login) = TestApp::with_one_user(limits(10, 5, Duration::from_secs(900)), Scope::BasicUser).await;
+        // Five different logins tried from one address: no login is locked, the address is.
+        for n in 0..5 {
+            let (status, ..) = attempt(&app, Some("198.51.100.7"), &format!("30{n}@a.example"), "guess").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(attempt(&app, Some("198.51.100.7"), &login, PASSWORD).await.1, locked(15));
+        assert_eq!(attempt(&app, Some("198.51.100.8"), &login, PASSWORD).await.0, StatusCode::OK);
+        let lock = audited(&app, "sign_in_locked").await;
+        assert_eq!(lock.len(), 1);
+        assert_eq!(
+            (lock[0].actor.as_str(), lock[0].remote_addr.as_deref()),
+            ("address 198.51.100.7", Some("198.51.100.7"))
+        );
+    })
+}
+
+#[test]
+fn replicas_count_together_and_honour_each_others_locks() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let other = app.replica(Settings::default()).await;
+        for n in 0..10 {
+            let replica = if n % 2 == 0 { &app } else { &other };
+            assert_eq!(attempt(replica, None, &fixture.reseller, "wrong password").await.0, StatusCode::UNAUTHORIZED);
+        }
+        for replica in [&app, &other] {
+            assert_eq!(attempt(replica, None, &fixture.reseller, PASSWORD).await.1, locked(15));
+        }
+        assert_eq!(audited(&app, "sign_in_locked").await.len(), 1);
+    })
+}
+
+#[test]
+fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
+    common::run(async {
+        let forwarded = [("x-forwarded-for", "203.0.113.9")];
+        let keys = |app: &TestApp| {
+            let db = app.db.clone();
+            async move {
+                let rows = signin_failure::Entity::find().all(&db).await.unwrap();
+                rows.into_iter().map(|row| row.key).filter(|key| key.starts_with("addr:")).collect::<Vec<_>>()
+            }
+        };
+        let app = TestApp::new().await;
+        attempt_with(&app, Some("10.0.0.5"), &forwarded, "201@a.example", "guess").await;
+        assert_eq!(keys(&app).await, ["addr:10.0.0.5"], "anyone may write X-Forwarded-For");
+
+        let behind = Settings { trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()], ..Settings::default() };
+        let app = TestApp::with_settings(behind).await;
+        attempt_with(&app, Some("10.0.0.5"), &forwarded, "201@a.example", "guess").await;
+        assert_eq!(keys(&app).await, ["addr:203.0.113.9"]);
+        let failure = audited(&app, "sign_in_failed").await;
+        assert_eq!(failure[0].remote_addr.as_deref(), Some("203.0.113.9"));
+    })
+}
+
+#[test]
+fn an_over_long_login_or_password_is_refused_at_its_field_and_counts_for_nothing() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let (status, error, _) = attempt(&app, None, &format!("{}@a.example", "2".repeat(250)), PASSWORD).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(error, Some(error) if error.is_at("login")));
+        let (status, error, _) = attempt(&app, None, &fixture.basic, &"x".repeat(257)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error, Some(AppError::invalid("password", "A password has at most 256 characters.")));
+        assert_eq!(signin_failure::Entity::find().count(&app.db).await.unwrap(), 0);
+    })
+}

@@ -1,0 +1,195 @@
+//! The job worker: a job interrupted part-way resumes, workers side by side share one, and a lease that
+//! ran out hands its users on; each user is reset exactly once.
+
+use super::*;
+use crate::common::{self, TestApp, PASSWORD};
+use app::bulk::{ItemState, JobProgress, JobState, JobSummary, ResetOptions};
+use app::model::UserStatus;
+use app::pages::activity::RecentJobs;
+use app::pages::users::bulk::progress::RunningJobs;
+use app::server::bulk::worker::{self, Worker};
+use app::server::entities::{audit_log, bulk_job_item};
+use axum::http::StatusCode;
+use sea_orm::{prelude::*, EntityTrait, QueryFilter};
+use std::time::Duration;
+
+#[test]
+fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        for extension in 300..307 {
+            app.user_without_password("a.example", &extension.to_string(), "Temp", "Worker").await;
+        }
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let mut ids = Vec::new();
+        for extension in 300..307 {
+            ids.push(app.user_id(&format!("{extension}@a.example")).await);
+        }
+        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
+
+        let config = worker::Config { batch_size: 2, lease: Duration::from_millis(300), ..worker::Config::default() };
+        let first = Worker::new(app.db.clone(), config.clone());
+        assert_eq!(first.run_once().await.unwrap(), 2);
+        // The first worker claims its next batch and dies before committing it.
+        let lost = first.claim().await.unwrap().expect("a second batch");
+        assert_eq!(lost.items.len(), 2);
+        drop(first);
+
+        let progress = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((progress.done, progress.state), (2, JobState::Running));
+        let (_, running) =
+            app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
+        assert_eq!(running.unwrap().len(), 1);
+
+        // Another worker takes what nobody holds, then, once the dead worker's lease runs out, the rest.
+        let second = Worker::new(app.db.clone(), config);
+        assert_eq!(second.run_once().await.unwrap(), 2);
+        assert_eq!(second.run_once().await.unwrap(), 1);
+        assert_eq!(second.run_once().await.unwrap(), 0, "the dead worker's batch is still leased");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(second.run_once().await.unwrap(), 2);
+
+        let done = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((done.state, done.done, done.failed, done.total), (JobState::Finished, 7, 0, 7));
+        for id in &ids {
+            let resets = audit_log::Entity::find()
+                .filter(audit_log::Column::Action.eq("user_reset"))
+                .filter(audit_log::Column::TargetUserId.eq(*id))
+                .count(&app.db)
+                .await
+                .unwrap();
+            assert_eq!(resets, 1, "user {id} was reset {resets} times");
+            assert_eq!(snapshot(&app, *id).await.user.status, UserStatus::SetupRequired);
+        }
+        let finished = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("bulk_job_finished"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(finished, 1);
+        let (_, running) =
+            app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
+        assert!(running.unwrap().is_empty());
+    })
+}
+
+#[test]
+fn the_background_worker_runs_a_job_and_the_activity_page_lists_it_in_scope() {
+    common::run(async {
+        let (app, fixture, session, ids) = world().await;
+        let handle = worker::spawn(app.db.clone(), worker::Config::default()).await.unwrap();
+        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
+        let mut polls = 0;
+        let done = loop {
+            let now = status(&app, &session, job.id).await.1.unwrap();
+            if now.progress.is_finished() {
+                break now;
+            }
+            polls += 1;
+            assert!(polls < 200, "the job did not finish: {now:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        handle.stop().await;
+        assert_eq!(done.progress.summary(), "3 of 3 users reset");
+
+        let (_, jobs) = app.call::<_, Vec<JobSummary>>(RecentJobs {}, Some(&session)).await;
+        let jobs = jobs.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!((jobs[0].domain.as_str(), jobs[0].actor.as_str()), ("a.example", fixture.office_manager.as_str()));
+
+        // Another domain's Office Manager sees none of it.
+        let other = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        assert!(app.call::<_, Vec<JobSummary>>(RecentJobs {}, Some(&other)).await.1.unwrap().is_empty());
+        // Its job is, to them, one that does not exist.
+        assert_eq!(status(&app, &other, job.id).await.0, StatusCode::NOT_FOUND);
+        let (code, _, _) = app.get(&format!("/activity/{}/results.csv", job.id), Some(&other)).await;
+        assert_eq!(code, StatusCode::NOT_FOUND);
+        // A Basic User neither.
+        let basic = app.sign_in("201@c.example", PASSWORD).await;
+        assert_eq!(app.call::<_, Vec<JobSummary>>(RecentJobs {}, Some(&basic)).await.0, StatusCode::FORBIDDEN);
+        // The Super User sees it across domains.
+        let root = app.sign_in(&fixture.super_user, PASSWORD).await;
+        assert_eq!(app.call::<_, Vec<JobSummary>>(RecentJobs {}, Some(&root)).await.1.unwrap().len(), 1);
+    })
+}
+
+#[test]
+fn workers_running_side_by_side_share_a_job_and_reset_each_user_once() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let mut ids = Vec::new();
+        for extension in 500..620 {
+            app.user_without_password("a.example", &extension.to_string(), "Lee", "Park").await;
+            ids.push(app.user_id(&format!("{extension}@a.example")).await);
+        }
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
+
+        // Three replicas' workers, small batches, all at once: on PostgreSQL they claim disjoint
+        // batches (SKIP LOCKED); on SQLite they take turns at the write lock.
+        let config = worker::Config { batch_size: 7, ..worker::Config::default() };
+        let drain = |worker: Worker| async move {
+            let mut handled = 0;
+            loop {
+                match worker.run_once().await.expect("the worker runs") {
+                    0 => return handled,
+                    n => handled += n,
+                }
+            }
+        };
+        let workers = [0, 1, 2].map(|_| Worker::new(app.db.clone(), config.clone()));
+        let [a, b, c] = workers;
+        let (a, b, c) = tokio::join!(tokio::spawn(drain(a)), tokio::spawn(drain(b)), tokio::spawn(drain(c)));
+        let handled = [a.unwrap(), b.unwrap(), c.unwrap()];
+        assert_eq!(handled.iter().sum::<usize>(), ids.len(), "each item claimed once: {handled:?}");
+
+        let done = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((done.state, done.done, done.failed), (JobState::Finished, ids.len() as u64, 0));
+        let resets =
+            audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
+        assert_eq!(resets, ids.len() as u64);
+        let finished = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("bulk_job_finished"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(finished, 1, "exactly one worker finished the job");
+    })
+}
+
+#[test]
+fn a_worker_whose_lease_ran_out_leaves_taken_users_to_their_new_holder_and_does_the_rest() {
+    common::run(async {
+        let (app, _, session, ids) = world().await;
+        let job =
+            start(&app, &session, "a.example", request(ids[..2].to_vec(), ResetOptions::defaults())).await.1.unwrap();
+        let lease = Duration::from_millis(200);
+        let slow = Worker::new(app.db.clone(), worker::Config { batch_size: 2, lease, ..worker::Config::default() });
+        let held = slow.claim().await.unwrap().expect("both users");
+        tokio::time::sleep(lease * 2).await;
+        // The lease ran out; another worker takes the first user over.
+        let quick = Worker::new(app.db.clone(), worker::Config { batch_size: 1, lease, ..worker::Config::default() });
+        let taken = quick.claim().await.unwrap().expect("the first user");
+        assert_eq!(taken.items[0].user_id, Some(ids[0]));
+
+        // The slow worker wakes up: the first user is not its own any more, the second still is.
+        slow.process(held).await.unwrap();
+        let items = |state| {
+            bulk_job_item::Entity::find()
+                .filter(bulk_job_item::Column::JobId.eq(job.id))
+                .filter(bulk_job_item::Column::State.eq(state))
+                .all(&app.db)
+        };
+        let done: Vec<Option<i32>> =
+            items(ItemState::Done).await.unwrap().into_iter().map(|item| item.user_id).collect();
+        assert_eq!(done, [Some(ids[1])]);
+        assert_eq!(snapshot(&app, ids[0]).await.user.status, UserStatus::Active, "not reset by the slow worker");
+
+        quick.process(taken).await.unwrap();
+        let progress = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((progress.state, progress.done, progress.failed), (JobState::Finished, 2, 0));
+        let resets =
+            audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
+        assert_eq!(resets, 2);
+    })
+}
