@@ -216,3 +216,25 @@ fn a_database_that_cannot_be_opened_is_named_as_such() {
         assert_eq!(user_count(&app).await, 0);
     })
 }
+
+#[test]
+fn a_failure_inside_is_told_in_the_command_lines_words_with_its_cause_in_the_log() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("switchboard.db");
+    let run = |mode: &str, domain: &str| {
+        Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["domain", "create", domain])
+            .env("DATABASE_URL", format!("sqlite://{}?mode={mode}", file.display()))
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("switchboard ran")
+    };
+    assert!(run("rwc", "a.example").status.success());
+    // Read-only: the schema is there, but the insert is refused by the database.
+    let output = run("ro", "b.example");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("readonly database"), "the cause is logged: {stderr}");
+    assert!(stderr.ends_with("error: the command failed; the log line above says why.\n"), "{stderr}");
+    assert!(!stderr.contains("Something went wrong"), "{stderr}");
+}
