@@ -134,7 +134,7 @@ pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
 }
 
 /// The job `id` and its domain, if the actor may see that domain.
-pub async fn visible_job(
+pub(super) async fn visible_job(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
