@@ -187,3 +187,36 @@ test('the Activity page lists the jobs and offers each one as CSV', async ({ pag
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^switchboard-demo\.example-job-\d+\.csv$/);
 });
+
+test('Cancel Job, confirmed, stops the job: users done stay done and the rest are left as they were', async ({ page }, testInfo) => {
+  // Between the two projects' ranges of `extensions`, and on the first page.
+  const first = testInfo.project.name === 'phone' ? 218 : 222;
+  const users = [0, 1, 2, 3].map((i) => String(first + i));
+  await openUsers(page);
+  const step = await resetStep(page, users);
+  await step.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset' }).click();
+
+  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
+  await expect(progress.getByText(/^1 of 4 users reset/)).toBeVisible();
+  await progress.getByRole('button', { name: 'Cancel Job' }).click();
+  const question = progress.getByRole('group', { name: /^Cancel this job\?/ });
+  await expect(question).toBeVisible();
+  await question.getByRole('button', { name: 'Cancel Job' }).click();
+
+  await expect(progress.getByText('Job cancelled')).toBeVisible();
+  const summary = progress.getByText(/^Cancelled: \d of 4 users reset/);
+  await expect(summary).toBeVisible();
+  const done = Number((await summary.textContent())?.match(/Cancelled: (\d)/)?.[1]);
+  expect(done).toBeGreaterThanOrEqual(1);
+  expect(done).toBeLessThan(4);
+  const listed = progress.getByRole('list', { name: 'Users' }).getByRole('listitem');
+  await expect(listed.filter({ hasText: 'Cancelled' })).toHaveCount(4 - done);
+  await expect(progress.getByRole('button', { name: 'Cancel Job' })).toHaveCount(0);
+  await progress.getByRole('button', { name: 'Close' }).click();
+
+  // The table: the first users were reset, the others kept their names and status.
+  for (const [i, extension] of users.entries()) {
+    await expect(rowOf(page, extension)).toContainText(i < done ? 'Setup Required' : 'Active');
+  }
+});

@@ -57,6 +57,29 @@ test('select all on this page ticks every row of the page only', async ({ page }
   await expect(page.getByRole('button', { name: 'Bulk Action' })).toBeDisabled();
 });
 
+test('shift-click ticks the range from the last ticked row, and unticks it the same way', async ({ page }) => {
+  await openUsers(page);
+  // By extension alone: other tests may reset (and so unname) some of these users meanwhile.
+  const box = (extension: string) => page.getByRole('checkbox', { name: new RegExp(`^Select ${extension}( |$)`) });
+  await box('202').check();
+  await box('205').click({ modifiers: ['Shift'] });
+  for (const extension of ['203', '204', '205']) {
+    await expect(box(extension)).toBeChecked();
+  }
+  await expect(page.getByRole('button', { name: 'Bulk Action (4)' })).toBeVisible();
+  await expect(box('201')).not.toBeChecked();
+  await expect(box('206')).not.toBeChecked();
+
+  // Shift+Space from the keyboard does the same; unticking a range unticks all of it.
+  await box('203').focus();
+  await page.keyboard.press('Shift+Space');
+  for (const extension of ['203', '204', '205']) {
+    await expect(box(extension)).not.toBeChecked();
+  }
+  await expect(page.getByRole('button', { name: 'Bulk Action (1)' })).toBeVisible();
+  await expect(box('202')).toBeChecked();
+});
+
 test('the status filter and sorting change the rows', async ({ page }) => {
   await openUsers(page);
   await page.getByRole('link', { name: 'Name' }).click();

@@ -117,7 +117,8 @@ impl JobAction {
     }
 }
 
-/// A job runs until each of its users is done or failed; then it is finished.
+/// A job runs until each of its users is done or failed, then it is finished; or until an admin cancels
+/// it, when the users still waiting are left as they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))"))]
@@ -126,6 +127,8 @@ pub enum JobState {
     Running,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "finished"))]
     Finished,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "cancelled"))]
+    Cancelled,
 }
 
 /// Where one user of a job stands.
@@ -139,6 +142,9 @@ pub enum ItemState {
     Done,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
     Failed,
+    /// The job was cancelled before this user's turn: nothing was done to them.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "cancelled"))]
+    Cancelled,
 }
 
 impl ItemState {
@@ -147,6 +153,7 @@ impl ItemState {
             ItemState::Pending => "Waiting",
             ItemState::Done => "Done",
             ItemState::Failed => "Failed",
+            ItemState::Cancelled => "Cancelled",
         }
     }
 }
@@ -167,13 +174,34 @@ impl JobProgress {
         self.done + self.failed
     }
 
+    /// Finished or cancelled: nothing more will happen to its users.
     pub fn is_finished(&self) -> bool {
-        self.state == JobState::Finished
+        self.state != JobState::Running
     }
 
-    /// "3 of 5 users reset".
+    /// "3 of 5 users reset"; "Cancelled: 3 of 5 users reset".
     pub fn summary(&self) -> String {
-        self.action.summary(self.done, self.total)
+        let summary = self.action.summary(self.done, self.total);
+        match self.state {
+            JobState::Cancelled => format!("Cancelled: {summary}"),
+            JobState::Running | JobState::Finished => summary,
+        }
+    }
+
+    /// The users a cancelled job left untouched (none for any other).
+    pub fn cancelled(&self) -> u64 {
+        match self.state {
+            JobState::Cancelled => self.total.saturating_sub(self.processed()),
+            JobState::Running | JobState::Finished => 0,
+        }
+    }
+
+    /// What the progress step says once nothing more will happen.
+    pub fn outcome(&self) -> &'static str {
+        match self.state {
+            JobState::Cancelled => "Job cancelled",
+            JobState::Running | JobState::Finished => self.action.complete(),
+        }
     }
 
     pub fn new(id: i32, action: JobAction, counts: JobCounts) -> Self {
@@ -270,5 +298,10 @@ mod tests {
         assert_eq!(progress.summary(), "3 of 5 users reset");
         assert_eq!(JobAction::SendWelcome.summary(3, 5), "Welcome email queued for 3 of 5 users");
         assert_eq!(JobAction::ForcePasswordReset.summary(1, 1), "1 of 1 user must change password");
+
+        let cancelled = JobProgress { state: JobState::Cancelled, ..progress };
+        assert_eq!(cancelled.summary(), "Cancelled: 3 of 5 users reset");
+        assert_eq!(cancelled.cancelled(), 2);
+        assert!(cancelled.is_finished());
     }
 }

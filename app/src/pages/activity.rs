@@ -40,6 +40,10 @@ fn job_table(jobs: Vec<JobSummary>) -> impl IntoView {
                         let outcome = match progress.state {
                             JobState::Running => format!("Running: {} of {} done", progress.processed(), progress.total),
                             JobState::Finished => format!("{} done, {} failed", progress.done, progress.failed),
+                            JobState::Cancelled => format!(
+                                "Cancelled: {} done, {} failed, {} not started",
+                                progress.done, progress.failed, progress.cancelled()
+                            ),
                         };
                         view! {
                             <tr>

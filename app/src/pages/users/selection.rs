@@ -47,6 +47,16 @@ impl Selection {
         }
     }
 
+    /// Shift-click (or Shift+Space): every row from `anchor` (the row last ticked or unticked) to
+    /// `index`, both included and in either order, takes the state the clicked row now has, as in a mail
+    /// client.
+    pub fn set_range(&mut self, rows: &[UserRow], anchor: usize, index: usize, ticked: bool) {
+        let (from, to) = (anchor.min(index), anchor.max(index));
+        for row in rows.iter().take(to + 1).skip(from) {
+            self.set(row, ticked);
+        }
+    }
+
     pub fn ids(&self) -> Vec<i32> {
         self.0.keys().copied().collect()
     }
@@ -104,6 +114,18 @@ mod tests {
         assert_eq!(selection.len(), 1);
         assert!(selection.contains(9));
         assert!(!selection.covers(&[]), "an empty page is never 'all selected'");
+    }
+
+    #[test]
+    fn a_range_takes_the_clicked_rows_state_in_either_direction() {
+        let page: Vec<UserRow> = (1..=6).map(|id| row(id, &format!("20{id}"))).collect();
+        let mut selection = Selection::default();
+        selection.set_range(&page, 1, 4, true);
+        assert_eq!(selection.ids(), [2, 3, 4, 5]);
+        selection.set_range(&page, 3, 2, false);
+        assert_eq!(selection.ids(), [2, 5]);
+        selection.set_range(&page, 5, 99, true);
+        assert_eq!(selection.ids(), [2, 5, 6], "a range past the page's end stops at its last row");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub fn UserTable(
     selection: RwSignal<Selection>,
 ) -> impl IntoView {
     let page_rows = StoredValue::new(rows.clone());
+    // The row last ticked or unticked on this page: where a shift-click's range starts.
+    let anchor = RwSignal::new(None::<usize>);
     let all_ticked = move || page_rows.with_value(|rows| selection.read().covers(rows));
     let tick_all = move |ev: leptos::ev::Event| {
         let ticked = event_target_checked(&ev);
@@ -58,7 +60,9 @@ pub fn UserTable(
                     </tr>
                 </thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! { <UserRowView row selection /> }).collect_view()}
+                    {rows.into_iter().enumerate().map(|(index, row)| {
+                        view! { <UserRowView row index page_rows anchor selection /> }
+                    }).collect_view()}
                 </tbody>
             </table>
             <Show when=move || empty>
@@ -69,21 +73,30 @@ pub fn UserTable(
 }
 
 #[component]
-fn UserRowView(row: UserRow, selection: RwSignal<Selection>) -> impl IntoView {
+fn UserRowView(
+    row: UserRow,
+    /// The row's place on the page.
+    index: usize,
+    page_rows: StoredValue<Vec<UserRow>>,
+    anchor: RwSignal<Option<usize>>,
+    selection: RwSignal<Selection>,
+) -> impl IntoView {
     let id = row.id;
     let name = row.display_name();
     let label = format!("Select {} {}", row.extension, name).trim().to_string();
     let ticked = move || selection.read().contains(id);
     let status = row.status;
-    let stored = StoredValue::new(row.clone());
+    // A click (the mouse's, or Space's) has already toggled the box; Shift extends it to a range.
+    let click = move |ev: leptos::ev::MouseEvent| {
+        let on = event_target_checked(&ev);
+        let from = anchor.get_untracked().filter(|_| ev.shift_key()).unwrap_or(index);
+        page_rows.with_value(|rows| selection.update(|selection| selection.set_range(rows, from, index, on)));
+        anchor.set(Some(index));
+    };
     view! {
         <tr class:ticked=ticked>
             <td class="tick">
-                <input type="checkbox" aria-label=label prop:checked=ticked
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        stored.with_value(|row| selection.update(|selection| selection.set(row, on)));
-                    } />
+                <input type="checkbox" aria-label=label prop:checked=ticked on:click=click />
             </td>
             <td data-label="Extension" class="ext">{row.extension}</td>
             <td data-label="Name">{if name.is_empty() { "—".to_string() } else { name }}</td>

@@ -16,6 +16,7 @@ use crate::server::entities::{bulk_job, bulk_job_item, domain};
 use crate::server::time;
 use crate::server::{bulk::reset, bulk::spreadsheet, bulk::targets};
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 
@@ -216,6 +217,51 @@ pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<JobSum
             })
         })
         .collect()
+}
+
+/// Cancels running job `id`: its users still waiting are marked "Cancelled" and left as they are; those
+/// done stay done (a reset cannot be undone). A batch a worker holds at that moment either finished
+/// first (its users are done) or finds its users cancelled and leaves them (the worker marks a user done
+/// only while its item is still pending), so no user is half done.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    remote_addr: Option<String>,
+) -> Result<JobProgress, AppError> {
+    let (job, domain) = visible_job(db, actor, id).await?;
+    let txn = db.begin().await?;
+    // The items first, as the worker's transactions take them (items, then the job): no deadlock.
+    let cancelled = bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, Expr::value(ItemState::Cancelled))
+        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+        .filter(bulk_job_item::Column::JobId.eq(job.id))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let stopped = bulk_job::Entity::update_many()
+        .col_expr(bulk_job::Column::State, Expr::value(JobState::Cancelled))
+        .col_expr(bulk_job::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(bulk_job::Column::Id.eq(job.id))
+        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .exec(&txn)
+        .await?;
+    if stopped.rows_affected == 0 {
+        return Err(AppError::Conflict("This bulk action has already ended; there is nothing left to cancel.".into()));
+    }
+    let job = bulk_job::Entity::find_by_id(job.id).one(&txn).await?.ok_or_else(|| AppError::internal("job gone"))?;
+    audit::Entry::by(actor, Action::BulkJobCancelled)
+        .domain(domain.id)
+        .detail(json!({ "job": job.id, "done": job.done_count, "failed": job.failed_count, "cancelled": cancelled }))
+        .from_addr(remote_addr)
+        .record(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(job = job.id, cancelled, "bulk job cancelled");
+    progress(&job)
 }
 
 /// Job `id`'s per-user results as CSV: a file name and its text.

@@ -10,7 +10,7 @@ use app::accounts::{AccountAction, AccountRequest, NewPassword};
 use app::auth::ChangePassword;
 use app::auth::SetPassword;
 use app::auth::{CurrentUser, Login, Logout};
-use app::bulk::{job_events_path, running_jobs_path, RecycleEntry, ResetOptions, ResetRequest};
+use app::bulk::{job_events_path, running_jobs_path, JobAction, RecycleEntry, ResetOptions, ResetRequest};
 use app::mail::{MessageKind, MessageState};
 use app::model::{Scope, UserQuery};
 use app::pages::activity::RecentJobs;
@@ -18,15 +18,17 @@ use app::pages::domains::ListDomains;
 use app::pages::outbox::{OutboxMessages, RetryMessage};
 use app::pages::set_password::PasswordLink;
 use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
-use app::pages::users::bulk::progress::{BulkJobStatus, RunningJobs};
+use app::pages::users::bulk::progress::{BulkJobStatus, CancelJob, RunningJobs};
 use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
 use app::pages::users::bulk::reset::{PreviewReset, StartReset};
 use app::pages::users::ListUsers;
+use app::server::auth::authz::Actor;
 use app::server::auth::sessions::{self, Origin};
+use app::server::directory::domains;
 use app::server::directory::users::{self, NewUser};
 use app::server::entities::{outbox_message, user};
 use app::server::settings::SessionLimits;
-use app::server::{accounts::links, bulk::reset, mail::outbox};
+use app::server::{accounts::links, bulk::jobs, bulk::reset, mail::outbox};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -65,13 +67,14 @@ impl Who {
 }
 
 /// What a row's request may use: users of a.example made for this cell alone (`target`: Active, with
-/// an email and a failed message; `reset_target`: reset, waiting for a new holder), a job of a.example
-/// and a link to set a password.
+/// an email and a failed message; `reset_target`: reset, waiting for a new holder), a finished job of
+/// a.example, a running one made for this cell, and a link to set a password.
 struct Cell {
     target: i32,
     reset_target: i32,
     message: i32,
     job: i32,
+    running_job: i32,
     token: String,
 }
 
@@ -149,6 +152,11 @@ fn functions() -> Vec<Function> {
         },
         Function { path: RecentJobs::PATH, call: |_| json(RecentJobs {}), expected: ANY_ADMIN },
         Function { path: OutboxMessages::PATH, call: |_| json(OutboxMessages {}), expected: ANY_ADMIN },
+        Function {
+            path: CancelJob::PATH,
+            call: |cell| json(CancelJob { job: cell.running_job }),
+            expected: A_EXAMPLE_BY_ID,
+        },
         Function {
             path: RetryMessage::PATH,
             call: |cell| json(RetryMessage { id: cell.message }),
@@ -294,7 +302,25 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
         .update(&app.db)
         .await
         .unwrap();
-    Cell { target: target.id, reset_target: reset_target.id, message: message.id, job, token }
+    Cell {
+        target: target.id,
+        reset_target: reset_target.id,
+        message: message.id,
+        job,
+        running_job: running_job(app, n).await,
+        token,
+    }
+}
+
+/// A job of a.example that has not started yet (no worker runs in this test), for one user of its own.
+async fn running_job(app: &TestApp, n: usize) -> i32 {
+    let extension = (5000 + n).to_string();
+    app.user_without_password("a.example", &extension, "Wes", "Waiting").await;
+    let waiting = app.user_id(&format!("{extension}@a.example")).await;
+    let domain = domains::find(&app.db, "a.example").await.unwrap().unwrap();
+    let boss = user::Entity::find_by_id(app.user_id("100@a.example").await).one(&app.db).await.unwrap().unwrap();
+    let managed = Actor::of(&boss, &domain).manage("a.example", Some(domain)).unwrap();
+    jobs::start(&app.db, &managed, &[waiting], JobAction::SendWelcome, None).await.unwrap().id
 }
 
 /// A session of `who` made for one request (no password check: thousands of them would be slow).

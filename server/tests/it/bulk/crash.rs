@@ -96,7 +96,9 @@ fn a_server_killed_mid_job_leaves_no_user_half_reset_and_the_next_one_finishes_t
                 ItemState::Pending => {
                     assert!(untouched, "{} is pending but is {user:?} with {devices} devices", item.extension)
                 }
-                ItemState::Failed => panic!("{} failed: {:?}", item.extension, item.error),
+                ItemState::Failed | ItemState::Cancelled => {
+                    panic!("{} is {:?}: {:?}", item.extension, item.state, item.error)
+                }
             }
             done += i32::from(item.state == ItemState::Done);
         }

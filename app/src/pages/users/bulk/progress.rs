@@ -4,7 +4,7 @@
 //! in between; when the job is finished, the step reads every user's outcome once.
 
 use super::{Flow, Step};
-use crate::bulk::{job_events_path, ItemOutcome, ItemState, JobAction, JobEvent, JobProgress, JobState, JobStatus};
+use crate::bulk::{job_events_path, ItemOutcome, JobAction, JobEvent, JobProgress, JobState, JobStatus};
 use crate::components::live::{listen, Then};
 use crate::components::problem::Problem;
 use crate::error::AppError;
@@ -17,6 +17,15 @@ pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
     let state = request::state()?;
     let actor = request::actor(&state).await?;
     jobs::status(&state.db, &actor, job).await
+}
+
+/// Stops a running job: its users still waiting are left as they are ("Cancel Job").
+#[server(input = Json)]
+pub async fn cancel_job(job: i32) -> Result<JobProgress, AppError> {
+    use crate::server::{auth::request, bulk::jobs};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    jobs::cancel(&state.db, &actor, job, request::client_addr()).await
 }
 
 /// The domain's unfinished jobs, for the banner as the page is first rendered (the stream at
@@ -83,7 +92,8 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
     };
     view! {
         {move || shown().map(|progress| view! { <ProgressBar progress /> })}
-        {move || finished().then(|| view! { <p class="done" role="status">{action.complete()}</p> })}
+        {move || status.get().filter(|status| status.progress.is_finished())
+            .map(|status| view! { <p class="done" role="status">{status.progress.outcome()}</p> })}
         {move || error.get().map(|error| view! { <Problem error /> })}
         {move || match status.get().filter(|status| status.progress.is_finished()) {
             Some(status) => Some(view! { <Outcomes status /> }.into_any()),
@@ -95,6 +105,7 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
             <Show
                 when=finished
                 fallback=move || view! {
+                    <CancelJob job />
                     <button type="button" class="secondary" on:click=move |_| flow.close()>"Continue in Background"</button>
                 }
             >
@@ -152,7 +163,7 @@ fn OutcomeList(items: Vec<ItemOutcome>) -> impl IntoView {
             {items.into_iter().map(|item| {
                 let state = item.state;
                 view! {
-                    <li class=match state { ItemState::Pending => "item-pending", ItemState::Done => "item-done", ItemState::Failed => "item-failed" }>
+                    <li class=format!("item-{}", state.label().to_lowercase())>
                         <span class="ext">{item.extension}</span>" "
                         <span class="name">{item.name}</span>" "
                         <span class="state">{state.label()}</span>
@@ -164,19 +175,50 @@ fn OutcomeList(items: Vec<ItemOutcome>) -> impl IntoView {
     }
 }
 
-/// "Reset in progress: 3 of 5", one per unfinished job of the domain; each re-opens its progress.
+/// "Reset in progress: 3 of 5", one per unfinished job of the domain; each re-opens its progress, and
+/// can be cancelled from here.
 #[component]
 pub fn RunningBanner(jobs: Vec<JobProgress>, open: Callback<JobProgress>) -> impl IntoView {
     jobs.into_iter()
         .map(|job| {
             let text = format!("{}: {} of {}", job.action.in_progress(), job.processed(), job.total);
+            let id = job.id;
             view! {
                 <div class="banner" role="status">
                     <button type="button" class="link" on:click=move |_| open.run(job.clone())>
                         {text}
                     </button>
+                    <CancelJob job=id />
                 </div>
             }
         })
         .collect_view()
+}
+
+/// "Cancel Job", then a confirmation: users already done stay done, those still waiting are left as they
+/// are. The job's stream then reports it cancelled, which ends the progress step and the banner.
+#[component]
+fn CancelJob(job: i32) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let cancel = Action::new(move |_: &()| cancel_job(job));
+    let failure = move || cancel.value().get().and_then(Result::err);
+    let question_id = format!("cancel-job-{job}");
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="secondary" on:click=move |_| asking.set(true)>"Cancel Job"</button>
+            }
+        >
+            <div class="confirm-cancel" role="group" aria-labelledby=question_id.clone()>
+                <p id=question_id.clone()>"Cancel this job? Users already done stay done; those still waiting are left as they are."</p>
+                <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Keep Running"</button>
+                <button type="button" class="danger" disabled=move || cancel.pending().get()
+                    on:click=move |_| { cancel.dispatch(()); }>
+                    "Cancel Job"
+                </button>
+            </div>
+        </Show>
+        {move || failure().map(|error| view! { <Problem error /> })}
+    }
 }
