@@ -23,6 +23,13 @@ add_user demo.example 193 Forced Phone basic-user "e2e-forced-password"
 add_user demo.example 990 Locked Desktop basic-user "e2e-locked-password"
 add_user demo.example 991 Locked Phone basic-user "e2e-locked-password"
 add_user other.example 200 Other Manager office-manager "e2e-other-password"
+# More matches of one search than a page shows, for "Select all users that match": one group per project.
+"$BIN" domain create many.example --reseller "Demo Reseller" >/dev/null
+add_user many.example 190 Many Manager office-manager "e2e-many-password"
+for n in $(seq 300 354); do
+  "$BIN" user create --domain many.example --extension "$n" --first Dana --last Desk --scope basic-user >/dev/null
+  "$BIN" user create --domain many.example --extension "$((n + 100))" --first Pat --last Phone --scope basic-user >/dev/null
+done
 
 # One user per batch and a pause after each, so that the tests can watch a job progress and reload
 # the page in the middle of one. The tests read the emails the server writes into $OUTBOX_DIR.

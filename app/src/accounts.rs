@@ -1,7 +1,7 @@
 //! The bulk actions about signing in (Send Welcome Email and Force Password Reset) and a user's first
 //! sign-in, as the browser and the server both see them.
 
-use crate::bulk::JobAction;
+use crate::bulk::{JobAction, Targets};
 use crate::error::FieldError;
 use crate::validate::{confirmation_problems, password_problems, pin_problems};
 use crate::words::count_of;
@@ -86,7 +86,7 @@ impl AccountPreview {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRequest {
     pub action: AccountAction,
-    pub user_ids: Vec<i32>,
+    pub targets: Targets,
 }
 
 /// Whom a set-password link is for, as its page greets them.

@@ -245,6 +245,13 @@ impl Default for UserQuery {
     }
 }
 
+impl UserQuery {
+    /// The search and status filter alone: what "Select all users that match" carries.
+    pub fn filter(&self) -> crate::bulk::UserFilter {
+        crate::bulk::UserFilter { search: self.search.clone(), status: self.status }
+    }
+}
+
 /// One page of a domain's users, with what the pager needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {

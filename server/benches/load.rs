@@ -6,6 +6,7 @@
 //! dropped connections and error answers beside their target, none. A figure off target is printed as
 //! such: this measures, it does not fail.
 
+use app::bulk::Targets;
 use app::bulk::{ResetOptions, ResetRequest};
 use app::server::auth::sessions::{self, Origin};
 use app::server::entities::bulk_job;
@@ -107,7 +108,8 @@ async fn prepare(url: &str, users: u32) -> (String, i32) {
     let token =
         sessions::start(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
-    let request = ResetRequest { user_ids, options: ResetOptions::defaults(), recycle: false };
+    let request =
+        ResetRequest { targets: Targets::Ticked(user_ids), options: ResetOptions::defaults(), recycle: false };
     let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the reset");
     (format!("switchboard_session={token}"), job.id)
 }

@@ -8,6 +8,7 @@
 //! has finished. Prints the figures, and fails if a job or the dispatcher left anyone out.
 
 use app::accounts::{AccountAction, AccountRequest};
+use app::bulk::Targets;
 use app::bulk::{JobState, ResetOptions, ResetRequest};
 use app::mail::MessageState;
 use app::model::UserStatus;
@@ -51,7 +52,7 @@ async fn bench(store: &str, url: &str, users: u32) {
     let managed = demo::super_user(&db).await.expect("the demo's Super User");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
     welcome_everyone(&db, &managed, &user_ids).await;
-    let request = ResetRequest { user_ids, options: ResetOptions::all(), recycle: false };
+    let request = ResetRequest { targets: Targets::Ticked(user_ids), options: ResetOptions::all(), recycle: false };
 
     let started = Instant::now();
     let preview = jobs::preview_reset(&db, &managed, &request).await.expect("preview");
@@ -82,7 +83,7 @@ async fn bench(store: &str, url: &str, users: u32) {
 /// Queues a welcome email to every user (a job) and sends them all (as files).
 async fn welcome_everyone(db: &DatabaseConnection, managed: &ManagedDomain, user_ids: &[i32]) {
     let started = Instant::now();
-    let request = AccountRequest { action: AccountAction::SendWelcome, user_ids: user_ids.to_vec() };
+    let request = AccountRequest { action: AccountAction::SendWelcome, targets: Targets::Ticked(user_ids.to_vec()) };
     let job = actions::start(db, managed, request, None).await.expect("start the welcome job");
     let worker = Worker::new(db.clone(), worker::Config::default());
     while worker.run_once().await.expect("the worker runs") > 0 {}

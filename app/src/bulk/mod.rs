@@ -4,10 +4,12 @@
 mod jobs;
 mod options;
 mod recycle;
+mod targets;
 
 pub use jobs::*;
 pub use options::*;
 pub use recycle::*;
+pub use targets::*;
 
 /// One job handles at most this many users: a whole large domain, but not an unbounded request.
 pub const MAX_JOB_USERS: usize = 10_000;

@@ -1,6 +1,8 @@
 //! What a reset may clear: the options of the Reset Users step, the request that starts a reset, and
 //! the confirmation's figures.
 
+use super::targets::Targets;
+use crate::accounts::SkippedUser;
 use crate::words::{count_of, join_and};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -161,6 +163,8 @@ pub struct ResetPreview {
     pub options: ResetOptions,
     /// Rows each ticked kind of data has, over all the users.
     pub rows: Vec<(ResetOption, u64)>,
+    /// Users a filter matched whom the reset leaves out, each with why.
+    pub excluded: Vec<SkippedUser>,
 }
 
 impl ResetPreview {
@@ -191,7 +195,7 @@ impl ResetPreview {
 /// What the browser sends to start a reset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetRequest {
-    pub user_ids: Vec<i32>,
+    pub targets: Targets,
     pub options: ResetOptions,
     pub recycle: bool,
 }
@@ -267,6 +271,7 @@ mod tests {
                 (ResetOption::VoicemailMessages, 87),
                 (ResetOption::AnsweringRules, 4),
             ],
+            excluded: Vec::new(),
         };
         assert_eq!(
             preview.deletions().as_deref(),

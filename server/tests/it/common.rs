@@ -1,6 +1,7 @@
 //! The integration tests' world: a real database (a fresh SQLite file, or a fresh PostgreSQL database
 //! when TEST_DATABASE_URL points at a server), the real axum router, and requests through it.
 
+use app::bulk::Targets;
 use app::error::AppError;
 use app::model::Scope;
 use app::server::directory::users::NewUser;
@@ -241,7 +242,8 @@ impl TestApp {
     /// Resets `user_ids` of a.example with the default options as `session`, and runs the job.
     pub async fn reset_users(&self, session: &Session, user_ids: Vec<i32>) {
         use app::bulk::{JobProgress, ResetOptions, ResetRequest};
-        let request = ResetRequest { user_ids, options: ResetOptions::defaults(), recycle: false };
+        let request =
+            ResetRequest { targets: Targets::Ticked(user_ids), options: ResetOptions::defaults(), recycle: false };
         let start = app::pages::users::bulk::reset::StartReset { domain: "a.example".into(), request };
         let (code, job) = self.call::<_, JobProgress>(start, Some(session)).await;
         assert_eq!(code, StatusCode::OK, "{job:?}");

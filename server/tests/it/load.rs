@@ -4,6 +4,7 @@
 
 use crate::common::{self, TestApp};
 use crate::smtp::free_addr;
+use app::bulk::Targets;
 use app::bulk::{ResetOptions, ResetRequest};
 use app::server::auth::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
@@ -106,7 +107,8 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
         let token = sessions::start(&app.db, managed.actor().user_id, origin, &SessionLimits::default()).await.unwrap();
         let cookie = format!("switchboard_session={token}");
         let users = demo::subscribers(&app.db, managed.domain()).await.unwrap();
-        let request = ResetRequest { user_ids: users, options: ResetOptions::defaults(), recycle: false };
+        let request =
+            ResetRequest { targets: Targets::Ticked(users), options: ResetOptions::defaults(), recycle: false };
         jobs::start_reset(&app.db, &managed, request, None).await.expect("start a job");
 
         let dir = tempfile::tempdir().unwrap();

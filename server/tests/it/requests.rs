@@ -3,6 +3,7 @@
 
 use crate::common::{self, Session, TestApp, PASSWORD};
 use app::auth::{CurrentUser, Login};
+use app::bulk::Targets;
 use app::bulk::{JobProgress, ResetOptions, ResetRequest};
 use app::error::AppError;
 use app::model::{Me, Scope};
@@ -46,7 +47,8 @@ fn error(body: &str) -> AppError {
 }
 
 fn reset_body(user_id: i32) -> String {
-    let request = ResetRequest { user_ids: vec![user_id], options: ResetOptions::defaults(), recycle: false };
+    let request =
+        ResetRequest { targets: Targets::Ticked(vec![user_id]), options: ResetOptions::defaults(), recycle: false };
     serde_json::to_string(&StartReset { domain: "a.example".into(), request }).unwrap()
 }
 

@@ -6,12 +6,12 @@ pub mod query;
 pub mod selection;
 mod table;
 
-use crate::bulk::{running_jobs_path, JobProgress};
+use crate::bulk::{running_jobs_path, JobProgress, UserFilter};
 use crate::components::live::{listen, Then};
 use crate::components::problem::Problems;
 use crate::components::title::live_title;
 use crate::error::AppError;
-use crate::model::{users_path, UserPage, UserQuery, UserStatus};
+use crate::model::{users_path, UserPage, UserQuery, UserRow, UserStatus};
 use bulk::{running_jobs, BulkActionDialog, Flow, RunningBanner, Step};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -52,6 +52,16 @@ pub fn UsersPage() -> impl IntoView {
     // them while there are any (it ends with the last one). When one ends, the table is loaded again.
     let running = Resource::new(move || domain.get(), running_jobs);
     let live_jobs = RwSignal::new(None::<Vec<JobProgress>>);
+    // All matches of one search are not those of the next: a new search or filter clears them.
+    Effect::watch(
+        move || query.read().filter(),
+        move |filter, _, _| {
+            if selection.read_untracked().matching().is_some_and(|(selected, _)| selected != filter) {
+                selection.set(Selection::default());
+            }
+        },
+        false,
+    );
     // Another domain's users are another selection, and its jobs another banner.
     Effect::watch(
         move || domain.get(),
@@ -173,6 +183,7 @@ pub fn UsersPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
                 {move || Suspend::new(async move {
                     users.await.map(|UserPage { rows, total, page, pages }| view! {
+                        <SelectAllMatching rows=rows.clone() total filter=query.get_untracked().filter() selection />
                         <UserTable rows query=query.get_untracked() domain=domain.get_untracked() selection />
                         <Pager total page pages query=query.get_untracked() domain=domain.get_untracked() />
                     })
@@ -180,5 +191,40 @@ pub fn UsersPage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
         <BulkActionDialog flow />
+    }
+}
+
+/// Once the whole page is ticked and more users match than the page shows: "All 50 users on this page
+/// are selected." with "Select all 3,127 users that match"; once chosen, "All 3,127 matching users are
+/// selected." with "Clear selection".
+#[component]
+fn SelectAllMatching(
+    rows: Vec<UserRow>,
+    total: u64,
+    filter: UserFilter,
+    selection: RwSignal<Selection>,
+) -> impl IntoView {
+    let on_page = rows.len() as u64;
+    let filter = StoredValue::new(filter);
+    let page_ticked = move || selection.read().matching().is_none() && selection.read().covers(&rows);
+    let all_matching = move || selection.read().matching().map(|(_, total)| total);
+    view! {
+        <div class="select-all" role="status">
+            {move || match all_matching() {
+                Some(total) => Some(view! {
+                    <span>{format!("All {total} matching users are selected.")}</span>
+                    <button type="button" class="link" on:click=move |_| selection.set(Selection::default())>
+                        "Clear selection"
+                    </button>
+                }.into_any()),
+                None => (page_ticked() && total > on_page).then(|| view! {
+                    <span>{format!("All {on_page} users on this page are selected.")}</span>
+                    <button type="button" class="link"
+                        on:click=move |_| selection.update(|selection| selection.select_matching(filter.get_value(), total))>
+                        {format!("Select all {total} users that match")}
+                    </button>
+                }.into_any()),
+            }}
+        </div>
     }
 }

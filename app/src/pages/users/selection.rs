@@ -1,6 +1,7 @@
 //! The users ticked on the Users page. Kept in the browser, keyed by user id, so that ticking paints
 //! at once and the selection survives paging, sorting and filtering until it is cleared.
 
+use crate::bulk::{Targets, UserFilter};
 use crate::model::UserRow;
 use std::collections::BTreeMap;
 
@@ -11,28 +12,51 @@ pub struct SelectedUser {
     pub name: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Selection(BTreeMap<i32, SelectedUser>);
+impl SelectedUser {
+    fn of(row: &UserRow) -> Self {
+        SelectedUser { id: row.id, extension: row.extension.clone(), name: row.display_name() }
+    }
+}
+
+/// The ticked users, or every user that a search and filter match ("Select all 3,127 users that
+/// match"): then the server, not the browser, finds them when the job starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Ticked(BTreeMap<i32, SelectedUser>),
+    Matching { filter: UserFilter, total: u64 },
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection::Ticked(BTreeMap::new())
+    }
+}
 
 impl Selection {
-    pub fn len(&self) -> usize {
-        self.0.len()
+    pub fn len(&self) -> u64 {
+        match self {
+            Selection::Ticked(users) => users.len() as u64,
+            Selection::Matching { total, .. } => *total,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
+    /// Every row shown while all matches are selected is one of them (a new search clears it).
     pub fn contains(&self, id: i32) -> bool {
-        self.0.contains_key(&id)
+        match self {
+            Selection::Ticked(users) => users.contains_key(&id),
+            Selection::Matching { .. } => true,
+        }
     }
 
-    pub fn set(&mut self, row: &UserRow, ticked: bool) {
-        if ticked {
-            let user = SelectedUser { id: row.id, extension: row.extension.clone(), name: row.display_name() };
-            self.0.insert(row.id, user);
-        } else {
-            self.0.remove(&row.id);
+    /// The filter and its count, when every match is selected.
+    pub fn matching(&self) -> Option<(&UserFilter, u64)> {
+        match self {
+            Selection::Matching { filter, total } => Some((filter, *total)),
+            Selection::Ticked(_) => None,
         }
     }
 
@@ -42,9 +66,7 @@ impl Selection {
     }
 
     pub fn set_all(&mut self, rows: &[UserRow], ticked: bool) {
-        for row in rows {
-            self.set(row, ticked);
-        }
+        self.set_range(rows, 0, rows.len().saturating_sub(1), ticked);
     }
 
     /// Shift-click (or Shift+Space): every row from `anchor` (the row last ticked or unticked) to
@@ -52,22 +74,43 @@ impl Selection {
     /// client.
     pub fn set_range(&mut self, rows: &[UserRow], anchor: usize, index: usize, ticked: bool) {
         let (from, to) = (anchor.min(index), anchor.max(index));
+        let mut users = match std::mem::take(self) {
+            Selection::Ticked(users) => users,
+            // While every match is selected, the page's rows become the ticked ones first, as a mail
+            // client does when one row of "all" is changed.
+            Selection::Matching { .. } => rows.iter().map(|row| (row.id, SelectedUser::of(row))).collect(),
+        };
         for row in rows.iter().take(to + 1).skip(from) {
-            self.set(row, ticked);
+            if ticked {
+                users.insert(row.id, SelectedUser::of(row));
+            } else {
+                users.remove(&row.id);
+            }
+        }
+        *self = Selection::Ticked(users);
+    }
+
+    /// Every user `filter` matches (`total` of them now).
+    pub fn select_matching(&mut self, filter: UserFilter, total: u64) {
+        *self = Selection::Matching { filter, total };
+    }
+
+    /// What a bulk action is sent for.
+    pub fn targets(&self) -> Targets {
+        match self {
+            Selection::Ticked(users) => Targets::Ticked(users.keys().copied().collect()),
+            Selection::Matching { filter, .. } => Targets::Matching(filter.clone()),
         }
     }
 
-    pub fn ids(&self) -> Vec<i32> {
-        self.0.keys().copied().collect()
-    }
-
     pub fn clear(&mut self) {
-        self.0.clear();
+        *self = Selection::default();
     }
 
-    /// The selected users in extension order (numeric: 99 before 100).
+    /// The ticked users in extension order (numeric: 99 before 100); none are listed for all matches.
     pub fn users(&self) -> Vec<SelectedUser> {
-        let mut users: Vec<_> = self.0.values().cloned().collect();
+        let Selection::Ticked(users) = self else { return Vec::new() };
+        let mut users: Vec<_> = users.values().cloned().collect();
         users.sort_by(|a, b| (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension)));
         users
     }
@@ -90,13 +133,34 @@ mod tests {
         }
     }
 
+    fn ids(selection: &Selection) -> Vec<i32> {
+        match selection.targets() {
+            Targets::Ticked(ids) => ids,
+            Targets::Matching(filter) => panic!("all matching {filter:?}"),
+        }
+    }
+
+    #[test]
+    fn all_matches_are_sent_as_the_filter_and_changing_a_row_ticks_the_page_instead() {
+        let page: Vec<UserRow> = (1..=3).map(|id| row(id, &format!("20{id}"))).collect();
+        let filter = UserFilter { search: "lee".into(), status: None };
+        let mut selection = Selection::default();
+        selection.set_all(&page, true);
+        selection.select_matching(filter.clone(), 3127);
+        assert_eq!((selection.len(), selection.targets()), (3127, Targets::Matching(filter)));
+        assert!(selection.covers(&page) && selection.users().is_empty());
+        selection.set_range(&page, 1, 1, false);
+        assert_eq!(ids(&selection), [1, 3]);
+        assert_eq!(selection.len(), 2);
+    }
+
     #[test]
     fn ticking_and_unticking_one_user() {
         let mut selection = Selection::default();
-        selection.set(&row(1, "201"), true);
+        selection.set_all(&[row(1, "201")], true);
         assert!(selection.contains(1));
         assert_eq!(selection.users()[0].name, "Ann Lee1");
-        selection.set(&row(1, "201"), false);
+        selection.set_all(&[row(1, "201")], false);
         assert!(selection.is_empty());
     }
 
@@ -105,7 +169,7 @@ mod tests {
         let other_page = row(9, "900");
         let page = [row(1, "201"), row(2, "202")];
         let mut selection = Selection::default();
-        selection.set(&other_page, true);
+        selection.set_all(&[other_page], true);
         assert!(!selection.covers(&page));
         selection.set_all(&page, true);
         assert!(selection.covers(&page));
@@ -121,18 +185,18 @@ mod tests {
         let page: Vec<UserRow> = (1..=6).map(|id| row(id, &format!("20{id}"))).collect();
         let mut selection = Selection::default();
         selection.set_range(&page, 1, 4, true);
-        assert_eq!(selection.ids(), [2, 3, 4, 5]);
+        assert_eq!(ids(&selection), [2, 3, 4, 5]);
         selection.set_range(&page, 3, 2, false);
-        assert_eq!(selection.ids(), [2, 5]);
+        assert_eq!(ids(&selection), [2, 5]);
         selection.set_range(&page, 5, 99, true);
-        assert_eq!(selection.ids(), [2, 5, 6], "a range past the page's end stops at its last row");
+        assert_eq!(ids(&selection), [2, 5, 6], "a range past the page's end stops at its last row");
     }
 
     #[test]
     fn users_are_listed_in_numeric_extension_order() {
         let mut selection = Selection::default();
         for (id, extension) in [(1, "1000"), (2, "99"), (3, "201")] {
-            selection.set(&row(id, extension), true);
+            selection.set_all(&[row(id, extension)], true);
         }
         let extensions: Vec<_> = selection.users().into_iter().map(|user| user.extension).collect();
         assert_eq!(extensions, ["99", "201", "1000"]);

@@ -2,11 +2,11 @@
 //! skips (before the admin confirms), and what the worker does for each user, inside the transaction
 //! that marks the user's item done, so that the outbox row exists if and only if the change does.
 
-use crate::accounts::{AccountAction, AccountPreview, AccountRequest, PreviewUser, SkippedUser};
-use crate::bulk::{JobAction, JobProgress};
+use crate::accounts::{AccountAction, AccountPreview, AccountRequest, SkippedUser};
+use crate::bulk::{JobAction, JobProgress, Targets};
 use crate::error::AppError;
 use crate::mail::MessageKind;
-use crate::model::{full_name, UserStatus};
+use crate::model::UserStatus;
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::entities::{bulk_job, user};
 use crate::server::{auth::sessions, bulk::jobs, bulk::targets, mail::outbox};
@@ -23,15 +23,6 @@ pub fn skip_reason(action: AccountAction, user: &user::Model) -> Option<&'static
     }
 }
 
-fn preview_user(user: &user::Model) -> PreviewUser {
-    PreviewUser {
-        user_id: user.id,
-        extension: user.extension.clone(),
-        name: full_name(&user.first_name, &user.last_name),
-        email: user.email.clone(),
-    }
-}
-
 /// Who the request's action would reach and who it skips, after the same checks as a reset.
 pub async fn preview(
     db: &DatabaseConnection,
@@ -39,12 +30,13 @@ pub async fn preview(
     request: &AccountRequest,
 ) -> Result<AccountPreview, AppError> {
     let action = request.action;
-    let found = targets::load(db, managed, &request.user_ids, action.job().verb()).await?;
-    let mut preview = AccountPreview { action, users: Vec::new(), skipped: Vec::new() };
-    for user in &found {
+    let chosen = targets::choose(db, managed, &request.targets, action.job().verb()).await?;
+    let mut preview = AccountPreview { action, users: Vec::new(), skipped: chosen.excluded };
+    for user in &chosen.users {
+        let shown = targets::preview_user(user);
         match skip_reason(action, user) {
-            Some(reason) => preview.skipped.push(SkippedUser { user: preview_user(user), reason: reason.into() }),
-            None => preview.users.push(preview_user(user)),
+            Some(reason) => preview.skipped.push(SkippedUser { user: shown, reason: reason.into() }),
+            None => preview.users.push(shown),
         }
     }
     Ok(preview)
@@ -67,7 +59,7 @@ pub async fn start(
         ));
     }
     let ids: Vec<i32> = preview.users.iter().map(|user| user.user_id).collect();
-    jobs::start(db, managed, &ids, request.action.job(), remote_addr).await
+    jobs::start(db, managed, &Targets::Ticked(ids), request.action.job(), remote_addr).await
 }
 
 /// Why a batch of a running `action` job cannot go ahead after all (one of its users changed since the

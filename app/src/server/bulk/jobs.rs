@@ -4,7 +4,7 @@
 
 use crate::bulk::{
     ItemOutcome, ItemState, JobAction, JobCounts, JobProgress, JobState, JobStatus, JobSummary, ResetPreview,
-    ResetRequest, ITEMS_SHOWN,
+    ResetRequest, Targets, ITEMS_SHOWN,
 };
 use crate::error::AppError;
 use crate::model::full_name;
@@ -38,10 +38,10 @@ pub async fn preview_reset(
     request: &ResetRequest,
 ) -> Result<ResetPreview, AppError> {
     require_options(request)?;
-    let users = targets::load(db, managed, &request.user_ids, "reset").await?;
-    let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+    let chosen = targets::choose(db, managed, &request.targets, "reset").await?;
+    let ids: Vec<i32> = chosen.users.iter().map(|user| user.id).collect();
     let rows = reset::count(db, &ids, &request.options).await?;
-    Ok(ResetPreview { users: ids.len() as u64, options: request.options.clone(), rows })
+    Ok(ResetPreview { users: ids.len() as u64, options: request.options.clone(), rows, excluded: chosen.excluded })
 }
 
 /// Starts a reset of the request's users in `domain`, after checking every rule; returns its progress.
@@ -53,14 +53,16 @@ pub async fn start_reset(
 ) -> Result<JobProgress, AppError> {
     require_options(&request)?;
     let action = JobAction::Reset { options: request.options, recycle: request.recycle };
-    start(db, managed, &request.user_ids, action, remote_addr).await
+    start(db, managed, &request.targets, action, remote_addr).await
 }
 
-/// Starts a job doing `action` to `user_ids` in `domain`, after checking every rule of `targets`.
+/// Starts a job doing `action` to the users `targets` names in the managed domain, after checking every
+/// rule of `targets`. A filter is evaluated here, in the job's transaction: the job is for the users it
+/// matches now, which may differ from those the confirmation counted a moment ago.
 pub async fn start(
     db: &DatabaseConnection,
     managed: &ManagedDomain,
-    user_ids: &[i32],
+    targets: &Targets,
     action: JobAction,
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
@@ -86,7 +88,16 @@ pub async fn start(
     }
     .insert(&txn)
     .await?;
-    let users = targets::load(&txn, managed, user_ids, action.verb()).await?;
+    let chosen = targets::choose(&txn, managed, targets, action.verb()).await?;
+    if chosen.users.is_empty() {
+        let reasons: Vec<String> =
+            chosen.excluded.iter().map(|left| format!("{}: {}", left.user.extension, left.reason)).collect();
+        return Err(AppError::invalid(
+            "users",
+            format!("None of the matching users can be handled. {}", reasons.join(" ")),
+        ));
+    }
+    let users = chosen.users;
     let items: Vec<_> = users
         .iter()
         .map(|user| bulk_job_item::ActiveModel {
@@ -106,7 +117,7 @@ pub async fn start(
     let job = bulk_job::ActiveModel { id: Set(job.id), total: Set(total), ..Default::default() }.update(&txn).await?;
     audit::Entry::by(actor, Action::BulkJobStarted)
         .domain(domain.id)
-        .detail(json!({ "job": job.id, "request": action, "users": total }))
+        .detail(json!({ "job": job.id, "request": action, "users": total, "left_out": chosen.excluded.len() }))
         .from_addr(remote_addr)
         .record(&txn)
         .await?;

@@ -1,14 +1,16 @@
 //! The users a bulk action names, checked against the rules before anything changes. A request that
 //! breaks a rule is refused whole, with the rule it broke; nothing is done for the users it got right.
 
-use crate::bulk::{ItemState, MAX_JOB_USERS};
+use crate::accounts::{PreviewUser, SkippedUser};
+use crate::bulk::{ItemState, Targets, MAX_JOB_USERS};
 use crate::error::AppError;
 use crate::model::full_name;
 use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::directory::users;
 use crate::server::entities::{bulk_job_item, domain, user};
 use crate::words::join_and;
 use sea_orm::{prelude::*, QueryOrder};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// What is being done to the users, for the messages: "reset", "recycle".
 pub type Verb = &'static str;
@@ -92,6 +94,78 @@ pub async fn load(
         .collect();
     check(actor, domain, &requested, &found, &busy, verb)?;
     Ok(found)
+}
+
+/// The users a bulk action will act on, and those a filter matched but leaves out, each with why.
+#[derive(Debug, Default)]
+pub struct Chosen {
+    pub users: Vec<user::Model>,
+    pub excluded: Vec<SkippedUser>,
+}
+
+/// The users `targets` names, by today's data. Ticked users must all qualify (`load`). For a filter,
+/// the users it matches now (more than `MAX_JOB_USERS` is refused with the number); the rules then
+/// leave out, rather than refuse, the actor themself, anyone above their scope and anyone in an
+/// unfinished job, each named with the reason.
+pub async fn choose(
+    db: &impl ConnectionTrait,
+    managed: &ManagedDomain,
+    targets: &Targets,
+    verb: Verb,
+) -> Result<Chosen, AppError> {
+    let filter = match targets {
+        Targets::Ticked(ids) => return Ok(Chosen { users: load(db, managed, ids, verb).await?, excluded: Vec::new() }),
+        Targets::Matching(filter) => filter,
+    };
+    users::validate_filter(filter)?;
+    let (actor, domain) = (managed.actor(), managed.domain());
+    let matching = || user::Entity::find().filter(users::matching(domain, filter));
+    let total = matching().count(db).await?;
+    if total == 0 {
+        return Err(AppError::invalid("users", "No users match the search any more."));
+    }
+    if total > MAX_JOB_USERS as u64 {
+        return Err(AppError::invalid(
+            "users",
+            format!("{total} users match; at most {MAX_JOB_USERS} can be handled at once. Narrow the search."),
+        ));
+    }
+    let found = users::in_extension_order(matching()).all(db).await?;
+    let busy: HashSet<i32> = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::UserId.is_in(found.iter().map(|user| user.id)))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|item| item.user_id)
+        .collect();
+    let mut chosen = Chosen::default();
+    for user in found {
+        let reason = if user.id == actor.user_id {
+            Some(format!("Your own account: you cannot {verb} it."))
+        } else if user.scope > actor.scope {
+            Some(format!("A {} is above your scope.", user.scope.label()))
+        } else if busy.contains(&user.id) {
+            Some("Already in a bulk action that has not finished.".to_string())
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => chosen.excluded.push(SkippedUser { user: preview_user(&user), reason }),
+            None => chosen.users.push(user),
+        }
+    }
+    Ok(chosen)
+}
+
+/// A user as the confirmation lists them.
+pub fn preview_user(user: &user::Model) -> PreviewUser {
+    PreviewUser {
+        user_id: user.id,
+        extension: user.extension.clone(),
+        name: full_name(&user.first_name, &user.last_name),
+        email: user.email.clone(),
+    }
 }
 
 #[cfg(test)]

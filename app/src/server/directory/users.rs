@@ -1,5 +1,6 @@
 //! Users (subscribers): creating one (CLI, demo) and the paged, searchable list of the Users page.
 
+use crate::bulk::UserFilter;
 use crate::error::{AppError, FieldError};
 use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
 use crate::server::auth::authz::ManagedDomain;
@@ -7,7 +8,7 @@ use crate::server::auth::passwords;
 use crate::server::db::OnUnique;
 use crate::server::directory::counts;
 use crate::server::directory::domains;
-use crate::server::entities::{device, user};
+use crate::server::entities::{device, domain, user};
 use crate::validate::{validate_email, validate_extension, validate_name};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
@@ -88,7 +89,12 @@ fn validate_query(query: &UserQuery) -> Result<(), AppError> {
     if !(1..=MAX_PAGE_SIZE).contains(&query.per_page) {
         return Err(AppError::invalid("per_page", format!("Show between 1 and {MAX_PAGE_SIZE} users per page.")));
     }
-    if query.search.chars().count() > MAX_SEARCH_LEN {
+    validate_filter(&query.filter())
+}
+
+/// A filter's search is bounded: it becomes a pattern per word and column.
+pub fn validate_filter(filter: &UserFilter) -> Result<(), AppError> {
+    if filter.search.chars().count() > MAX_SEARCH_LEN {
         return Err(AppError::invalid("search", format!("Search for at most {MAX_SEARCH_LEN} characters.")));
     }
     Ok(())
@@ -114,6 +120,32 @@ fn search_condition(search: &str) -> Condition {
     all_words
 }
 
+/// The users of `domain` that `filter` matches: every word of the search in the extension, a name or the
+/// email (case aside), and the status, if one is chosen.
+pub fn matching(domain: &domain::Model, filter: &UserFilter) -> Condition {
+    let mut condition =
+        Condition::all().add(user::Column::DomainId.eq(domain.id)).add(search_condition(&filter.search));
+    if let Some(status) = filter.status {
+        condition = condition.add(user::Column::Status.eq(status));
+    }
+    condition
+}
+
+/// Extensions are digits: shorter sorts first, so 99 comes before 100.
+fn by_extension(select: Select<user::Entity>, order: Order) -> Select<user::Entity> {
+    select
+        .order_by(
+            SimpleExpr::from(Func::char_length(Expr::col((user::Entity, user::Column::Extension)))),
+            order.clone(),
+        )
+        .order_by(user::Column::Extension, order)
+}
+
+/// `select` in extension order, 99 before 100.
+pub fn in_extension_order(select: Select<user::Entity>) -> Select<user::Entity> {
+    by_extension(select, Order::Asc)
+}
+
 /// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
 pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
     validate_query(query)?;
@@ -121,22 +153,9 @@ pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &User
         SortDir::Asc => Order::Asc,
         SortDir::Desc => Order::Desc,
     };
-    // Extensions are digits: shorter sorts first, so 99 comes before 100.
-    let by_extension = |select: Select<user::Entity>| {
-        select
-            .order_by(
-                SimpleExpr::from(Func::char_length(Expr::col((user::Entity, user::Column::Extension)))),
-                order.clone(),
-            )
-            .order_by(user::Column::Extension, order.clone())
-    };
-    let mut select = user::Entity::find()
-        .filter(user::Column::DomainId.eq(managed.domain().id))
-        .filter(search_condition(&query.search));
-    if let Some(status) = query.status {
-        select = select.filter(user::Column::Status.eq(status));
-    }
-    select = match query.sort {
+    let by_extension = |select: Select<user::Entity>| by_extension(select, order.clone());
+    let select = user::Entity::find().filter(matching(managed.domain(), &query.filter()));
+    let select = match query.sort {
         SortKey::Extension => by_extension(select),
         SortKey::Name => by_extension(
             select.order_by(user::Column::LastName, order.clone()).order_by(user::Column::FirstName, order.clone()),

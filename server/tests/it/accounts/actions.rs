@@ -7,6 +7,7 @@ use crate::mail::*;
 use crate::smtp::SmtpServer;
 use app::accounts::{AccountAction, AccountPreview, AccountRequest, NewPassword};
 use app::auth::ChangePassword;
+use app::bulk::Targets;
 use app::bulk::{JobProgress, JobStatus, ResetOptions, ResetRequest};
 use app::error::{AppError, FieldError};
 use app::mail::{MessageKind, MessageState, OutboxRow};
@@ -99,7 +100,7 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;
         let liam = app.user_id("202@a.example").await;
-        let request = |action| AccountRequest { action, user_ids: vec![liam] };
+        let request = |action| AccountRequest { action, targets: Targets::Ticked(vec![liam]) };
         for (login, expected) in
             [(&fixture.other_office_manager, StatusCode::FORBIDDEN), (&fixture.basic, StatusCode::FORBIDDEN)]
         {
@@ -117,7 +118,7 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let own = AccountRequest {
             action: AccountAction::ForcePasswordReset,
-            user_ids: vec![app.user_id(&fixture.office_manager).await],
+            targets: Targets::Ticked(vec![app.user_id(&fixture.office_manager).await]),
         };
         let (code, answer) = app
             .call::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request: own }, Some(&manager))
@@ -125,7 +126,7 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
         assert_eq!(code, StatusCode::FORBIDDEN, "{answer:?}");
         let above = AccountRequest {
             action: AccountAction::SendWelcome,
-            user_ids: vec![app.user_id(&fixture.super_user).await],
+            targets: Targets::Ticked(vec![app.user_id(&fixture.super_user).await]),
         };
         let (code, _) = app
             .call::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request: above }, Some(&manager))
@@ -133,7 +134,8 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
         assert_eq!(code, StatusCode::FORBIDDEN);
 
         // A reset user (waiting to be recycled) is skipped by both; with nobody left, nothing starts.
-        let reset = ResetRequest { user_ids: vec![liam], options: ResetOptions::defaults(), recycle: false };
+        let reset =
+            ResetRequest { targets: Targets::Ticked(vec![liam]), options: ResetOptions::defaults(), recycle: false };
         app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request: reset }, Some(&manager))
             .await
             .1

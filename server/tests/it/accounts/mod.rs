@@ -9,6 +9,7 @@ use app::accounts::{AccountAction, AccountPreview, AccountRequest, NewPassword};
 use app::auth::CurrentUser;
 use app::auth::SetPassword;
 use app::bulk::JobProgress;
+use app::bulk::Targets;
 use app::error::AppError;
 use app::model::Me;
 use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
@@ -25,7 +26,7 @@ pub(crate) async fn account_action(
     action: AccountAction,
     user_ids: Vec<i32>,
 ) -> (AccountPreview, JobProgress) {
-    let request = AccountRequest { action, user_ids };
+    let request = AccountRequest { action, targets: Targets::Ticked(user_ids) };
     let (code, preview) = app
         .call::<_, AccountPreview>(
             PreviewAccountAction { domain: "a.example".into(), request: request.clone() },

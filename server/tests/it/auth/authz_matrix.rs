@@ -10,6 +10,7 @@ use app::accounts::{AccountAction, AccountRequest, NewPassword};
 use app::auth::ChangePassword;
 use app::auth::SetPassword;
 use app::auth::{CurrentUser, Login, Logout};
+use app::bulk::Targets;
 use app::bulk::{job_events_path, running_jobs_path, JobAction, RecycleEntry, ResetOptions, ResetRequest};
 use app::mail::{MessageKind, MessageState};
 use app::model::{Scope, UserQuery};
@@ -252,11 +253,11 @@ fn routes() -> Vec<Route> {
 }
 
 fn reset_request(cell: &Cell) -> ResetRequest {
-    ResetRequest { user_ids: vec![cell.target], options: ResetOptions::defaults(), recycle: false }
+    ResetRequest { targets: Targets::Ticked(vec![cell.target]), options: ResetOptions::defaults(), recycle: false }
 }
 
 fn welcome(cell: &Cell) -> AccountRequest {
-    AccountRequest { action: AccountAction::SendWelcome, user_ids: vec![cell.target] }
+    AccountRequest { action: AccountAction::SendWelcome, targets: Targets::Ticked(vec![cell.target]) }
 }
 
 fn new_password() -> NewPassword {
@@ -320,7 +321,7 @@ async fn running_job(app: &TestApp, n: usize) -> i32 {
     let domain = domains::find(&app.db, "a.example").await.unwrap().unwrap();
     let boss = user::Entity::find_by_id(app.user_id("100@a.example").await).one(&app.db).await.unwrap().unwrap();
     let managed = Actor::of(&boss, &domain).manage("a.example", Some(domain)).unwrap();
-    jobs::start(&app.db, &managed, &[waiting], JobAction::SendWelcome, None).await.unwrap().id
+    jobs::start(&app.db, &managed, &Targets::Ticked(vec![waiting]), JobAction::SendWelcome, None).await.unwrap().id
 }
 
 /// A session of `who` made for one request (no password check: thousands of them would be slow).

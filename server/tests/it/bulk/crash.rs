@@ -2,6 +2,7 @@
 //! untouched, and a restarted server finishes the job, resetting each user exactly once.
 
 use crate::common::{self, TestApp, PASSWORD};
+use app::bulk::Targets;
 use app::bulk::{ItemState, JobProgress, JobState, ResetOptions, ResetRequest};
 use app::model::UserStatus;
 use app::pages::users::bulk::reset::StartReset;
@@ -63,7 +64,8 @@ fn a_server_killed_mid_job_leaves_no_user_half_reset_and_the_next_one_finishes_t
             ids.push(id);
         }
         let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let request = ResetRequest { user_ids: ids.clone(), options: ResetOptions::defaults(), recycle: false };
+        let request =
+            ResetRequest { targets: Targets::Ticked(ids.clone()), options: ResetOptions::defaults(), recycle: false };
         let (code, started) =
             app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&session)).await;
         assert_eq!(code, StatusCode::OK);

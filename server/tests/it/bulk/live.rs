@@ -3,6 +3,7 @@
 
 use crate::common::{self, Events, TestApp, PASSWORD};
 use app::auth::Logout;
+use app::bulk::Targets;
 use app::bulk::{
     job_events_path, running_jobs_path, ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions,
     ResetRequest,
@@ -21,7 +22,7 @@ async fn running_job() -> (TestApp, common::Session, JobProgress) {
     }
     app.device(ids[1], 1).await;
     app.refuse("DELETE", "devices", &format!("OLD.user_id = {}", ids[1]), "device is locked").await;
-    let request = ResetRequest { user_ids: ids, options: ResetOptions::defaults(), recycle: false };
+    let request = ResetRequest { targets: Targets::Ticked(ids), options: ResetOptions::defaults(), recycle: false };
     let (code, job) =
         app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&session)).await;
     assert_eq!(code, StatusCode::OK);

@@ -5,11 +5,13 @@ mod cancel;
 mod crash;
 mod holdings;
 mod live;
+mod matching;
 mod recycle;
 mod reset;
 mod worker;
 
 use crate::common::{self, Session, TestApp, PASSWORD};
+use app::bulk::Targets;
 use app::bulk::{JobProgress, JobState, JobStatus, ResetOption, ResetOptions, ResetRequest};
 use app::error::AppError;
 use app::pages::users::bulk::progress::BulkJobStatus;
@@ -186,7 +188,7 @@ pub(crate) fn full_rows(option: ResetOption) -> u64 {
 }
 
 pub(crate) fn request(user_ids: Vec<i32>, options: ResetOptions) -> ResetRequest {
-    ResetRequest { user_ids, options, recycle: false }
+    ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false }
 }
 
 pub(crate) async fn start(

@@ -1,7 +1,7 @@
 //! The confirmation step of Send Welcome Email and Force Password Reset: who will be reached, who is
 //! skipped and why, before the job starts; with the server functions behind it.
 
-use super::{Flow, Step};
+use super::{Flow, LeftOut, Step};
 use crate::accounts::{AccountAction, AccountPreview, AccountRequest, PreviewUser};
 use crate::bulk::JobProgress;
 use crate::components::problem::Problem;
@@ -39,15 +39,15 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
     });
     let error = move || start.value().get().and_then(Result::err);
     let action = preview.action;
-    let request = AccountRequest { action, user_ids: preview.users.iter().map(|user| user.user_id).collect() };
+    // The same users as the preview: those ticked, or the filter, which the server evaluates again.
+    let request = AccountRequest { action, targets: flow.selection.read_untracked().targets() };
     let nobody = preview.users.is_empty();
     let without_email: Vec<PreviewUser> = preview.without_email().cloned().collect();
-    let user_line = |user: PreviewUser, extra: Option<String>| {
+    let user_line = |user: PreviewUser| {
         view! {
             <li>
                 <span class="ext">{user.extension}</span>" "<span class="name">{user.name}</span>" "
                 <span class="email">{user.email.unwrap_or_default()}</span>
-                {extra.map(|extra| view! { <span class="reason">{extra}</span> })}
             </li>
         }
     };
@@ -56,7 +56,7 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
             {(!nobody).then(|| view! { <p>{preview.summary()}</p> })}
             {(!preview.users.is_empty()).then(|| view! {
                 <ul class="selected-users" aria-label="Users to reach">
-                    {preview.users.clone().into_iter().map(|user| user_line(user, None)).collect_view()}
+                    {preview.users.clone().into_iter().map(user_line).collect_view()}
                 </ul>
             })}
             {(action == AccountAction::ForcePasswordReset && !without_email.is_empty()).then(|| view! {
@@ -65,12 +65,7 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
                     without_email.iter().map(|user| user.extension.clone()).collect::<Vec<_>>().join(", ")
                 )}</p>
             })}
-            {(!preview.skipped.is_empty()).then(|| view! {
-                <h3>"Skipped"</h3>
-                <ul class="skipped-users" aria-label="Skipped users">
-                    {preview.skipped.clone().into_iter().map(|skipped| user_line(skipped.user, Some(skipped.reason))).collect_view()}
-                </ul>
-            })}
+            <LeftOut users=preview.skipped.clone() />
             {nobody.then(|| view! { <p class="problem" role="alert">"None of the selected users can be reached this way."</p> })}
         </div>
         {move || error().map(|error| view! { <Problem error /> })}

@@ -8,8 +8,8 @@ pub mod recycle;
 pub mod reset;
 
 use super::selection::Selection;
-use crate::accounts::{AccountAction, AccountPreview, AccountRequest};
-use crate::bulk::{JobAction, RecycleTargets, ResetOptions, ResetPreview};
+use crate::accounts::{AccountAction, AccountPreview, AccountRequest, SkippedUser};
+use crate::bulk::{JobAction, RecycleTargets, ResetOptions, ResetPreview, Targets};
 use crate::components::dialog::Dialog;
 use crate::components::problem::Problem;
 use leptos::prelude::*;
@@ -118,7 +118,7 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
     });
     let account = Action::new(move |action: &AccountAction| {
         let domain = flow.domain.get_untracked();
-        let request = AccountRequest { action: *action, user_ids: selection.read_untracked().ids() };
+        let request = AccountRequest { action: *action, targets: selection.read_untracked().targets() };
         async move { account::preview_account_action(domain, request).await }
     });
     Effect::new(move |_| {
@@ -129,10 +129,15 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
     let busy = move || recycle.pending().get() || account.pending().get();
     let error =
         move || account.value().get().and_then(Result::err).or_else(|| recycle.value().get().and_then(Result::err));
+    // Recycling needs each user's row in the form: it works on ticked users, not on all matches.
+    let matching = move || selection.read().matching().is_some();
     view! {
-        <p>{move || match selection.read().len() {
-            1 => "1 user selected:".to_string(),
-            n => format!("{n} users selected:"),
+        <p>{move || match selection.read().matching() {
+            Some((filter, total)) => format!("Selected: {}.", filter.describe(total)),
+            None => match selection.read().len() {
+                1 => "1 user selected:".to_string(),
+                n => format!("{n} users selected:"),
+            },
         }}</p>
         <ul class="selected-users" aria-label="Selected users">
             {move || selection.read().users().into_iter().map(|user| view! {
@@ -142,8 +147,12 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
         {move || error().map(|error| view! { <Problem error /> })}
         <div class="action-list">
             <button type="button" class="primary" on:click=move |_| flow.go(Step::ResetOptions)>"Reset Users"</button>
-            <button type="button" class="secondary" disabled=busy
-                on:click=move |_| { recycle.dispatch(selection.read_untracked().ids()); }>
+            <button type="button" class="secondary" disabled=move || busy() || matching()
+                on:click=move |_| {
+                    if let Targets::Ticked(ids) = selection.read_untracked().targets() {
+                        recycle.dispatch(ids);
+                    }
+                }>
                 "Recycle Users"
             </button>
             {[AccountAction::SendWelcome, AccountAction::ForcePasswordReset].into_iter().map(|action| view! {
@@ -156,4 +165,23 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
             <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
         </div>
     }
+}
+
+/// The users a bulk action leaves out, each with why (skipped by an account action, or matched by a
+/// filter but not allowed); nothing when there are none.
+#[component]
+fn LeftOut(users: Vec<SkippedUser>) -> impl IntoView {
+    (!users.is_empty()).then(|| {
+        view! {
+            <h3>"Left out"</h3>
+            <ul class="skipped-users" aria-label="Users left out">
+                {users.into_iter().map(|left| view! {
+                    <li>
+                        <span class="ext">{left.user.extension}</span>" "<span class="name">{left.user.name}</span>" "
+                        <span class="reason">{left.reason}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }

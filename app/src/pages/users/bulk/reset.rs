@@ -1,7 +1,7 @@
 //! The Reset Users step (which data to clear) and its confirmation (exactly what will be deleted, read
 //! from the database), with the server functions behind them.
 
-use super::{Flow, Step};
+use super::{Flow, LeftOut, Step};
 use crate::bulk::{JobProgress, ResetOption, ResetOptions, ResetPreview, ResetRequest};
 use crate::components::problem::Problem;
 use crate::error::AppError;
@@ -26,7 +26,7 @@ pub async fn start_reset(domain: String, request: ResetRequest) -> Result<JobPro
 }
 
 fn request(flow: &Flow, options: ResetOptions, recycle: bool) -> ResetRequest {
-    ResetRequest { user_ids: flow.selection.read_untracked().ids(), options, recycle }
+    ResetRequest { targets: flow.selection.read_untracked().targets(), options, recycle }
 }
 
 #[component]
@@ -102,6 +102,7 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>) -
     });
     let error = move || start.value().get().and_then(Result::err);
     let options = preview.options.clone();
+    let nobody = preview.users == 0;
     view! {
         <div class="confirm">
             {preview.deletions().map(|text| view! { <p class="deletions">{text}</p> })}
@@ -109,11 +110,13 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>) -
             <p>"Each user's status becomes Setup Required, and they are signed out everywhere. Extensions and their phone numbers stay."</p>
             {move || recycle.get().then(|| view! { <p>"When the reset is done, you can give the extensions to new people."</p> })}
             <p class="warning"><strong>"This cannot be undone."</strong></p>
+            <LeftOut users=preview.excluded.clone() />
+            {nobody.then(|| view! { <p class="problem" role="alert">"None of the matching users can be reset."</p> })}
         </div>
         {move || error().map(|error| view! { <Problem error /> })}
         <div class="actions">
             <button type="button" class="secondary" on:click=move |_| flow.go(Step::ResetOptions)>"Back"</button>
-            <button type="button" class="danger" disabled=move || start.pending().get()
+            <button type="button" class="danger" disabled=move || nobody || start.pending().get()
                 on:click=move |_| { start.dispatch(request(&flow, options.clone(), recycle.get())); }>
                 "Reset"
             </button>
