@@ -2,7 +2,7 @@
 //! the events of its progress stream, and its users' outcomes.
 
 use super::options::ResetOptions;
-use crate::words::count_of;
+use crate::words::{count_of, number};
 #[cfg(feature = "ssr")]
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,7 @@ impl JobAction {
     /// "3 of 5 users reset".
     pub fn summary(&self, done: u64, total: u64) -> String {
         let (before, after) = self.wording().summary;
-        format!("{before}{done} of {}{after}", count_of(total, "user", "users"))
+        format!("{before}{} of {}{after}", number(done), count_of(total, "user", "users"))
     }
 
     /// The Users page's banner while the job runs: "Reset in progress".

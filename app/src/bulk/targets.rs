@@ -42,7 +42,7 @@ mod tests {
     #[test]
     fn a_filter_reads_as_a_phrase() {
         let filter = UserFilter { search: " sales ".into(), status: Some(UserStatus::Active) };
-        assert_eq!(filter.describe(3127), "all 3127 users that match “sales” with the status Active");
+        assert_eq!(filter.describe(3127), "all 3,127 users that match “sales” with the status Active");
         assert_eq!(UserFilter::default().describe(1), "all 1 user");
     }
 }

@@ -12,6 +12,7 @@ use crate::components::problem::Problems;
 use crate::components::title::live_title;
 use crate::error::AppError;
 use crate::model::{users_path, UserPage, UserQuery, UserRow, UserStatus};
+use crate::words::number;
 use bulk::{running_jobs, BulkActionDialog, Flow, RunningBanner, Step};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -212,7 +213,7 @@ fn SelectAllMatching(
         <div class="select-all" role="status">
             {move || match all_matching() {
                 Some(total) => Some(view! {
-                    <span>{format!("All {total} matching users are selected.")}</span>
+                    <span>{format!("All {} matching users are selected.", number(total))}</span>
                     <button type="button" class="link" on:click=move |_| selection.set(Selection::default())>
                         "Clear selection"
                     </button>
@@ -221,7 +222,7 @@ fn SelectAllMatching(
                     <span>{format!("All {on_page} users on this page are selected.")}</span>
                     <button type="button" class="link"
                         on:click=move |_| selection.update(|selection| selection.select_matching(filter.get_value(), total))>
-                        {format!("Select all {total} users that match")}
+                        {format!("Select all {} users that match", number(total))}
                     </button>
                 }.into_any()),
             }}

@@ -4,6 +4,7 @@
 use super::query::{on_page, sorted_by, to_search};
 use super::selection::Selection;
 use crate::model::{users_path, SortDir, SortKey, UserQuery, UserRow};
+use crate::words::count_of;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -119,7 +120,7 @@ pub fn Pager(
     let link = |target: u64| format!("{}{}", users_path(&domain), to_search(&on_page(&query, target)));
     let previous = (page > 1).then(|| link(page - 1));
     let next = (page < pages).then(|| link(page + 1));
-    let users = if total == 1 { "1 user".to_string() } else { format!("{total} users") };
+    let users = count_of(total, "user", "users");
     view! {
         <nav class="pager" aria-label="Pages">
             {match previous {

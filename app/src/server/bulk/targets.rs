@@ -8,7 +8,7 @@ use crate::model::full_name;
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::directory::users;
 use crate::server::entities::{bulk_job_item, domain, user};
-use crate::words::join_and;
+use crate::words::{join_and, number};
 use sea_orm::{prelude::*, QueryOrder};
 use std::collections::{BTreeSet, HashSet};
 
@@ -34,7 +34,11 @@ pub fn check(
     if requested.len() > MAX_JOB_USERS {
         return Err(AppError::invalid(
             "users",
-            format!("At most {MAX_JOB_USERS} users can be handled at once; {} were selected.", requested.len()),
+            format!(
+                "At most {} users can be handled at once; {} were selected.",
+                number(MAX_JOB_USERS as u64),
+                number(requested.len() as u64)
+            ),
         ));
     }
     let all_here = found.len() == requested.len() && found.iter().all(|user| user.domain_id == domain.id);
@@ -127,7 +131,11 @@ pub async fn choose(
     if total > MAX_JOB_USERS as u64 {
         return Err(AppError::invalid(
             "users",
-            format!("{total} users match; at most {MAX_JOB_USERS} can be handled at once. Narrow the search."),
+            format!(
+                "{} users match; at most {} can be handled at once. Narrow the search.",
+                number(total),
+                number(MAX_JOB_USERS as u64)
+            ),
         ));
     }
     let found = users::in_extension_order(matching()).all(db).await?;

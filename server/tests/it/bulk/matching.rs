@@ -11,6 +11,7 @@ use app::pages::users::bulk::account::PreviewAccountAction;
 use app::pages::users::bulk::reset::{PreviewReset, StartReset};
 use app::server::db;
 use app::server::entities::{bulk_job_item, user};
+use app::words::number;
 use axum::http::StatusCode;
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryFilter};
@@ -120,7 +121,7 @@ fn more_matches_than_one_job_takes_are_refused_with_their_number() {
             refused.unwrap_err(),
             AppError::invalid(
                 "users",
-                format!("{total} users match; at most 10000 can be handled at once. Narrow the search.")
+                format!("{} users match; at most 10,000 can be handled at once. Narrow the search.", number(total))
             )
         );
         assert_eq!(bulk_job_item::Entity::find().count(&app.db).await.unwrap(), 0, "nothing was started");

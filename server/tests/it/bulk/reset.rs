@@ -157,7 +157,7 @@ fn every_rule_refuses_the_whole_request_and_changes_nothing() {
                 "too many",
                 request((1..=10_001).collect(), defaults()),
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "At most 10000 users can be handled at once; 10001 were selected.",
+                "At most 10,000 users can be handled at once; 10,001 were selected.",
             ),
         ];
         for (case, request, code, message) in cases {
