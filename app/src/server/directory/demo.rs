@@ -25,6 +25,8 @@ pub const DEFAULT_USERS: u32 = 50;
 pub const MAX_USERS: u32 = 20_000;
 /// Subscribers get extensions from here on; the admins sit below.
 const FIRST_EXTENSION: u32 = 201;
+/// Users whose data is gathered and written together.
+const DATA_CHUNK_USERS: usize = 250;
 
 const FIRST_NAMES: [&str; 40] = [
     "Ava", "Liam", "Noah", "Emma", "Olivia", "Mason", "Sophia", "Lucas", "Mia", "Ethan", "Amelia", "Logan", "Harper",
@@ -213,7 +215,6 @@ async fn seed_subscribers(
             updated_at: Set(now),
             ..Default::default()
         });
-        progress(index + 1);
     }
     db::insert_chunked(txn, new_users).await?;
     let ids: Vec<(i32, String)> = user::Entity::find()
@@ -238,11 +239,18 @@ async fn seed_subscribers(
         queue_ids.push(queue.id);
     }
 
-    let mut data = SubscriberData::default();
-    for (position, (user_id, extension)) in ids.iter().enumerate() {
-        data.add(&mut rng, *user_id, extension, position, &queue_ids, domain_id);
+    // A user's data is about 90 rows: written a few hundred users at a time, so that memory stays flat
+    // however many users there are, and the progress moves as it goes.
+    let mut position = 0;
+    for chunk in ids.chunks(DATA_CHUNK_USERS) {
+        let mut data = SubscriberData::default();
+        for (user_id, extension) in chunk {
+            data.add(&mut rng, *user_id, extension, position, &queue_ids, domain_id);
+            position += 1;
+        }
+        data.insert(txn).await?;
+        progress(u32::try_from(position).unwrap_or(u32::MAX));
     }
-    data.insert(txn).await?;
     Ok(())
 }
 
@@ -271,7 +279,7 @@ impl SubscriberData {
     ) {
         let now = Utc::now();
         let phone = |rng: &mut StdRng| format!("+1555{:07}", rng.gen_range(0..10_000_000));
-        for n in 0..rng.gen_range(0..=2) {
+        for n in 0..rng.gen_range(1..=3) {
             let mac: Vec<String> = (0..6).map(|_| format!("{:02X}", rng.gen::<u8>())).collect();
             self.devices.push(device::ActiveModel {
                 user_id: Set(user_id),
@@ -283,7 +291,7 @@ impl SubscriberData {
                 ..Default::default()
             });
         }
-        for _ in 0..rng.gen_range(0..=6) {
+        for _ in 0..rng.gen_range(10..=30) {
             let folder = ["new", "new", "saved", "trash"][rng.gen_range(0..4)];
             self.messages.push(voicemail_message::ActiveModel {
                 user_id: Set(user_id),
@@ -294,7 +302,7 @@ impl SubscriberData {
                 ..Default::default()
             });
         }
-        for (n, name) in ["Unavailable", "Busy"].into_iter().take(rng.gen_range(1..=2)).enumerate() {
+        for (n, name) in ["Unavailable", "Busy"].into_iter().enumerate() {
             self.greetings.push(voicemail_greeting::ActiveModel {
                 user_id: Set(user_id),
                 name: Set(name.into()),
@@ -304,11 +312,13 @@ impl SubscriberData {
                 ..Default::default()
             });
         }
-        for (priority, (name, forward_to)) in
-            [("Business Hours", extension.to_string()), ("After Hours", "voicemail".to_string())]
-                .into_iter()
-                .take(rng.gen_range(1..=2))
-                .enumerate()
+        for (priority, (name, forward_to)) in [
+            ("Business Hours", extension.to_string()),
+            ("After Hours", "voicemail".to_string()),
+            ("Holidays", "voicemail".to_string()),
+        ]
+        .into_iter()
+        .enumerate()
         {
             self.rules.push(answering_rule::ActiveModel {
                 user_id: Set(user_id),
@@ -319,7 +329,7 @@ impl SubscriberData {
                 ..Default::default()
             });
         }
-        for _ in 0..rng.gen_range(0..=5) {
+        for _ in 0..rng.gen_range(5..=15) {
             let (first, last) = name_of(rng.gen_range(0..1600));
             self.contacts.push(contact::ActiveModel {
                 user_id: Set(user_id),
@@ -330,7 +340,7 @@ impl SubscriberData {
                 ..Default::default()
             });
         }
-        for _ in 0..rng.gen_range(3..=15) {
+        for _ in 0..rng.gen_range(30..=70) {
             let direction = ["inbound", "outbound", "missed"][rng.gen_range(0..3)];
             self.calls.push(call_history::ActiveModel {
                 user_id: Set(user_id),
@@ -341,15 +351,13 @@ impl SubscriberData {
                 ..Default::default()
             });
         }
-        for (n, queue_id) in queues.iter().enumerate() {
-            if position.is_multiple_of(4 + n) {
-                self.memberships.push(queue_membership::ActiveModel {
-                    user_id: Set(user_id),
-                    queue_id: Set(*queue_id),
-                    priority: Set(1),
-                    ..Default::default()
-                });
-            }
+        if let Some(queue_id) = queues.get(position % queues.len().max(1)) {
+            self.memberships.push(queue_membership::ActiveModel {
+                user_id: Set(user_id),
+                queue_id: Set(*queue_id),
+                priority: Set(1),
+                ..Default::default()
+            });
         }
         self.numbers.push(phone_number::ActiveModel {
             domain_id: Set(domain_id),
