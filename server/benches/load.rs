@@ -6,6 +6,9 @@
 //! dropped connections and error answers beside their target, none. A figure off target is printed as
 //! such: this measures, it does not fail.
 
+#[path = "common/results.rs"]
+mod results;
+
 use app::bulk::Targets;
 use app::bulk::{ResetOptions, ResetRequest};
 use app::server::auth::sessions::{self, Origin};
@@ -14,12 +17,10 @@ use app::server::settings::SessionLimits;
 use app::server::{bulk::jobs, db, directory::demo};
 use sea_orm::EntityTrait;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// In the repository's root (benchmarks run in their package's folder).
-const RESULTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/results.md");
 const SECTION: &str = "## Under load";
 
 /// What the clients fetch, in turn.
@@ -185,8 +186,7 @@ fn milliseconds(text: &str) -> Option<f64> {
 
 /// The last run's requests/s and p99, as `record` wrote them.
 fn previous_figures() -> (String, String) {
-    let text = std::fs::read_to_string(RESULTS).unwrap_or_default();
-    let section = text.split(SECTION).nth(1).unwrap_or_default();
+    let section = results::last(SECTION);
     let cell = |figure: &str| {
         section
             .lines()
@@ -211,20 +211,5 @@ fn record(rows: &[(&str, String, String, String)], clients: u64, secs: u64, user
     for (figure, measured, target, _) in rows {
         section.push_str(&format!("| {figure} | {measured} | {target} |\n"));
     }
-    let text = std::fs::read_to_string(RESULTS).unwrap_or_else(|_| {
-        "# Benchmark results\n\nThe last run of each part of `make bench`, for comparison with the next.\n".to_string()
-    });
-    let kept = match text.split_once(SECTION) {
-        Some((before, after)) => {
-            let rest = after.find("\n## ").map(|at| &after[at + 1..]).unwrap_or("");
-            format!("{}{section}\n{rest}", before)
-        }
-        None => format!("{}\n{section}", text.trim_end_matches('\n').to_string() + "\n"),
-    };
-    if let Some(dir) = Path::new(RESULTS).parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    if let Err(err) = std::fs::write(RESULTS, kept) {
-        println!("   (could not write bench/results.md: {err})");
-    }
+    results::record(SECTION, &section);
 }

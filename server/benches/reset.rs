@@ -6,6 +6,16 @@
 //! job that queues them, then the dispatcher writing them as .eml files, link and all); counts what a
 //! reset of all of them with every option would delete, starts that job, and runs the worker until it
 //! has finished. Prints the figures, and fails if a job or the dispatcher left anyone out.
+//!
+//! Then, on fresh databases seeded alike, a reset with the default options and with every option three
+//! ways: ours (the job: started, then run by the worker), the floor (set-based SQL in one transaction)
+//! and the naive loop (one transaction per user; timed on a sample and projected to every user). The
+//! table, with the ratios and the targets, goes to `bench/results.md`.
+
+#[path = "common/references.rs"]
+mod references;
+#[path = "common/results.rs"]
+mod results;
 
 use app::accounts::{AccountAction, AccountRequest};
 use app::bulk::Targets;
@@ -27,18 +37,165 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-        bench("SQLite", &sqlite, users).await;
-
+        let mut stores = vec![Store::Sqlite(dir.path().to_path_buf())];
         if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
-            let name = format!("sbbench_{}", std::process::id());
             let admin = Database::connect(&server).await.expect("connect to BENCH_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create the bench database");
-            let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server);
-            bench("PostgreSQL", &format!("{base}/{name}"), users).await;
-            admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.expect("drop it");
+            stores.push(Store::Postgres { admin, server, made: Default::default() });
         }
+        let mut rows = Vec::new();
+        for store in &stores {
+            bench(store.name(), &store.fresh().await, users).await;
+            rows.extend(compare(store, users).await);
+        }
+        for store in stores {
+            store.drop_all().await;
+        }
+        record(&rows, users);
     });
+}
+
+/// Where the bench makes a fresh database for each measurement.
+enum Store {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin: DatabaseConnection, server: String, made: std::sync::Mutex<Vec<String>> },
+}
+
+impl Store {
+    fn name(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "SQLite",
+            Store::Postgres { .. } => "PostgreSQL",
+        }
+    }
+
+    /// The address of a new, empty database.
+    async fn fresh(&self) -> String {
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match self {
+            Store::Sqlite(dir) => format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{n}.db")).display()),
+            Store::Postgres { admin, server, made } => {
+                let name = format!("sbbench_{}_{n}", std::process::id());
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a database");
+                made.lock().expect("the list").push(name.clone());
+                let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(server);
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    async fn drop_all(self) {
+        if let Store::Postgres { admin, made, .. } = self {
+            for name in made.into_inner().expect("the list") {
+                admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.expect("drop it");
+            }
+        }
+    }
+}
+
+/// Users the naive loop is timed on; its time for every user is projected from theirs.
+const NAIVE_SAMPLE: usize = 1_000;
+
+/// One line of the comparison.
+struct Row {
+    store: &'static str,
+    options: &'static str,
+    ours: Duration,
+    floor: Duration,
+    naive: Duration,
+    target: Duration,
+}
+
+/// A fresh database with the demo seeded, its Super User and the subscribers' ids.
+async fn seeded(store: &Store, users: u32) -> (DatabaseConnection, ManagedDomain, Vec<i32>) {
+    let db = db::connect(&store.fresh().await).await.expect("connect and migrate");
+    demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
+    let managed = demo::super_user(&db).await.expect("the demo's Super User");
+    let ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
+    (db, managed, ids)
+}
+
+async fn compare(store: &Store, users: u32) -> Vec<Row> {
+    println!("== {}: {users} users reset three ways", store.name());
+    let mut rows = Vec::new();
+    for (label, options) in [("default options", ResetOptions::defaults()), ("every option", ResetOptions::all())] {
+        let (db, managed, ids) = seeded(store, users).await;
+        let request = ResetRequest { targets: Targets::Ticked(ids), options: options.clone(), recycle: false };
+        let started = Instant::now();
+        jobs::start_reset(&db, &managed, request, None).await.expect("start the job");
+        let worker = Worker::new(db.clone(), worker::Config::default());
+        while worker.run_once().await.expect("the worker runs") > 0 {}
+        let ours = started.elapsed();
+
+        let (db, managed, _) = seeded(store, users).await;
+        let started = Instant::now();
+        references::floor(&db, managed.domain().id, &options).await;
+        let floor = started.elapsed();
+
+        let (db, _, ids) = seeded(store, users).await;
+        let sample = &ids[..ids.len().min(NAIVE_SAMPLE)];
+        let started = Instant::now();
+        references::naive(&db, sample, &options).await;
+        let naive = started.elapsed().mul_f64(ids.len() as f64 / sample.len().max(1) as f64);
+
+        let target = match (store, label) {
+            (Store::Sqlite(_), "default options") => Duration::from_secs(1),
+            (Store::Sqlite(_), _) => Duration::from_secs(2),
+            (Store::Postgres { .. }, _) => Duration::from_secs(4),
+        };
+        let row = Row { store: store.name(), options: label, ours, floor, naive, target };
+        println!("   {}", cells(&row, users).join(" | "));
+        rows.push(row);
+    }
+    rows
+}
+
+/// A row's cells: what, ours, floor, naive, the ratios, the target and whether it is met, and ours in the
+/// last run.
+fn cells(row: &Row, users: u32) -> Vec<String> {
+    let what = format!("{}, {}", row.store, row.options);
+    let last = results::last(SECTION)
+        .lines()
+        .find(|line| line.starts_with(&format!("| {what} |")))
+        .and_then(|line| line.split('|').nth(2))
+        .map_or_else(|| "-".to_string(), |cell| cell.trim().to_string());
+    let rate =
+        |took: Duration| format!("{:.2} s ({:.0} users/s)", took.as_secs_f64(), users as f64 / took.as_secs_f64());
+    let ours_to_floor = row.ours.as_secs_f64() / row.floor.as_secs_f64();
+    let met = row.ours <= row.target && (row.options != "default options" || ours_to_floor <= 2.0);
+    let target = match row.options {
+        "default options" => format!("≤ {} s and ≤ 2× floor", row.target.as_secs()),
+        _ => format!("≤ {} s", row.target.as_secs()),
+    };
+    vec![
+        what,
+        rate(row.ours),
+        rate(row.floor),
+        format!("{} (projected from {NAIVE_SAMPLE})", rate(row.naive)),
+        format!("{ours_to_floor:.1}×"),
+        format!("{:.1}×", row.naive.as_secs_f64() / row.ours.as_secs_f64()),
+        format!("{target}{}", if met { "" } else { " — MISSED" }),
+        last,
+    ]
+}
+
+const SECTION: &str = "## Reset against the references";
+
+fn record(rows: &[Row], users: u32) {
+    let machine = std::thread::available_parallelism().map_or(0, |cores| cores.get());
+    let mut section = format!(
+        "{SECTION}\n\n`make bench` ({machine} cores, release build, SQLite with synchronous=FULL and local \
+         PostgreSQL): a reset of the demo's {users} users, each with on average 2 phones, 20 voicemail messages, 2 \
+         greetings, 3 answering rules, 10 contacts, 50 calls and 1 queue membership. Ours: the job started and run \
+         by one worker (batches of 200); floor: the same deletes and updates as set-based SQL in one transaction; \
+         naive: one ORM transaction per user, deleting row by row.\n\n\
+         | reset | ours | floor | naive loop | ours ÷ floor | naive ÷ ours | target | ours, last run |\n\
+         |---|---|---|---|---|---|---|---|\n"
+    );
+    for row in rows {
+        section.push_str(&format!("| {} |\n", cells(row, users).join(" | ")));
+    }
+    results::record(SECTION, &section);
 }
 
 async fn bench(store: &str, url: &str, users: u32) {
