@@ -51,12 +51,7 @@ pub async fn start(
 ) -> Result<JobProgress, AppError> {
     let preview = preview(db, managed, &request).await?;
     if preview.users.is_empty() {
-        let reasons: Vec<String> =
-            preview.skipped.iter().map(|skipped| format!("{}: {}", skipped.user.extension, skipped.reason)).collect();
-        return Err(AppError::invalid(
-            "users",
-            format!("None of the selected users can be handled. {}", reasons.join(" ")),
-        ));
+        return Err(targets::none_left(&preview.skipped));
     }
     let ids: Vec<i32> = preview.users.iter().map(|user| user.user_id).collect();
     jobs::start(db, managed, &Targets::Ticked(ids), request.action.job(), remote_addr).await

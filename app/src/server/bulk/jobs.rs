@@ -90,12 +90,7 @@ pub async fn start(
     .await?;
     let chosen = targets::choose(&txn, managed, targets, action.verb()).await?;
     if chosen.users.is_empty() {
-        let reasons: Vec<String> =
-            chosen.excluded.iter().map(|left| format!("{}: {}", left.user.extension, left.reason)).collect();
-        return Err(AppError::invalid(
-            "users",
-            format!("None of the matching users can be handled. {}", reasons.join(" ")),
-        ));
+        return Err(targets::none_left(&chosen.excluded));
     }
     let users = chosen.users;
     let items: Vec<_> = users

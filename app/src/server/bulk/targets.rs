@@ -166,6 +166,13 @@ pub async fn choose(
     Ok(chosen)
 }
 
+/// The refusal when the rules left every user out: each named, with why.
+pub fn none_left(left_out: &[SkippedUser]) -> AppError {
+    let reasons: Vec<String> =
+        left_out.iter().map(|left| format!("{}: {}", left.user.extension, left.reason)).collect();
+    AppError::invalid("users", format!("None of the selected users can be handled. {}", reasons.join(" ")))
+}
+
 /// A user as the confirmation lists them.
 pub fn preview_user(user: &user::Model) -> PreviewUser {
     PreviewUser {
