@@ -119,7 +119,8 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
         let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await.1.unwrap();
         let config = worker::Config {
             batch_size: 1,
-            batch_pause: Duration::from_millis(30),
+            // Slow enough that the job is still running when the cancel comes (10 users, 2 workers: ~1 s).
+            batch_pause: Duration::from_millis(200),
             lease: Duration::from_secs(60),
             ..worker::Config::default()
         };
@@ -127,7 +128,10 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
             tokio::spawn(async move { while worker.run_once().await.expect("the worker runs") > 0 {} })
         };
         let workers = [run(Worker::new(app.db.clone(), config.clone())), run(Worker::new(app.db.clone(), config))];
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        // Once the workers are under way (a user done), while most users still wait.
+        while status(&app, &session, job.id).await.1.unwrap().progress.done == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let (code, cancelled) = app.call::<_, JobProgress>(CancelJob { job: job.id }, Some(&session)).await;
         assert_eq!(code, StatusCode::OK, "{cancelled:?}");
         for worker in workers {
