@@ -117,19 +117,21 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
         }
         let before = snapshots(&app, &ids).await;
         let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await.1.unwrap();
-        let config = worker::Config {
-            batch_size: 1,
-            // Slow enough that the job is still running when the cancel comes (10 users, 2 workers: ~1 s).
-            batch_pause: Duration::from_millis(200),
-            lease: Duration::from_secs(60),
-            ..worker::Config::default()
-        };
+        let config = worker::Config { batch_size: 1, lease: Duration::from_secs(60), ..worker::Config::default() };
+        // A pause after each user, so that the job is still running when the cancel comes (10 users and two
+        // workers: about half a second).
         let run = |worker: Worker| {
-            tokio::spawn(async move { while worker.run_once().await.expect("the worker runs") > 0 {} })
+            tokio::spawn(async move {
+                while worker.run_once().await.expect("the worker runs") > 0 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
         };
         let workers = [run(Worker::new(app.db.clone(), config.clone())), run(Worker::new(app.db.clone(), config))];
         // Once the workers are under way (a user done), while most users still wait.
+        let waited = std::time::Instant::now();
         while status(&app, &session, job.id).await.1.unwrap().progress.done == 0 {
+            assert!(waited.elapsed() < Duration::from_secs(30), "the workers never got going");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let (code, cancelled) = app.call::<_, JobProgress>(CancelJob { job: job.id }, Some(&session)).await;
