@@ -2,7 +2,7 @@
 //! worker holds when the cancel comes is either finished or left alone, and the job says so everywhere.
 
 use super::*;
-use crate::common;
+use crate::common::{self, Session, TestApp};
 use app::bulk::{ItemState, JobProgress, JobState, ResetOptions};
 use app::error::AppError;
 use app::model::UserStatus;
@@ -27,20 +27,27 @@ fn of_user<'a>(
 /// Users: how many the job below is for.
 const USERS: usize = 10;
 
+/// The fixture, and a reset with every option, not yet run, of `USERS` new users who have data of every
+/// kind: their ids, their snapshots before, and the job.
+async fn job_of_users() -> (TestApp, Session, Vec<i32>, Vec<Snapshot>, JobProgress) {
+    let (app, _, session, _) = world().await;
+    let queue = queue(&app, "a.example").await;
+    let mut ids = Vec::new();
+    for (n, extension) in (400..400 + USERS).enumerate() {
+        app.user_without_password("a.example", &extension.to_string(), "Cal", "Cancel").await;
+        let id = app.user_id(&format!("{extension}@a.example")).await;
+        give_data(&app, id, queue, 10 + n as i32).await;
+        ids.push(id);
+    }
+    let before = snapshots(&app, &ids).await;
+    let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await.1.unwrap();
+    (app, session, ids, before, job)
+}
+
 #[test]
 fn a_cancelled_job_leaves_every_waiting_user_untouched_even_one_a_worker_holds() {
     common::run(async {
-        let (app, _, session, _) = world().await;
-        let queue = queue(&app, "a.example").await;
-        let mut ids = Vec::new();
-        for (n, extension) in (400..400 + USERS).enumerate() {
-            app.user_without_password("a.example", &extension.to_string(), "Cal", "Cancel").await;
-            let id = app.user_id(&format!("{extension}@a.example")).await;
-            give_data(&app, id, queue, 10 + n as i32).await;
-            ids.push(id);
-        }
-        let before = snapshots(&app, &ids).await;
-        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await.1.unwrap();
+        let (app, session, ids, before, job) = job_of_users().await;
 
         let config = worker::Config { batch_size: 2, lease: Duration::from_secs(60), ..worker::Config::default() };
         let (first, second) = (Worker::new(app.db.clone(), config.clone()), Worker::new(app.db.clone(), config));
@@ -106,17 +113,7 @@ fn a_cancelled_job_leaves_every_waiting_user_untouched_even_one_a_worker_holds()
 #[test]
 fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset() {
     common::run(async {
-        let (app, _, session, _) = world().await;
-        let queue = queue(&app, "a.example").await;
-        let mut ids = Vec::new();
-        for (n, extension) in (500..500 + USERS).enumerate() {
-            app.user_without_password("a.example", &extension.to_string(), "Sid", "Side").await;
-            let id = app.user_id(&format!("{extension}@a.example")).await;
-            give_data(&app, id, queue, 30 + n as i32).await;
-            ids.push(id);
-        }
-        let before = snapshots(&app, &ids).await;
-        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await.1.unwrap();
+        let (app, session, ids, before, job) = job_of_users().await;
         let config = worker::Config { batch_size: 1, lease: Duration::from_secs(60), ..worker::Config::default() };
         // A pause after each user, so that the job is still running when the cancel comes (10 users and two
         // workers: about half a second).
