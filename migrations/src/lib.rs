@@ -11,6 +11,7 @@ mod m20261127_000003_sessions_and_audit;
 mod m20261127_000004_bulk_jobs;
 mod m20261127_000005_outbox_and_links;
 mod m20261130_000006_holdings_and_sign_in_limits;
+mod m20261130_000007_users_page_at_scale;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_bulk_jobs::Migration),
             Box::new(m20261127_000005_outbox_and_links::Migration),
             Box::new(m20261130_000006_holdings_and_sign_in_limits::Migration),
+            Box::new(m20261130_000007_users_page_at_scale::Migration),
         ]
     }
 }

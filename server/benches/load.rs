@@ -4,20 +4,22 @@
 //! fetching the Users page (plain, searched, paged) and the Activity page for LOAD_SECS (20). Prints
 //! requests per second and the 99th percentile beside the last run's (`bench/results.md`), and the
 //! dropped connections and error answers beside their target, none. A figure off target is printed as
-//! such: this measures, it does not fail.
+//! such: this measures, it does not fail. Then the server's peak memory: under that load, and during a
+//! whole reset of every user with every option on a server of its own.
 
 #[path = "common/results.rs"]
 mod results;
 
 use app::bulk::Targets;
-use app::bulk::{ResetOptions, ResetRequest};
+use app::bulk::{JobState, ResetOptions, ResetRequest};
 use app::server::auth::sessions::{self, Origin};
 use app::server::entities::bulk_job;
 use app::server::settings::SessionLimits;
 use app::server::{bulk::jobs, db, directory::demo};
 use sea_orm::EntityTrait;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// In the repository's root (benchmarks run in their package's folder).
@@ -46,25 +48,9 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("load.db").display());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
-    let (cookie, job) = runtime.block_on(prepare(&url, users as u32));
-
-    let addr = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port");
-    let log = dir.path().join("server.log");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("serve")
-        .env("DATABASE_URL", &url)
-        .env("LEPTOS_OUTPUT_NAME", "switchboard")
-        .env("LEPTOS_SITE_ADDR", addr.to_string())
-        // 50 users a batch and a pause after each: the job outlasts the load.
-        .env("BULK_BATCH_SIZE", "50")
-        .env("BULK_BATCH_PAUSE_MS", "100")
-        .env("RUST_LOG", "warn")
-        .env("OUTBOX_DIR", dir.path().join("outbox"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("a log file"))
-        .spawn()
-        .expect("start switchboard serve");
-    wait_until_serving(addr);
+    let (cookie, job) = runtime.block_on(prepare(&url, users as u32, ResetOptions::defaults()));
+    // 50 users a batch and a pause after each: the job outlasts the load.
+    let (mut server, addr) = serve(&url, dir.path(), &[("BULK_BATCH_SIZE", "50"), ("BULK_BATCH_PAUSE_MS", "100")]);
 
     println!("== Under load: {clients} signed-in clients for {secs} s, SQLite, {users} users, a reset of all of them running");
     let script = dir.path().join("load.lua");
@@ -75,12 +61,14 @@ fn main() {
         .arg(format!("http://{addr}"))
         .output()
         .expect("run wrk");
+    let peak_under_load = peak_rss(&server);
     let _ = server.kill();
     let _ = server.wait();
     let report = String::from_utf8_lossy(&output.stdout);
     let figures = Figures::read(&report).unwrap_or_else(|| panic!("cannot read wrk's report:\n{report}"));
-    let panics = std::fs::read_to_string(&log).unwrap_or_default().matches("panicked").count();
+    let panics = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default().matches("panicked").count();
     let job = runtime.block_on(job_state(&url, job));
+    let peak_reset = runtime.block_on(peak_during_reset(dir.path(), users as u32));
 
     let previous = previous_figures();
     let rows = [
@@ -89,19 +77,21 @@ fn main() {
         ("dropped connections", figures.dropped.to_string(), "0".to_string(), String::new()),
         ("error answers (4xx/5xx)", figures.errors.to_string(), "0".to_string(), String::new()),
         ("panics in the server log", panics.to_string(), "0".to_string(), String::new()),
+        ("server's peak memory (RSS), under this load", mb(peak_under_load), "≤ 100 MB".to_string(), previous.2),
+        ("server's peak memory (RSS), a whole reset alone", mb(peak_reset), "≤ 100 MB".to_string(), previous.3),
     ];
-    println!("   {:<26} {:>10} {:>8} {:>12}", "figure", "measured", "target", "last run");
+    println!("   {:<48} {:>10} {:>10} {:>12}", "figure", "measured", "target", "last run");
     for (figure, measured, target, last) in &rows {
-        let off = target == "0" && measured != "0";
-        println!("   {figure:<26} {measured:>10} {target:>8} {last:>12}{}", if off { "  OFF TARGET" } else { "" });
+        let off = (target == "0" && measured != "0") || (target.ends_with("MB") && over_memory_target(measured));
+        println!("   {figure:<48} {measured:>10} {target:>10} {last:>12}{}", if off { "  OFF TARGET" } else { "" });
     }
     println!("   ({} requests; the job was {job} when the load ended)", figures.requests);
     record(&rows, clients, secs, users);
 }
 
-/// Seeds the demo, signs the Super User in and starts a reset of every subscriber; returns the
-/// session cookie and the job's id.
-async fn prepare(url: &str, users: u32) -> (String, i32) {
+/// Seeds the demo, signs the Super User in and starts a reset of every subscriber with `options`;
+/// returns the session cookie and the job's id.
+async fn prepare(url: &str, users: u32, options: ResetOptions) -> (String, i32) {
     let db = db::connect(url).await.expect("connect and migrate");
     demo::seed(&db, users, false, |_| {}).await.expect("seed the demo");
     let managed = demo::super_user(&db).await.expect("the demo's Super User");
@@ -109,8 +99,7 @@ async fn prepare(url: &str, users: u32) -> (String, i32) {
     let token =
         sessions::start(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
-    let request =
-        ResetRequest { targets: Targets::Ticked(user_ids), options: ResetOptions::defaults(), recycle: false };
+    let request = ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false };
     let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the reset");
     (format!("switchboard_session={token}"), job.id)
 }
@@ -121,6 +110,65 @@ async fn job_state(url: &str, id: i32) -> String {
         Ok(Some(job)) => format!("{:?} with {} of {} users done", job.state, job.done_count, job.total).to_lowercase(),
         _ => "gone".to_string(),
     }
+}
+
+/// Starts `switchboard serve` (this build) on `url`, with `env` besides; its log goes to `dir`.
+fn serve(url: &str, dir: &Path, env: &[(&str, &str)]) -> (Child, SocketAddr) {
+    let addr = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port");
+    let server = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("LEPTOS_OUTPUT_NAME", "switchboard")
+        .env("LEPTOS_SITE_ADDR", addr.to_string())
+        .env("RUST_LOG", "warn")
+        .env("OUTBOX_DIR", dir.join("outbox"))
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).expect("a log file"))
+        .spawn()
+        .expect("start switchboard serve");
+    wait_until_serving(addr);
+    (server, addr)
+}
+
+/// The most memory `process` has held so far (Linux's VmHWM), in bytes.
+fn peak_rss(process: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", process.id())).unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next().and_then(|kb| kb.parse::<u64>().ok()));
+    kb.unwrap_or(0) * 1024
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+fn over_memory_target(measured: &str) -> bool {
+    measured.trim_end_matches(" MB").parse::<f64>().is_ok_and(|mb| mb > 100.0)
+}
+
+/// A server on a fresh demo domain of `users`, running a reset of all of them with every option at its
+/// own pace (no load, the default batches) until it is finished: the most memory it held meanwhile.
+async fn peak_during_reset(dir: &Path, users: u32) -> u64 {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("reset.db").display());
+    let (_, job) = prepare(&url, users, ResetOptions::all()).await;
+    let (mut server, _) = serve(&url, dir, &[]);
+    let db = db::connect(&url).await.expect("connect");
+    let started = Instant::now();
+    loop {
+        let state = bulk_job::Entity::find_by_id(job).one(&db).await.ok().flatten().map(|job| job.state);
+        if state != Some(JobState::Running) || started.elapsed() > Duration::from_secs(600) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let peak = peak_rss(&server);
+    let _ = server.kill();
+    let _ = server.wait();
+    println!("   a reset of {users} users with every option, alone: done in {:.1} s", started.elapsed().as_secs_f64());
+    peak
 }
 
 fn wait_until_serving(addr: SocketAddr) {
@@ -184,8 +232,8 @@ fn milliseconds(text: &str) -> Option<f64> {
     }
 }
 
-/// The last run's requests/s and p99, as `record` wrote them.
-fn previous_figures() -> (String, String) {
+/// The last run's requests/s, p99 and peak memory figures, as `record` wrote them.
+fn previous_figures() -> (String, String, String, String) {
     let section = results::last(SECTION);
     let cell = |figure: &str| {
         section
@@ -195,7 +243,12 @@ fn previous_figures() -> (String, String) {
             .map(|cell| cell.trim().to_string())
             .unwrap_or_else(|| "-".to_string())
     };
-    (cell("requests/s"), cell("p99 latency"))
+    (
+        cell("requests/s"),
+        cell("p99 latency"),
+        cell("server's peak memory (RSS), under this load"),
+        cell("server's peak memory (RSS), a whole reset alone"),
+    )
 }
 
 /// Writes this run's figures into `bench/results.md`, in place of the last run's.

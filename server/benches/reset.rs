@@ -16,6 +16,8 @@
 mod references;
 #[path = "common/results.rs"]
 mod results;
+#[path = "common/stores.rs"]
+mod stores;
 
 use app::accounts::{AccountAction, AccountRequest};
 use app::bulk::Targets;
@@ -27,8 +29,9 @@ use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{bulk_job, outbox_message, user};
 use app::server::mail::dispatcher::{Config, Dispatcher, Transport};
 use app::server::{accounts::actions, bulk::jobs, db, directory::demo};
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::{Duration, Instant};
+use stores::Store;
 
 const DEFAULT_USERS: u32 = 10_000;
 
@@ -37,11 +40,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let mut stores = vec![Store::Sqlite(dir.path().to_path_buf())];
-        if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
-            let admin = Database::connect(&server).await.expect("connect to BENCH_DATABASE_URL");
-            stores.push(Store::Postgres { admin, server, made: Default::default() });
-        }
+        let stores = Store::every(dir.path()).await;
         let mut rows = Vec::new();
         for store in &stores {
             bench(store.name(), &store.fresh().await, users).await;
@@ -52,45 +51,6 @@ fn main() {
         }
         record(&rows, users);
     });
-}
-
-/// Where the bench makes a fresh database for each measurement.
-enum Store {
-    Sqlite(std::path::PathBuf),
-    Postgres { admin: DatabaseConnection, server: String, made: std::sync::Mutex<Vec<String>> },
-}
-
-impl Store {
-    fn name(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "SQLite",
-            Store::Postgres { .. } => "PostgreSQL",
-        }
-    }
-
-    /// The address of a new, empty database.
-    async fn fresh(&self) -> String {
-        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        match self {
-            Store::Sqlite(dir) => format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{n}.db")).display()),
-            Store::Postgres { admin, server, made } => {
-                let name = format!("sbbench_{}_{n}", std::process::id());
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a database");
-                made.lock().expect("the list").push(name.clone());
-                let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(server);
-                format!("{base}/{name}")
-            }
-        }
-    }
-
-    async fn drop_all(self) {
-        if let Store::Postgres { admin, made, .. } = self {
-            for name in made.into_inner().expect("the list") {
-                admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.expect("drop it");
-            }
-        }
-    }
 }
 
 /// Users the naive loop is timed on; its time for every user is projected from theirs.

@@ -41,7 +41,10 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbErr> {
         .map_err(|err| DbErr::Custom(format!("invalid SQLite URL {url:?}: {err}")))?
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // The planner's statistics kept current as data changes (SQLite never gathers them on its own):
+        // each pooled connection, when it closes, analyses what its queries showed to be stale.
+        .optimize_on_close(true, Some(1000));
     // SQLite creates the file but not its folder (the default lives in `data/`).
     if let Some(dir) = options.get_filename().parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)

@@ -82,6 +82,39 @@ fn search_matches_every_word_in_any_column_ignoring_case() {
     })
 }
 
+/// The search reads a text the database keeps from the four fields (a generated column on PostgreSQL,
+/// triggers on SQLite): it must follow every change, find no word across two fields, and stay in the
+/// domain.
+#[test]
+fn the_search_follows_changes_to_names_and_emails_and_stays_in_the_domain() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let session = admin_of_a(&app).await;
+        app.user("a.example", "201", "Ava", "Smith", Scope::BasicUser).await;
+        app.domain("b.example", "R1").await;
+        app.user("b.example", "201", "Ava", "Smith", Scope::BasicUser).await;
+        let search = |text: &str| UserQuery { search: text.into(), ..UserQuery::default() };
+        assert_eq!(extensions(&page(&app, &session, search("smith")).await), ["201"], "only a.example's");
+        assert_eq!(page(&app, &session, search("avasmith")).await.total, 0, "no word across two fields");
+        assert_eq!(page(&app, &session, search("201ava")).await.total, 0, "nor across the extension and a name");
+
+        let id = app.user_id("201@a.example").await;
+        let mut renamed: user::ActiveModel = user::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().into();
+        renamed.first_name = Set("Noor".into());
+        renamed.last_name = Set("Haddad".into());
+        renamed.email = Set(Some("noor.haddad@a.example".into()));
+        renamed.update(&app.db).await.unwrap();
+        assert_eq!(page(&app, &session, search("smith")).await.total, 0, "the old name is gone");
+        assert_eq!(extensions(&page(&app, &session, search("HADDAD")).await), ["201"]);
+        assert_eq!(extensions(&page(&app, &session, search("noor.haddad@")).await), ["201"]);
+
+        // A reset blanks the name and the email: the user is found by extension only.
+        app.reset_users(&session, vec![id]).await;
+        assert_eq!(page(&app, &session, search("noor")).await.total, 0);
+        assert_eq!(extensions(&page(&app, &session, search("201")).await), ["201"]);
+    })
+}
+
 #[test]
 fn the_status_filter_keeps_only_that_status() {
     common::run(async {

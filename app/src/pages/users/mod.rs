@@ -210,7 +210,7 @@ fn SelectAllMatching(
     let page_ticked = move || selection.read().matching().is_none() && selection.read().covers(&rows);
     let all_matching = move || selection.read().matching().map(|(_, total)| total);
     view! {
-        <div class="select-all" role="status">
+        <div class="select-matching" role="status">
             {move || match all_matching() {
                 Some(total) => Some(view! {
                     <span>{format!("All {} matching users are selected.", number(total))}</span>

@@ -124,6 +124,14 @@ pub async fn seed(
         .record(&txn)
         .await?;
     txn.commit().await?;
+    // The planner's statistics, which a fresh bulk of rows leaves stale (SQLite never gathers them on its
+    // own; PostgreSQL's autovacuum does, but only later): without them the Users page may sort a whole
+    // large domain instead of reading it in order from an index. PostgreSQL's vacuum of the users also
+    // lets the page's ids be read from the index alone.
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("VACUUM users").await?;
+    }
+    db.execute_unprepared("ANALYZE").await?;
     Ok(Outcome::Seeded(DemoLogins { super_user, office_manager, subscribers }))
 }
 

@@ -11,8 +11,8 @@ use crate::server::directory::domains;
 use crate::server::entities::{device, domain, user};
 use crate::validate::{validate_email, validate_extension, validate_name};
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, SimpleExpr};
-use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, NullOrdering, Query, SelectStatement, SimpleExpr};
+use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, QuerySelect, QueryTrait};
 
 const MAX_SEARCH_LEN: usize = 100;
 
@@ -100,31 +100,38 @@ pub fn validate_filter(filter: &UserFilter) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Each word of the search must appear in the extension, first or last name, or email (any case).
-fn search_condition(search: &str) -> Condition {
-    let mut all_words = Condition::all();
-    for word in search.split_whitespace() {
+/// Each word of the search must appear in the extension, first or last name, or email (any case): in
+/// the database's `search_text`, those four in lower case with spaces between (a word has no space, so
+/// it is in the text exactly when it is in one of them). The words are looked up in a subquery of their
+/// own, which the search index answers (PostgreSQL's trigram index; on SQLite the covering index over
+/// `search_text`, not the table), instead of being tried on every user in the page's order.
+fn search_condition(domain_id: i32, search: &str) -> Option<SimpleExpr> {
+    let found = Alias::new("found");
+    let mut words = search.split_whitespace().peekable();
+    words.peek()?;
+    let mut select = Query::select();
+    select
+        .column((found.clone(), user::Column::Id))
+        .from_as(user::Entity, found.clone())
+        .and_where(Expr::col((found.clone(), user::Column::DomainId)).eq(domain_id));
+    for word in words {
         let escaped: String = word
             .to_lowercase()
             .chars()
             .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
             .collect();
-        let pattern = format!("%{escaped}%");
-        let mut any_column = Condition::any();
-        for column in [user::Column::Extension, user::Column::FirstName, user::Column::LastName, user::Column::Email] {
-            let lowered = Func::lower(Expr::col((user::Entity, column)));
-            any_column = any_column.add(Expr::expr(lowered).like(LikeExpr::new(pattern.clone()).escape('\\')));
-        }
-        all_words = all_words.add(any_column);
+        let text = Expr::col((found.clone(), Alias::new("search_text")));
+        select.and_where(text.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
     }
-    all_words
+    Some(user::Column::Id.in_subquery(select.to_owned()))
 }
 
 /// The users of `domain` that `filter` matches: every word of the search in the extension, a name or the
 /// email (case aside), and the status, if one is chosen.
 pub fn matching(domain: &domain::Model, filter: &UserFilter) -> Condition {
-    let mut condition =
-        Condition::all().add(user::Column::DomainId.eq(domain.id)).add(search_condition(&filter.search));
+    let mut condition = Condition::all()
+        .add(user::Column::DomainId.eq(domain.id))
+        .add_option(search_condition(domain.id, &filter.search));
     if let Some(status) = filter.status {
         condition = condition.add(user::Column::Status.eq(status));
     }
@@ -146,16 +153,14 @@ pub fn in_extension_order(select: Select<user::Entity>) -> Select<user::Entity> 
     by_extension(select, Order::Asc)
 }
 
-/// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
-pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
-    validate_query(query)?;
+/// `select` in `query`'s order, each order ending in the extension's (so that it is total).
+fn ordered(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Entity> {
     let order = match query.dir {
         SortDir::Asc => Order::Asc,
         SortDir::Desc => Order::Desc,
     };
     let by_extension = |select: Select<user::Entity>| by_extension(select, order.clone());
-    let select = user::Entity::find().filter(matching(managed.domain(), &query.filter()));
-    let select = match query.sort {
+    match query.sort {
         SortKey::Extension => by_extension(select),
         SortKey::Name => by_extension(
             select.order_by(user::Column::LastName, order.clone()).order_by(user::Column::FirstName, order.clone()),
@@ -164,12 +169,34 @@ pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &User
             by_extension(select.order_by_with_nulls(user::Column::Email, order.clone(), NullOrdering::Last))
         }
         SortKey::Status => by_extension(select.order_by(user::Column::Status, order.clone())),
-    };
-    let paginator = select.paginate(db, query.per_page);
-    let total = paginator.num_items().await?;
+    }
+}
+
+/// The users of `domain` that `query` matches, in its order (every page of them).
+pub fn listing(domain: &domain::Model, query: &UserQuery) -> Select<user::Entity> {
+    ordered(user::Entity::find().filter(matching(domain, &query.filter())), query)
+}
+
+/// The ids of the users on page `page` (1-based) of `query`, read from the order's index alone (and
+/// the search index, for a search); the page's rows are then read by id. An offset over whole rows
+/// would read every row before a far page.
+pub fn page_ids(domain: &domain::Model, query: &UserQuery, page: u64) -> SelectStatement {
+    listing(domain, query)
+        .select_only()
+        .column(user::Column::Id)
+        .limit(query.per_page)
+        .offset(page.saturating_sub(1) * query.per_page)
+        .into_query()
+}
+
+/// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
+pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
+    validate_query(query)?;
+    let total = user::Entity::find().filter(matching(managed.domain(), &query.filter())).count(db).await?;
     let pages = total.div_ceil(query.per_page).max(1);
     let page = query.page.clamp(1, pages);
-    let users = paginator.fetch_page(page - 1).await?;
+    let ids = page_ids(managed.domain(), query, page);
+    let users = ordered(user::Entity::find().filter(user::Column::Id.in_subquery(ids)), query).all(db).await?;
 
     let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
     let devices = counts::per_key::<device::Entity>(db, device::Column::UserId, ids).await?;

@@ -7,7 +7,8 @@
 //! transaction that checks again that the message is for the extension's present holder. A
 //! server that is down or answers 4xx is tried again later, waiting longer each time; a 5xx answer
 //! fails the message with the server's reason. A message recorded as sent is never sent again (a crash
-//! between the server's acceptance and that record is the one case where it is sent twice).
+//! between the server's acceptance and that record, at most `RECORD_EVERY` later, is the one case where
+//! it is sent twice).
 
 use crate::mail::MessageState;
 use crate::server::entities::{domain, outbox_message, user};
@@ -21,9 +22,10 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::LockType;
-use sea_orm::{prelude::*, Condition, QueryTrait, TransactionTrait};
+use sea_orm::{prelude::*, Condition, QueryTrait, TransactionTrait, UpdateMany};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// Where messages go.
@@ -116,6 +118,27 @@ enum Refusal {
     Permanent(String),
 }
 
+/// One message's attempt, waiting to be recorded.
+struct Attempt<'a> {
+    message: &'a outbox_message::Model,
+    outcome: Result<(), Refusal>,
+    /// The link made for a message that did not go out, to withdraw.
+    unsent_link: Option<String>,
+}
+
+/// The update recording an attempt of messages still held under `token`: one more attempt, no holder.
+fn attempted(token: &str) -> UpdateMany<outbox_message::Entity> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
+        .col_expr(outbox_message::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+        .filter(outbox_message::Column::LeaseOwner.eq(token))
+}
+
+/// The longest a sent message waits to be recorded as sent. Recording many at once spares a commit per
+/// message; a crash before the record means those messages are sent again, so it must not wait long.
+const RECORD_EVERY: Duration = Duration::from_secs(1);
+
 pub struct Config {
     pub transport: Transport,
     pub from: Mailbox,
@@ -143,7 +166,7 @@ impl Config {
             max_attempts: 12,
             lease: Duration::from_secs(120),
             idle_wait: Duration::from_millis(500),
-            batch: 20,
+            batch: 50,
         }
     }
 
@@ -172,7 +195,9 @@ impl Dispatcher {
         Dispatcher { db, claimant: Claimant::new("mail-dispatcher"), config }
     }
 
-    /// Claims the messages that are due and tries to send each; returns how many it tried.
+    /// Claims the messages that are due and tries to send each; returns how many it tried. The
+    /// bookkeeping is batched: one transaction makes the links of every claimed message, and outcomes
+    /// are recorded together, at least every `RECORD_EVERY`.
     pub async fn run_once(&self) -> Result<usize, DbErr> {
         let token = self.claimant.next_token();
         let lease = span(self.config.lease);
@@ -181,17 +206,30 @@ impl Dispatcher {
             .add(outbox_message::Column::NextAttemptAt.lte(Utc::now()));
         let messages =
             leases::claim::<outbox_message::Entity>(&self.db, &LEASE, due, self.config.batch, &token, lease).await?;
-        for message in &messages {
-            self.deliver(&token, message).await?;
+        if messages.is_empty() {
+            return Ok(0);
         }
+        let links = self.links_for(&messages).await?;
+        let mut attempts = Vec::with_capacity(messages.len());
+        let mut recorded = Instant::now();
+        for (message, link) in messages.iter().zip(links) {
+            attempts.push(self.deliver(message, link).await);
+            if recorded.elapsed() >= RECORD_EVERY {
+                self.record(&token, std::mem::take(&mut attempts)).await?;
+                recorded = Instant::now();
+            }
+        }
+        self.record(&token, attempts).await?;
         Ok(messages.len())
     }
 
-    /// Writes the message with a fresh link and sends it; records the outcome.
-    async fn deliver(&self, token: &str, message: &outbox_message::Model) -> Result<(), DbErr> {
-        let Made { user, domain, token: link } = match self.link_for(message).await? {
+    /// Writes the message with its link and sends it.
+    async fn deliver<'a>(&self, message: &'a outbox_message::Model, link: Link) -> Attempt<'a> {
+        let Made { user, domain, token: link } = match link {
             Link::Made(made) => *made,
-            Link::Stale(reason) => return self.record(token, message, Err(Refusal::Permanent(reason.into()))).await,
+            Link::Stale(reason) => {
+                return Attempt { message, outcome: Err(Refusal::Permanent(reason.into())), unsent_link: None }
+            }
         };
         let letter = Letter {
             kind: message.kind,
@@ -209,75 +247,98 @@ impl Dispatcher {
             Ok(email) => self.config.transport.send(email).await,
             Err(reason) => Err(Refusal::Permanent(reason)),
         };
-        if outcome.is_err() {
-            // Nobody received this link: it must not work.
-            links::withdraw(&self.db, &link).await?;
-        }
-        self.record(token, message, outcome).await
+        // Nobody received the link of a message that did not go out: it must not work.
+        let unsent_link = outcome.is_err().then_some(link);
+        Attempt { message, outcome, unsent_link }
     }
 
-    /// Makes the message's link for the holding the message was queued for, in a transaction that then
-    /// reads the message's user, locked (on PostgreSQL; SQLite has one writer at a time), and keeps the
-    /// link only if the message is still for them as they are: a reset either comes before and is seen
-    /// here, or after and forgets the link.
-    async fn link_for(&self, message: &outbox_message::Model) -> Result<Link, DbErr> {
-        let Some(user_id) = message.user_id else { return Ok(Link::Stale("The user no longer exists.")) };
+    /// Makes each message's link for the holding the message was queued for, in one transaction that
+    /// then reads the messages' users, locked (on PostgreSQL; SQLite has one writer at a time), and
+    /// keeps a link only if its message is still for them as they are: a reset either comes before and
+    /// is seen here, or after and forgets the link.
+    async fn links_for(&self, messages: &[outbox_message::Model]) -> Result<Vec<Link>, DbErr> {
         let txn = self.db.begin().await?;
-        // The write first: on SQLite it takes the write lock at the start of the transaction.
-        let token = links::issue(&txn, user_id, message.holding, message.kind).await?;
-        let mut read = user::Entity::find_by_id(user_id).find_also_related(domain::Entity);
-        QueryTrait::query(&mut read).lock_with_tables(LockType::Update, [user::Entity]);
-        let found = read.one(&txn).await?;
-        if let Some(reason) = outbox::stale(message, found.as_ref().map(|(user, _)| user)) {
-            return Ok(Link::Stale(reason));
+        // The writes first: on SQLite they take the write lock at the start of the transaction.
+        let mut tokens = Vec::with_capacity(messages.len());
+        for message in messages {
+            tokens.push(match message.user_id {
+                Some(user_id) => Some(links::issue(&txn, user_id, message.holding, message.kind).await?),
+                None => None,
+            });
         }
-        let Some((user, domain)) = found else { return Ok(Link::Stale("The user no longer exists.")) };
+        let user_ids: Vec<i32> = messages.iter().filter_map(|message| message.user_id).collect();
+        let mut read = user::Entity::find().filter(user::Column::Id.is_in(user_ids)).find_also_related(domain::Entity);
+        QueryTrait::query(&mut read).lock_with_tables(LockType::Update, [user::Entity]);
+        let users: HashMap<i32, (user::Model, Option<domain::Model>)> =
+            read.all(&txn).await?.into_iter().map(|(user, domain)| (user.id, (user, domain))).collect();
+        let mut links = Vec::with_capacity(messages.len());
+        for (message, token) in messages.iter().zip(tokens) {
+            let found = message.user_id.and_then(|user_id| users.get(&user_id));
+            let stale = outbox::stale(message, found.map(|(user, _)| user));
+            links.push(match (stale, found, token) {
+                (None, Some((user, domain)), Some(token)) => {
+                    Link::Made(Box::new(Made { user: user.clone(), domain: domain.clone(), token }))
+                }
+                (reason, _, token) => {
+                    if let Some(token) = token {
+                        links::withdraw(&txn, &token).await?;
+                    }
+                    Link::Stale(reason.unwrap_or("The user no longer exists."))
+                }
+            });
+        }
         txn.commit().await?;
-        Ok(Link::Made(Box::new(Made { user, domain, token })))
+        Ok(links)
     }
 
-    /// Records an attempt's outcome, if the message is still ours (our lease has not run out).
-    async fn record(
-        &self,
-        token: &str,
-        message: &outbox_message::Model,
-        outcome: Result<(), Refusal>,
-    ) -> Result<(), DbErr> {
+    /// Records the attempts' outcomes in one transaction, each only if the message is still ours (our
+    /// lease has not run out), and withdraws the links of messages that did not go out.
+    async fn record(&self, token: &str, attempts: Vec<Attempt<'_>>) -> Result<(), DbErr> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         let now = Utc::now();
-        let attempts = message.attempts.saturating_add(1);
-        let mut update = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::Attempts, Expr::value(attempts))
-            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(None::<String>))
-            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>));
-        let (state, error) = match outcome {
-            Ok(()) => {
-                update = update.col_expr(outbox_message::Column::SentAt, Expr::value(now));
-                (MessageState::Sent, None)
+        let txn = self.db.begin().await?;
+        let mut sent = Vec::new();
+        for Attempt { message, outcome, unsent_link } in attempts {
+            let tries = message.attempts.saturating_add(1);
+            let (state, error, next_attempt) = match outcome {
+                Ok(()) => {
+                    tracing::info!(message = message.id, to = %message.recipient, "email sent");
+                    sent.push(message.id);
+                    continue;
+                }
+                Err(Refusal::Permanent(reason)) => (MessageState::Failed, reason, None),
+                Err(Refusal::Transient(reason)) if tries >= self.config.max_attempts => {
+                    (MessageState::Failed, format!("Gave up after {tries} attempts. {reason}"), None)
+                }
+                Err(Refusal::Transient(reason)) => {
+                    (MessageState::Queued, reason, Some(now + span(self.config.backoff(tries))))
+                }
+            };
+            tracing::warn!(message = message.id, to = %message.recipient, ?state, reason = %error, "email not sent");
+            let mut update = attempted(token)
+                .col_expr(outbox_message::Column::State, Expr::value(state))
+                .col_expr(outbox_message::Column::LastError, Expr::value(error))
+                .filter(outbox_message::Column::Id.eq(message.id));
+            if let Some(at) = next_attempt {
+                update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(at));
             }
-            Err(Refusal::Permanent(reason)) => (MessageState::Failed, Some(reason)),
-            Err(Refusal::Transient(reason)) if attempts >= self.config.max_attempts => {
-                (MessageState::Failed, Some(format!("Gave up after {attempts} attempts. {reason}")))
-            }
-            Err(Refusal::Transient(reason)) => {
-                let wait = span(self.config.backoff(attempts));
-                update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + wait));
-                (MessageState::Queued, Some(reason))
-            }
-        };
-        match &error {
-            None => tracing::info!(message = message.id, to = %message.recipient, "email sent"),
-            Some(reason) => {
-                tracing::warn!(message = message.id, to = %message.recipient, ?state, %reason, "email not sent")
+            update.exec(&txn).await?;
+            if let Some(link) = unsent_link {
+                links::withdraw(&txn, &link).await?;
             }
         }
-        update
-            .col_expr(outbox_message::Column::State, Expr::value(state))
-            .col_expr(outbox_message::Column::LastError, Expr::value(error))
-            .filter(outbox_message::Column::Id.eq(message.id))
-            .filter(outbox_message::Column::LeaseOwner.eq(token))
-            .exec(&self.db)
-            .await
-            .map(|_| ())
+        if !sent.is_empty() {
+            attempted(token)
+                .col_expr(outbox_message::Column::State, Expr::value(MessageState::Sent))
+                .col_expr(outbox_message::Column::LastError, Expr::value(None::<String>))
+                .col_expr(outbox_message::Column::SentAt, Expr::value(now))
+                .filter(outbox_message::Column::Id.is_in(sent))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await
     }
 
     /// Sends until `stop` says so.
