@@ -147,7 +147,7 @@ fn record(rows: &[Row], users: u32) {
         "{SECTION}\n\n`make bench` ({machine} cores, release build, SQLite with synchronous=FULL and local \
          PostgreSQL): a reset of the demo's {users} users, each with on average 2 phones, 20 voicemail messages, 2 \
          greetings, 3 answering rules, 10 contacts, 50 calls and 1 queue membership. Ours: the job started and run \
-         by one worker (batches of 200); floor: the same deletes and updates as set-based SQL in one transaction; \
+         by one worker (batches of 1,000); floor: the same deletes and updates as set-based SQL in one transaction; \
          naive: one ORM transaction per user, deleting row by row.\n\n\
          | reset | ours | floor | naive loop | ours ÷ floor | naive ÷ ours | target | ours, last run |\n\
          |---|---|---|---|---|---|---|---|\n"

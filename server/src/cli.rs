@@ -41,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     /// Users reset per database transaction.
-    #[arg(long, env = "BULK_BATCH_SIZE", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000), global = true)]
+    #[arg(long, env = "BULK_BATCH_SIZE", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000), global = true)]
     pub batch_size: u64,
     /// A pause after each batch, in milliseconds, to spare a busy database.
     #[arg(long, env = "BULK_BATCH_PAUSE_MS", default_value_t = 0, global = true)]
