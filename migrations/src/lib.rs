@@ -12,6 +12,7 @@ mod m20261127_000004_bulk_jobs;
 mod m20261127_000005_outbox_and_links;
 mod m20261130_000006_holdings_and_sign_in_limits;
 mod m20261130_000007_users_page_at_scale;
+mod m20261130_000008_claims_by_holder;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_outbox_and_links::Migration),
             Box::new(m20261130_000006_holdings_and_sign_in_limits::Migration),
             Box::new(m20261130_000007_users_page_at_scale::Migration),
+            Box::new(m20261130_000008_claims_by_holder::Migration),
         ]
     }
 }

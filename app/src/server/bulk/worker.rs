@@ -17,7 +17,7 @@ use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
 use crate::server::{accounts::actions, bulk::jobs, bulk::reset};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{prelude::*, Condition, DatabaseTransaction, TransactionTrait};
+use sea_orm::{prelude::*, Condition, DatabaseTransaction, PaginatorTrait, TransactionTrait};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -187,27 +187,25 @@ impl Worker {
         if user_ids.len() != items.len() {
             return Err(Failure::User("The user no longer exists.".into()));
         }
-        let users = user::Entity::find()
+        let in_domain = user::Entity::find()
             .filter(user::Column::Id.is_in(user_ids.clone()))
-            .filter(user::Column::DomainId.eq(job.domain_id))
-            .all(&txn)
-            .await?;
-        if users.len() != user_ids.len() {
-            return Err(Failure::User("The user is no longer in this domain.".into()));
-        }
-        if let Some(reason) = actions::refusal(action, &users) {
-            return Err(Failure::User(reason.into()));
-        }
+            .filter(user::Column::DomainId.eq(job.domain_id));
         let done = match action {
+            // A reset needs only the ids: counting them spares reading a thousand whole users.
             JobAction::Reset { options, .. } => {
+                if in_domain.count(&txn).await? != user_ids.len() as u64 {
+                    return Err(moved());
+                }
                 reset::reset(&txn, &user_ids, options).await?;
                 Action::UserReset
             }
             JobAction::SendWelcome => {
+                let users = whole(&txn, in_domain, action, user_ids.len()).await?;
                 actions::send_welcome(&txn, job, &users).await?;
                 Action::WelcomeEmailQueued
             }
             JobAction::ForcePasswordReset => {
+                let users = whole(&txn, in_domain, action, user_ids.len()).await?;
                 actions::force_password_reset(&txn, job, &users).await?;
                 Action::PasswordResetForced
             }
@@ -252,6 +250,27 @@ impl Worker {
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let pacing = Pacing { idle: self.config.idle_wait, after_work: self.config.batch_pause };
         runner::repeat(self.claimant.name(), &self, pacing, stop).await
+    }
+}
+
+fn moved() -> Failure {
+    Failure::User("The user is no longer in this domain.".into())
+}
+
+/// The `expected` users that `in_domain` finds, each of whom `action` may be done to.
+async fn whole(
+    txn: &DatabaseTransaction,
+    in_domain: Select<user::Entity>,
+    action: &JobAction,
+    expected: usize,
+) -> Result<Vec<user::Model>, Failure> {
+    let users = in_domain.all(txn).await?;
+    if users.len() != expected {
+        return Err(moved());
+    }
+    match actions::refusal(action, &users) {
+        Some(reason) => Err(Failure::User(reason.into())),
+        None => Ok(users),
     }
 }
 
