@@ -169,7 +169,7 @@ async function progress(browser: Browser, device: Device) {
   await expect(first.getByText('Reset complete')).toBeVisible({ timeout: 60_000 });
   await first.getByRole('button', { name: 'Close' }).click();
 
-  const request = { ...start.postDataJSON().request, user_ids: ids.slice(0, 10_000) };
+  const request = { ...start.postDataJSON().request, targets: { Ticked: ids.slice(0, 10_000) } };
   const started = await page.request.post(start.url(), { data: { domain: 'demo.example', request } });
   expect(started.ok(), await started.text()).toBe(true);
   await page.reload();
