@@ -15,6 +15,13 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// The search text of the row whose columns are prefixed `row` ("" for the table's, "NEW." in a trigger).
+fn search_text(row: &str) -> String {
+    format!(
+        "lower({row}extension || ' ' || {row}first_name || ' ' || {row}last_name || ' ' || coalesce({row}email, ''))"
+    )
+}
+
 /// The sort orders' indexes: name and columns, the extension's order after them.
 const ORDERS: [(&str, &str); 3] = [
     ("idx_users_domain_by_extension", ""),
@@ -26,7 +33,7 @@ const ORDERS: [(&str, &str); 3] = [
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let text = "lower(extension || ' ' || first_name || ' ' || last_name || ' ' || coalesce(email, ''))";
+        let text = search_text("");
         // PostgreSQL reads a page's ids from the index alone only if they are in it.
         let (length, include, statements) = match manager.get_database_backend() {
             DbBackend::Postgres => (
@@ -39,28 +46,21 @@ impl MigrationTrait for Migration {
                 ],
             ),
             _ => {
-                let keep = |event: &str| {
-                    format!(
-                        "CREATE TRIGGER users_search_text_{event} AFTER {} ON users BEGIN \
+                let mut statements = vec![
+                    "ALTER TABLE users ADD COLUMN search_text text NOT NULL DEFAULT ''".to_string(),
+                    format!("UPDATE users SET search_text = {text}"),
+                    "CREATE INDEX idx_users_search ON users (domain_id, search_text)".to_string(),
+                ];
+                for (name, event) in
+                    [("insert", "INSERT"), ("update", "UPDATE OF extension, first_name, last_name, email")]
+                {
+                    statements.push(format!(
+                        "CREATE TRIGGER users_search_text_{name} AFTER {event} ON users BEGIN \
                          UPDATE users SET search_text = {} WHERE id = NEW.id; END",
-                        if event == "insert" { "INSERT" } else { "UPDATE OF extension, first_name, last_name, email" },
-                        text.replace("extension", "NEW.extension")
-                            .replace("first_name", "NEW.first_name")
-                            .replace("last_name", "NEW.last_name")
-                            .replace("email", "NEW.email"),
-                    )
-                };
-                (
-                    "length",
-                    "",
-                    vec![
-                        "ALTER TABLE users ADD COLUMN search_text text NOT NULL DEFAULT ''".to_string(),
-                        format!("UPDATE users SET search_text = {text}"),
-                        keep("insert"),
-                        keep("update"),
-                        "CREATE INDEX idx_users_search ON users (domain_id, search_text)".to_string(),
-                    ],
-                )
+                        search_text("NEW.")
+                    ));
+                }
+                ("length", "", statements)
             }
         };
         for statement in statements {

@@ -41,14 +41,14 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     /// Users reset per database transaction.
-    #[arg(long, env = "BULK_BATCH_SIZE", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000), global = true)]
+    #[arg(long, env = "BULK_BATCH_SIZE", default_value_t = worker::Config::default().batch_size, value_parser = clap::value_parser!(u64).range(1..=10_000), global = true)]
     pub batch_size: u64,
     /// A pause after each batch, in milliseconds, to spare a busy database.
     #[arg(long, env = "BULK_BATCH_PAUSE_MS", default_value_t = 0, global = true)]
     pub batch_pause_ms: u64,
     /// How long a worker holds a batch, in seconds: after a replica dies, its batch waits this long
     /// before another replica takes it over.
-    #[arg(long, env = "BULK_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    #[arg(long, env = "BULK_LEASE_SECS", default_value_t = worker::Config::default().lease.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
     pub lease_secs: u64,
 }
 
