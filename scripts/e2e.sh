@@ -31,6 +31,14 @@ for n in $(seq 300 354); do
   "$BIN" user create --domain many.example --extension "$((n + 100))" --first Pat --last Phone --scope basic-user >/dev/null
 done
 
+# Recycling from a spreadsheet and scheduled resets (schedule.spec.ts): a domain of their own, whose
+# Activity page lists only their jobs; 201–210 for the desktop project, 211–220 for the phone.
+"$BIN" domain create hires.example --reseller "Demo Reseller" >/dev/null
+add_user hires.example 190 Hiring Manager office-manager "e2e-hires-password"
+for n in $(seq 201 220); do
+  "$BIN" user create --domain hires.example --extension "$n" --first Leaving --last "Person$n" --scope basic-user >/dev/null
+done
+
 # One user per batch and a pause after each, so that the tests can watch a job progress and reload
 # the page in the middle of one. The tests read the emails the server writes into $OUTBOX_DIR.
 BULK_BATCH_SIZE=1 BULK_BATCH_PAUSE_MS=500 start_server

@@ -32,6 +32,8 @@ export { expect };
 export const manager = { login: '190@demo.example', password: 'e2e-manager-password' };
 /** The Office Manager of many.example, whose 110 users two searches split in halves (scripts/e2e.sh). */
 export const manyManager = { login: '190@many.example', password: 'e2e-many-password' };
+/** The Office Manager of hires.example, where schedule.spec.ts recycles from a spreadsheet and schedules resets. */
+export const hiresManager = { login: '190@hires.example', password: 'e2e-hires-password' };
 export const basic = { login: '191@demo.example', password: 'e2e-basic-password' };
 /** A Basic User whose password reset the tests force: 192 for the desktop project, 193 for the phone. */
 export function forced(project: string) {

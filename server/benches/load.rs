@@ -11,7 +11,7 @@
 mod results;
 
 use app::bulk::Targets;
-use app::bulk::{JobState, ResetOptions, ResetRequest};
+use app::bulk::{JobState, ResetOptions, ResetRequest, When};
 use app::server::auth::sessions::{self, Origin};
 use app::server::entities::bulk_job;
 use app::server::settings::SessionLimits;
@@ -99,7 +99,7 @@ async fn prepare(url: &str, users: u32, options: ResetOptions) -> (String, i32) 
     let token =
         sessions::start(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
-    let request = ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false };
+    let request = ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false, when: When::Now };
     let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the reset");
     (format!("switchboard_session={token}"), job.id)
 }

@@ -21,7 +21,7 @@ mod stores;
 
 use app::accounts::{AccountAction, AccountRequest};
 use app::bulk::Targets;
-use app::bulk::{JobState, ResetOptions, ResetRequest};
+use app::bulk::{JobState, ResetOptions, ResetRequest, When};
 use app::mail::MessageState;
 use app::model::UserStatus;
 use app::server::auth::authz::ManagedDomain;
@@ -80,7 +80,8 @@ async fn compare(store: &Store, users: u32) -> Vec<Row> {
     let mut rows = Vec::new();
     for (label, options) in [("default options", ResetOptions::defaults()), ("every option", ResetOptions::all())] {
         let (db, managed, ids) = seeded(store, users).await;
-        let request = ResetRequest { targets: Targets::Ticked(ids), options: options.clone(), recycle: false };
+        let request =
+            ResetRequest { targets: Targets::Ticked(ids), options: options.clone(), recycle: false, when: When::Now };
         let started = Instant::now();
         jobs::start_reset(&db, &managed, request, None).await.expect("start the job");
         let worker = Worker::new(db.clone(), worker::Config::default());
@@ -169,7 +170,12 @@ async fn bench(store: &str, url: &str, users: u32) {
     let managed = demo::super_user(&db).await.expect("the demo's Super User");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
     welcome_everyone(&db, &managed, &user_ids).await;
-    let request = ResetRequest { targets: Targets::Ticked(user_ids), options: ResetOptions::all(), recycle: false };
+    let request = ResetRequest {
+        targets: Targets::Ticked(user_ids),
+        options: ResetOptions::all(),
+        recycle: false,
+        when: When::Now,
+    };
 
     let started = Instant::now();
     let preview = jobs::preview_reset(&db, &managed, &request).await.expect("preview");

@@ -1,13 +1,14 @@
 //! The `switchboard` command line: serving, and the few administrative tasks that come before
 //! anyone can sign in (creating domains and users, seeding the demo).
 
+use app::bulk::new_hires;
 use app::error::AppError;
 use app::model::Scope;
 use app::server::audit::{self, Action};
 use app::server::directory::demo::{self, Outcome};
 use app::server::directory::users::NewUser;
 use app::server::settings::{Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
-use app::server::{bulk::worker, db, directory::domains, directory::users, mail::dispatcher, AppState};
+use app::server::{bulk::recycle, bulk::worker, db, directory::domains, directory::users, mail::dispatcher, AppState};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipnet::IpNet;
@@ -162,7 +163,7 @@ pub enum Command {
     #[command(subcommand)]
     Domain(DomainCommand),
     /// Manage users.
-    #[command(subcommand)]
+    #[command(subcommand, visible_alias = "users")]
     User(UserCommand),
     /// The demo data set.
     #[command(subcommand)]
@@ -187,6 +188,23 @@ pub enum DomainCommand {
 pub enum UserCommand {
     /// Create a user (subscriber) in an existing domain.
     Create(UserCreate),
+    /// Hand reset extensions to new people, from a CSV file with the columns Extension, First Name,
+    /// Last Name and Email (the portal's "Download template"). Each row is checked as in the portal's
+    /// form; refused rows are listed with why, nothing is saved for them, and the exit code is 1.
+    Recycle(UserRecycle),
+}
+
+#[derive(Debug, Args)]
+pub struct UserRecycle {
+    #[arg(long)]
+    pub domain: String,
+    /// The CSV (or tab-separated) file; a header row sets the order of its columns.
+    #[arg(long)]
+    pub file: std::path::PathBuf,
+    /// Queue a welcome email, with a link to set a password, for each recycled user with an email
+    /// address (the running server sends it).
+    #[arg(long)]
+    pub send_welcome: bool,
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +262,14 @@ pub enum CliError {
     Config(String),
     #[error("cannot send email: {0}")]
     Mail(String),
+    #[error("cannot read {0}: {1}")]
+    File(std::path::PathBuf, String),
+    #[error("{} refused (listed above); nothing was saved for {}", rows(*.0), if *.0 == 1 { "it" } else { "them" })]
+    Refused(usize),
+}
+
+fn rows(n: usize) -> String {
+    app::words::count_of(n as u64, "row was", "rows were")
 }
 
 /// The browser's "Something went wrong on the server…" would send the operator to an administrator:
@@ -270,6 +296,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(&db, args).await,
+        Command::User(UserCommand::Recycle(args)) => recycle_users(&db, args).await,
         Command::Demo(DemoCommand::Seed { users, if_empty }) => seed_demo(&db, users, if_empty).await,
     }
 }
@@ -315,6 +342,45 @@ async fn create_user(db: &DatabaseConnection, args: UserCreate) -> Result<(), Cl
         user.status.label()
     );
     Ok(())
+}
+
+async fn recycle_users(db: &DatabaseConnection, args: UserRecycle) -> Result<(), CliError> {
+    let unreadable = |why: String| CliError::File(args.file.clone(), why);
+    let size = std::fs::metadata(&args.file).map_err(|err| unreadable(err.to_string()))?.len();
+    if size > new_hires::MAX_TEXT_BYTES as u64 {
+        return Err(unreadable(format!("it is larger than {} MB", new_hires::MAX_TEXT_BYTES / (1024 * 1024))));
+    }
+    let bytes = std::fs::read(&args.file).map_err(|err| unreadable(err.to_string()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text (save it as \"CSV UTF-8\")".into()))?;
+    let name = domains::normalize_name(&args.domain)?;
+    let domain = domains::find(db, &name)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no domain named {name}.")))?;
+    let outcome = recycle::from_sheet(db, &domain, &text, args.send_welcome).await?;
+    for problem in &outcome.refused {
+        eprintln!("refused: {problem}");
+    }
+    let recycled = outcome.recycled.len() as u64;
+    match recycled {
+        0 => println!("No users of {} were recycled.", domain.name),
+        _ => println!(
+            "Recycled {} of {}: {}.",
+            app::words::count_of(recycled, "user", "users"),
+            domain.name,
+            app::words::join_and(outcome.recycled)
+        ),
+    }
+    if outcome.welcomed > 0 {
+        println!(
+            "Welcome emails queued for {} (the running server sends them).",
+            app::words::count_of(outcome.welcomed as u64, "user", "users")
+        );
+    }
+    match outcome.refused.len() {
+        0 => Ok(()),
+        refused => Err(CliError::Refused(refused)),
+    }
 }
 
 async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Result<(), CliError> {

@@ -29,6 +29,7 @@ struct Wording {
     progress_title: &'static str,
     complete: &'static str,
     in_progress: &'static str,
+    scheduled: &'static str,
     /// What goes before and after "3 of 5 users" in the progress sentence.
     summary: (&'static str, &'static str),
 }
@@ -40,6 +41,7 @@ const RESET: Wording = Wording {
     progress_title: "Reset Progress",
     complete: "Reset complete",
     in_progress: "Reset in progress",
+    scheduled: "Reset scheduled",
     summary: ("", " reset"),
 };
 
@@ -50,6 +52,7 @@ const SEND_WELCOME: Wording = Wording {
     progress_title: "Welcome Email Progress",
     complete: "Welcome emails queued",
     in_progress: "Welcome emails in progress",
+    scheduled: "Welcome emails scheduled",
     summary: ("Welcome email queued for ", ""),
 };
 
@@ -60,6 +63,7 @@ const FORCE_PASSWORD_RESET: Wording = Wording {
     progress_title: "Password Reset Progress",
     complete: "Password reset complete",
     in_progress: "Password reset in progress",
+    scheduled: "Password reset scheduled",
     summary: ("", " must change password"),
 };
 
@@ -108,6 +112,11 @@ impl JobAction {
         self.wording().in_progress
     }
 
+    /// The Users page's banner while the job waits for its time: "Reset scheduled".
+    pub fn scheduled(&self) -> &'static str {
+        self.wording().scheduled
+    }
+
     pub fn describe(&self) -> String {
         match self {
             JobAction::Reset { options, recycle: false } => format!("Reset: {}", options.describe()),
@@ -117,18 +126,28 @@ impl JobAction {
     }
 }
 
-/// A job runs until each of its users is done or failed, then it is finished; or until an admin cancels
-/// it, when the users still waiting are left as they are.
+/// A job runs until each of its users is done, failed or skipped, then it is finished; or until an
+/// admin cancels it, when the users still waiting are left as they are. A job scheduled for a time
+/// waits until then, its users reserved for it (no other job can take them) but otherwise untouched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))"))]
 pub enum JobState {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "scheduled"))]
+    Scheduled,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "running"))]
     Running,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "finished"))]
     Finished,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "cancelled"))]
     Cancelled,
+}
+
+impl JobState {
+    /// Finished or cancelled: nothing more will happen to its users.
+    pub fn is_over(self) -> bool {
+        matches!(self, JobState::Finished | JobState::Cancelled)
+    }
 }
 
 /// Where one user of a job stands.
@@ -145,6 +164,9 @@ pub enum ItemState {
     /// The job was cancelled before this user's turn: nothing was done to them.
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "cancelled"))]
     Cancelled,
+    /// A scheduled job found, when its time came, that the user no longer qualified: nothing was done.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "skipped"))]
+    Skipped,
 }
 
 impl ItemState {
@@ -154,7 +176,32 @@ impl ItemState {
             ItemState::Done => "Done",
             ItemState::Failed => "Failed",
             ItemState::Cancelled => "Cancelled",
+            ItemState::Skipped => "Skipped",
         }
+    }
+}
+
+/// When a scheduled job is to start, in the time zone it was chosen in; made by the server, which
+/// knows the zones' rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// "Friday 4 December at 18:00".
+    pub long: String,
+    /// "Fri 4 Dec 18:00".
+    pub short: String,
+    /// "Europe/Berlin".
+    pub zone: String,
+}
+
+impl Schedule {
+    /// "Fri 4 Dec 18:00 (Europe/Berlin)".
+    pub fn short_with_zone(&self) -> String {
+        format!("{} ({})", self.short, self.zone)
+    }
+
+    /// "Friday 4 December at 18:00 (Europe/Berlin)".
+    pub fn long_with_zone(&self) -> String {
+        format!("{} ({})", self.long, self.zone)
     }
 }
 
@@ -167,16 +214,19 @@ pub struct JobProgress {
     pub total: u64,
     pub done: u64,
     pub failed: u64,
+    pub skipped: u64,
+    /// When it is to start, for a job that was scheduled.
+    pub schedule: Option<Schedule>,
 }
 
 impl JobProgress {
     pub fn processed(&self) -> u64 {
-        self.done + self.failed
+        self.done + self.failed + self.skipped
     }
 
     /// Finished or cancelled: nothing more will happen to its users.
     pub fn is_finished(&self) -> bool {
-        self.state != JobState::Running
+        self.state.is_over()
     }
 
     /// "3 of 5 users reset"; "Cancelled: 3 of 5 users reset".
@@ -184,7 +234,7 @@ impl JobProgress {
         let summary = self.action.summary(self.done, self.total);
         match self.state {
             JobState::Cancelled => format!("Cancelled: {summary}"),
-            JobState::Running | JobState::Finished => summary,
+            JobState::Scheduled | JobState::Running | JobState::Finished => summary,
         }
     }
 
@@ -192,7 +242,7 @@ impl JobProgress {
     pub fn cancelled(&self) -> u64 {
         match self.state {
             JobState::Cancelled => self.total.saturating_sub(self.processed()),
-            JobState::Running | JobState::Finished => 0,
+            JobState::Scheduled | JobState::Running | JobState::Finished => 0,
         }
     }
 
@@ -200,14 +250,56 @@ impl JobProgress {
     pub fn outcome(&self) -> &'static str {
         match self.state {
             JobState::Cancelled => "Job cancelled",
-            JobState::Running | JobState::Finished => self.action.complete(),
+            JobState::Scheduled | JobState::Running | JobState::Finished => self.action.complete(),
         }
     }
 
-    pub fn new(id: i32, action: JobAction, counts: JobCounts) -> Self {
-        let JobCounts { state, total, done, failed } = counts;
-        Self { id, action, state, total, done, failed }
+    /// The Users page's banner: "Reset in progress: 3 of 5", "Reset scheduled: 12 users, Fri 4 Dec
+    /// 18:00 (Europe/Berlin)".
+    pub fn banner(&self) -> String {
+        match (&self.schedule, self.state) {
+            (Some(schedule), JobState::Scheduled) => format!(
+                "{}: {}, {}",
+                self.action.scheduled(),
+                count_of(self.total, "user", "users"),
+                schedule.short_with_zone()
+            ),
+            _ => format!("{}: {} of {}", self.action.in_progress(), number(self.processed()), number(self.total)),
+        }
     }
+
+    /// The scheduled job's sentence: "These 12 users will be reset on Friday 4 December at 18:00
+    /// (Europe/Berlin). Until then nothing changes."
+    pub fn scheduled_sentence(&self) -> Option<String> {
+        let schedule = self.schedule.as_ref().filter(|_| self.state == JobState::Scheduled)?;
+        Some(will_be_done(&self.action, self.total, schedule))
+    }
+
+    /// Takes the counts a progress stream sent.
+    pub fn update(&mut self, counts: JobCounts) {
+        let JobCounts { state, total, done, failed, skipped } = counts;
+        (self.state, self.total, self.done, self.failed, self.skipped) = (state, total, done, failed, skipped);
+    }
+
+    pub fn new(id: i32, action: JobAction, counts: JobCounts, schedule: Option<Schedule>) -> Self {
+        let JobCounts { state, total, done, failed, skipped } = counts;
+        Self { id, action, state, total, done, failed, skipped, schedule }
+    }
+}
+
+/// "These 12 users will be reset on Friday 4 December at 18:00 (Europe/Berlin). Until then nothing
+/// changes."
+pub fn will_be_done(action: &JobAction, users: u64, schedule: &Schedule) -> String {
+    let whom = match users {
+        1 => "This user".to_string(),
+        n => format!("These {}", count_of(n, "user", "users")),
+    };
+    let verb = match action {
+        JobAction::Reset { .. } => "reset",
+        JobAction::SendWelcome => "sent a welcome email",
+        JobAction::ForcePasswordReset => "made to choose a new password",
+    };
+    format!("{whom} will be {verb} on {}. Until then nothing changes.", schedule.long_with_zone())
 }
 
 /// The part of a job's progress that changes while it runs.
@@ -217,6 +309,7 @@ pub struct JobCounts {
     pub total: u64,
     pub done: u64,
     pub failed: u64,
+    pub skipped: u64,
 }
 
 /// A running job's news, as its progress stream sends it (`job_events_path`): small, and only what
@@ -276,8 +369,8 @@ pub struct JobSummary {
     pub progress: JobProgress,
     pub domain: String,
     pub actor: String,
-    /// When it started, as "2026-11-27 14:05 UTC".
-    pub started: String,
+    /// When it started, as "2026-11-27 14:05 UTC"; none while it is scheduled.
+    pub started: Option<String>,
     pub finished: Option<String>,
 }
 
@@ -294,14 +387,33 @@ mod tests {
             total: 5,
             done: 3,
             failed: 0,
+            skipped: 0,
+            schedule: None,
         };
         assert_eq!(progress.summary(), "3 of 5 users reset");
         assert_eq!(JobAction::SendWelcome.summary(3, 5), "Welcome email queued for 3 of 5 users");
         assert_eq!(JobAction::ForcePasswordReset.summary(1, 1), "1 of 1 user must change password");
 
-        let cancelled = JobProgress { state: JobState::Cancelled, ..progress };
+        let cancelled = JobProgress { state: JobState::Cancelled, ..progress.clone() };
         assert_eq!(cancelled.summary(), "Cancelled: 3 of 5 users reset");
         assert_eq!(cancelled.cancelled(), 2);
         assert!(cancelled.is_finished());
+
+        let schedule = Schedule {
+            long: "Friday 4 December at 18:00".into(),
+            short: "Fri 4 Dec 18:00".into(),
+            zone: "Europe/Berlin".into(),
+        };
+        let scheduled =
+            JobProgress { state: JobState::Scheduled, total: 12, done: 0, schedule: Some(schedule), ..progress };
+        assert!(!scheduled.is_finished());
+        assert_eq!(scheduled.banner(), "Reset scheduled: 12 users, Fri 4 Dec 18:00 (Europe/Berlin)");
+        assert_eq!(
+            scheduled.scheduled_sentence().as_deref(),
+            Some("These 12 users will be reset on Friday 4 December at 18:00 (Europe/Berlin). Until then nothing changes.")
+        );
+        let running = JobProgress { state: JobState::Running, done: 3, ..scheduled };
+        assert_eq!(running.banner(), "Reset in progress: 3 of 12");
+        assert_eq!(running.scheduled_sentence(), None);
     }
 }

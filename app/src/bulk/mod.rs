@@ -2,6 +2,7 @@
 //! asked to do, how far it has got, and the Recycle Users form's rows.
 
 mod jobs;
+pub mod new_hires;
 mod options;
 mod recycle;
 mod targets;

@@ -165,6 +165,8 @@ pub struct ResetPreview {
     pub rows: Vec<(ResetOption, u64)>,
     /// Users a filter matched whom the reset leaves out, each with why.
     pub excluded: Vec<SkippedUser>,
+    /// When it will be done, if it is scheduled.
+    pub schedule: Option<super::Schedule>,
 }
 
 impl ResetPreview {
@@ -198,6 +200,26 @@ pub struct ResetRequest {
     pub targets: Targets,
     pub options: ResetOptions,
     pub recycle: bool,
+    #[serde(default)]
+    pub when: When,
+}
+
+/// When a reset is done: now, or at a time the admin chose in their own time zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum When {
+    #[default]
+    Now,
+    At {
+        /// The date and time as the browser's date-time field gives it: "2026-12-04T18:00".
+        local: String,
+        /// The browser's time zone, an IANA name: "Europe/Berlin".
+        zone: String,
+    },
+}
+
+impl When {
+    /// The field a message about the time is shown at.
+    pub const FIELD: &'static str = "run_at";
 }
 
 #[cfg(test)]
@@ -272,6 +294,7 @@ mod tests {
                 (ResetOption::AnsweringRules, 4),
             ],
             excluded: Vec::new(),
+            schedule: None,
         };
         assert_eq!(
             preview.deletions().as_deref(),

@@ -1,3 +1,4 @@
+pub mod clock;
 pub mod dialog;
 pub mod field;
 pub mod header;

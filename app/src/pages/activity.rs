@@ -1,9 +1,14 @@
 //! The Activity page: recent bulk jobs in the admin's scope, their outcomes, and each job's per-user
-//! results as a CSV download.
+//! results as a CSV download. A scheduled job can be run now or cancelled here; a finished reset
+//! offers "Recycle Users" for the users it reset, in the same dialog as the Users page's.
 
-use crate::bulk::{JobState, JobSummary};
+use crate::bulk::{JobAction, JobProgress, JobState, JobSummary, RecycleTargets};
 use crate::components::listing::{HeaderRow, Listing};
+use crate::components::problem::Problem;
 use crate::error::AppError;
+use crate::pages::users::bulk::progress::{CancelJob, RunNow};
+use crate::pages::users::bulk::{BulkActionDialog, Flow, Step};
+use crate::pages::users::selection::Selection;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -15,20 +20,60 @@ pub async fn recent_jobs() -> Result<Vec<JobSummary>, AppError> {
     jobs::recent(&state.db, &actor).await
 }
 
+/// The Recycle Users form for the users reset job `job` reset, and the job's domain.
+#[server(input = Json)]
+pub async fn recycle_form_for_job(job: i32) -> Result<(String, RecycleTargets), AppError> {
+    use crate::server::{auth::request, bulk::recycle};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    recycle::targets_of_job(&state.db, &actor, job).await
+}
+
 /// Where a job's CSV is served (by the server's router, as a file download).
 pub fn results_csv_path(job: i32) -> String {
     format!("/activity/{job}/results.csv")
 }
 
+/// What a job's row can do: tell the page its jobs changed, and open Recycle Users for a reset.
+#[derive(Clone, Copy)]
+struct RowActions {
+    changed: Callback<()>,
+    recycle: Action<i32, Result<(String, RecycleTargets), AppError>>,
+}
+
 #[component]
 pub fn ActivityPage() -> impl IntoView {
-    let jobs = Resource::new(|| (), |_| recent_jobs());
+    let version = RwSignal::new(0u32);
+    let jobs = Resource::new(move || version.get(), |_| recent_jobs());
+    let changed = Callback::new(move |()| version.update(|n| *n += 1));
+    let domain = RwSignal::new(String::new());
+    let flow = Flow {
+        open: RwSignal::new(false),
+        step: RwSignal::new(Step::Actions),
+        selection: RwSignal::new(Selection::default()),
+        domain: domain.into(),
+        changed,
+    };
+    let recycle = Action::new(|job: &i32| recycle_form_for_job(*job));
+    Effect::new(move |_| {
+        if let Some(Ok((name, targets))) = recycle.value().get() {
+            domain.set(name);
+            flow.step.set(Step::Recycle(targets));
+            flow.open.set(true);
+        }
+    });
+    let failure = move || recycle.value().get().and_then(Result::err);
+    let actions = RowActions { changed, recycle };
     view! {
-        <Listing title="Activity" rows=jobs loading="Loading activity…" empty="No bulk actions yet." table=job_table />
+        <Listing title="Activity" rows=jobs loading="Loading activity…" empty="No bulk actions yet."
+            table=move |jobs| job_table(jobs, actions)>
+            {move || failure().map(|error| view! { <Problem error /> })}
+        </Listing>
+        <BulkActionDialog flow />
     }
 }
 
-fn job_table(jobs: Vec<JobSummary>) -> impl IntoView {
+fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="grid activity">
@@ -37,23 +82,16 @@ fn job_table(jobs: Vec<JobSummary>) -> impl IntoView {
                 <tbody>
                     {jobs.into_iter().map(|job| {
                         let progress = job.progress;
-                        let outcome = match progress.state {
-                            JobState::Running => format!("Running: {} of {} done", progress.processed(), progress.total),
-                            JobState::Finished => format!("{} done, {} failed", progress.done, progress.failed),
-                            JobState::Cancelled => format!(
-                                "Cancelled: {} done, {} failed, {} not started",
-                                progress.done, progress.failed, progress.cancelled()
-                            ),
-                        };
                         view! {
                             <tr>
-                                <td data-label="Started">{job.started}</td>
+                                <td data-label="Started">{job.started.unwrap_or_else(|| "Not yet".into())}</td>
                                 <td data-label="Domain">{job.domain}</td>
                                 <td data-label="By">{job.actor}</td>
                                 <td data-label="Action">{progress.action.describe()}</td>
                                 <td data-label="Users" class="num">{progress.total}</td>
-                                <td data-label="Outcome">{outcome}</td>
+                                <td data-label="Outcome">{outcome(&progress)}</td>
                                 <td class="download">
+                                    <JobButtons progress=progress.clone() actions />
                                     <a href=results_csv_path(progress.id) download=""
                                         aria-label=format!("Download CSV of bulk action {}", progress.id)>
                                         "Download CSV"
@@ -65,5 +103,44 @@ fn job_table(jobs: Vec<JobSummary>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+fn outcome(progress: &JobProgress) -> String {
+    let skipped = (progress.skipped > 0).then(|| format!(", {} skipped", progress.skipped)).unwrap_or_default();
+    match (progress.state, &progress.schedule) {
+        (JobState::Scheduled, Some(schedule)) => format!("Scheduled for {}", schedule.short_with_zone()),
+        (JobState::Scheduled, None) => "Scheduled".into(),
+        (JobState::Running, _) => format!("Running: {} of {} done", progress.processed(), progress.total),
+        (JobState::Finished, _) => format!("{} done, {} failed{skipped}", progress.done, progress.failed),
+        (JobState::Cancelled, _) => format!(
+            "Cancelled: {} done, {} failed{skipped}, {} not started",
+            progress.done,
+            progress.failed,
+            progress.cancelled()
+        ),
+    }
+}
+
+/// "Run now" and "Cancel" for a scheduled job; "Recycle Users" for a reset that reset someone.
+#[component]
+fn JobButtons(progress: JobProgress, actions: RowActions) -> impl IntoView {
+    let id = progress.id;
+    let is_reset = matches!(progress.action, JobAction::Reset { .. });
+    match progress.state {
+        JobState::Scheduled => view! {
+            <RunNow job=id then=actions.changed />
+            <CancelJob job=id scheduled=true then=actions.changed />
+        }
+        .into_any(),
+        JobState::Finished | JobState::Cancelled if is_reset && progress.done > 0 => view! {
+            <button type="button" class="secondary" disabled=move || actions.recycle.pending().get()
+                aria-label=format!("Recycle Users of bulk action {id}")
+                on:click=move |_| { actions.recycle.dispatch(id); }>
+                "Recycle Users"
+            </button>
+        }
+        .into_any(),
+        _ => ().into_any(),
     }
 }

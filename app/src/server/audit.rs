@@ -16,11 +16,13 @@ pub enum Action {
     DomainCreated,
     UserCreated,
     DemoSeeded,
+    BulkJobScheduled,
     BulkJobStarted,
     UserReset,
     WelcomeEmailQueued,
     PasswordResetForced,
     BulkItemFailed,
+    BulkItemSkipped,
     BulkJobFinished,
     BulkJobCancelled,
     UserRecycled,
@@ -40,11 +42,13 @@ impl Action {
             Action::DomainCreated => "domain_created",
             Action::UserCreated => "user_created",
             Action::DemoSeeded => "demo_seeded",
+            Action::BulkJobScheduled => "bulk_job_scheduled",
             Action::BulkJobStarted => "bulk_job_started",
             Action::UserReset => "user_reset",
             Action::WelcomeEmailQueued => "welcome_email_queued",
             Action::PasswordResetForced => "password_reset_forced",
             Action::BulkItemFailed => "bulk_item_failed",
+            Action::BulkItemSkipped => "bulk_item_skipped",
             Action::BulkJobFinished => "bulk_job_finished",
             Action::BulkJobCancelled => "bulk_job_cancelled",
             Action::UserRecycled => "user_recycled",
@@ -54,6 +58,9 @@ impl Action {
         }
     }
 }
+
+/// Who the log names for what is done on the server's command line.
+pub const COMMAND_LINE: &str = "command line";
 
 /// One entry, built up with the methods below and written with `record`.
 #[derive(Clone, Debug)]
@@ -85,7 +92,7 @@ impl Entry {
 
     /// Done on the server's command line.
     pub fn cli(action: Action) -> Self {
-        Self::new("command line".into(), None, action)
+        Self::new(COMMAND_LINE.into(), None, action)
     }
 
     /// Done by `actor` (a login, kept as text), who is the user `actor_user_id` if their account exists;

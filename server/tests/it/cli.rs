@@ -238,3 +238,82 @@ fn a_failure_inside_is_told_in_the_command_lines_words_with_its_cause_in_the_log
     assert!(stderr.ends_with("error: the command failed; the log line above says why.\n"), "{stderr}");
     assert!(!stderr.contains("Something went wrong"), "{stderr}");
 }
+
+#[test]
+fn recycle_from_a_file_saves_the_good_rows_and_refuses_each_bad_one_with_why() {
+    use app::model::{Scope, UserStatus};
+    use app::server::entities::{audit_log, outbox_message};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.office_manager, common::PASSWORD).await;
+        let mut ids = Vec::new();
+        for extension in ["201", "202", "203"] {
+            ids.push(app.user_id(&format!("{extension}@a.example")).await);
+        }
+        app.reset_users(&session, ids.clone()).await;
+        app.user("a.example", "204", "Ivy", "Active", Scope::BasicUser).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new-hires.csv");
+        std::fs::write(
+            &file,
+            "\u{feff}Extension,First Name,Last Name,Email\r\n201,Nia,New,nia@a.example\r\n202,Oli,,\r\n\
+             203,Pat,Park,pat@a.example\r\n204,Quin,Q,\r\n999,Rae,R,\r\n201,Dup,D,\r\nabc,X,Y,\r\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+
+        let output =
+            switchboard(&app, &["users", "recycle", "--domain", "a.example", "--file", path, "--send-welcome"], "");
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(stdout.contains("Recycled 2 users of a.example: 201 and 203."), "{stdout}");
+        assert!(stdout.contains("Welcome emails queued for 2 users"), "{stdout}");
+        let refused: Vec<&str> = stderr.lines().filter(|line| line.starts_with("refused: ")).collect();
+        assert_eq!(
+            refused,
+            [
+                "refused: Line 3: extension 202: Last Name is required.",
+                "refused: Line 5: extension 204: Extension 204 is not waiting to be recycled (its status is Active).",
+                "refused: Line 6: extension 999 is not a user of a.example.",
+                "refused: Line 7: extension 201 is already on line 2; only that row is used.",
+                "refused: Line 8: \u{201c}abc\u{201d} is not an extension (2 to 10 digits).",
+            ],
+            "{stderr}"
+        );
+        assert!(stderr.contains("error: 5 rows were refused (listed above); nothing was saved for them"), "{stderr}");
+
+        let users = |extension: &'static str| {
+            let db = app.db.clone();
+            async move {
+                user::Entity::find()
+                    .filter(user::Column::Login.eq(format!("{extension}@a.example")))
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let nia = users("201").await;
+        assert_eq!((nia.first_name.as_str(), nia.status), ("Nia", UserStatus::PasswordRequired));
+        assert_eq!(users("203").await.email.as_deref(), Some("pat@a.example"));
+        assert_eq!(users("202").await.status, UserStatus::SetupRequired, "a refused row saves nothing");
+        assert_eq!(users("204").await.first_name, "Ivy");
+        assert_eq!(outbox_message::Entity::find().count(&app.db).await.unwrap(), 2);
+        let recycled =
+            audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_recycled")).all(&app.db).await.unwrap();
+        assert_eq!(recycled.len(), 2);
+        assert!(recycled.iter().all(|entry| entry.actor == "command line" && entry.actor_user_id.is_none()));
+
+        // The refused row, mended, on its own: nothing refused, exit 0.
+        std::fs::write(&file, "202\tOli\tOwens\t\n").unwrap();
+        let mended = switchboard(&app, &["user", "recycle", "--domain", "a.example", "--file", path], "");
+        assert!(mended.status.success(), "{}{}", text(&mended.stdout), text(&mended.stderr));
+        assert!(text(&mended.stdout).contains("Recycled 1 user of a.example: 202."));
+        assert_eq!(users("202").await.status, UserStatus::PasswordRequired);
+
+        let unknown = switchboard(&app, &["users", "recycle", "--domain", "nope.example", "--file", path], "");
+        assert_eq!(unknown.status.code(), Some(1));
+        assert!(text(&unknown.stderr).contains("There is no domain named nope.example."), "{}", text(&unknown.stderr));
+    })
+}

@@ -241,9 +241,13 @@ impl TestApp {
 
     /// Resets `user_ids` of a.example with the default options as `session`, and runs the job.
     pub async fn reset_users(&self, session: &Session, user_ids: Vec<i32>) {
-        use app::bulk::{JobProgress, ResetOptions, ResetRequest};
-        let request =
-            ResetRequest { targets: Targets::Ticked(user_ids), options: ResetOptions::defaults(), recycle: false };
+        use app::bulk::{JobProgress, ResetOptions, ResetRequest, When};
+        let request = ResetRequest {
+            targets: Targets::Ticked(user_ids),
+            options: ResetOptions::defaults(),
+            recycle: false,
+            when: When::Now,
+        };
         let start = app::pages::users::bulk::reset::StartReset { domain: "a.example".into(), request };
         let (code, job) = self.call::<_, JobProgress>(start, Some(session)).await;
         assert_eq!(code, StatusCode::OK, "{job:?}");

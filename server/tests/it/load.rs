@@ -5,7 +5,7 @@
 use crate::common::{self, TestApp};
 use crate::smtp::free_addr;
 use app::bulk::Targets;
-use app::bulk::{ResetOptions, ResetRequest};
+use app::bulk::{ResetOptions, ResetRequest, When};
 use app::server::auth::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
 use app::server::{bulk::jobs, directory::demo};
@@ -107,8 +107,12 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
         let token = sessions::start(&app.db, managed.actor().user_id, origin, &SessionLimits::default()).await.unwrap();
         let cookie = format!("switchboard_session={token}");
         let users = demo::subscribers(&app.db, managed.domain()).await.unwrap();
-        let request =
-            ResetRequest { targets: Targets::Ticked(users), options: ResetOptions::defaults(), recycle: false };
+        let request = ResetRequest {
+            targets: Targets::Ticked(users),
+            options: ResetOptions::defaults(),
+            recycle: false,
+            when: When::Now,
+        };
         jobs::start_reset(&app.db, &managed, request, None).await.expect("start a job");
 
         let dir = tempfile::tempdir().unwrap();

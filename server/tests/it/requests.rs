@@ -4,7 +4,7 @@
 use crate::common::{self, Session, TestApp, PASSWORD};
 use app::auth::{CurrentUser, Login};
 use app::bulk::Targets;
-use app::bulk::{JobProgress, ResetOptions, ResetRequest};
+use app::bulk::{JobProgress, ResetOptions, ResetRequest, When};
 use app::error::AppError;
 use app::model::{Me, Scope};
 use app::pages::users::bulk::reset::StartReset;
@@ -47,8 +47,12 @@ fn error(body: &str) -> AppError {
 }
 
 fn reset_body(user_id: i32) -> String {
-    let request =
-        ResetRequest { targets: Targets::Ticked(vec![user_id]), options: ResetOptions::defaults(), recycle: false };
+    let request = ResetRequest {
+        targets: Targets::Ticked(vec![user_id]),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::Now,
+    };
     serde_json::to_string(&StartReset { domain: "a.example".into(), request }).unwrap()
 }
 

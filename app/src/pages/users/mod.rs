@@ -105,7 +105,7 @@ pub fn UsersPage() -> impl IntoView {
         flow.open.set(true);
     };
     let show_job = Callback::new(move |job: crate::bulk::JobProgress| {
-        flow.step.set(Step::Progress { job: job.id, action: job.action });
+        flow.step.set(Step::Progress(job));
         flow.open.set(true);
     });
 

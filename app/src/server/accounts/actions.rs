@@ -54,7 +54,7 @@ pub async fn start(
         return Err(targets::none_left(&preview.skipped));
     }
     let ids: Vec<i32> = preview.users.iter().map(|user| user.user_id).collect();
-    jobs::start(db, managed, &Targets::Ticked(ids), request.action.job(), remote_addr).await
+    jobs::start(db, managed, &Targets::Ticked(ids), request.action.job(), None, remote_addr).await
 }
 
 /// Why a batch of a running `action` job cannot go ahead after all (one of its users changed since the

@@ -14,7 +14,7 @@ use crate::server::db::{self, OnUnique};
 use crate::server::directory::domains;
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
 use crate::server::time;
-use crate::server::{bulk::reset, bulk::spreadsheet, bulk::targets};
+use crate::server::{bulk::reset, bulk::schedule, bulk::spreadsheet, bulk::targets};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
@@ -38,13 +38,21 @@ pub async fn preview_reset(
     request: &ResetRequest,
 ) -> Result<ResetPreview, AppError> {
     require_options(request)?;
+    let run_at = schedule::parse(&request.when, Utc::now())?;
     let chosen = targets::choose(db, managed, &request.targets, "reset").await?;
     let ids: Vec<i32> = chosen.users.iter().map(|user| user.id).collect();
     let rows = reset::count(db, &ids, &request.options).await?;
-    Ok(ResetPreview { users: ids.len() as u64, options: request.options.clone(), rows, excluded: chosen.excluded })
+    Ok(ResetPreview {
+        users: ids.len() as u64,
+        options: request.options.clone(),
+        rows,
+        excluded: chosen.excluded,
+        schedule: run_at.map(|run_at| run_at.schedule()),
+    })
 }
 
-/// Starts a reset of the request's users in `domain`, after checking every rule; returns its progress.
+/// Starts (or schedules, for the time the request names) a reset of the request's users in `domain`,
+/// after checking every rule; returns its progress.
 pub async fn start_reset(
     db: &DatabaseConnection,
     managed: &ManagedDomain,
@@ -52,22 +60,26 @@ pub async fn start_reset(
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
     require_options(&request)?;
+    let run_at = schedule::parse(&request.when, Utc::now())?;
     let action = JobAction::Reset { options: request.options, recycle: request.recycle };
-    start(db, managed, &request.targets, action, remote_addr).await
+    start(db, managed, &request.targets, action, run_at, remote_addr).await
 }
 
 /// Starts a job doing `action` to the users `targets` names in the managed domain, after checking every
-/// rule of `targets`. A filter is evaluated here, in the job's transaction: the job is for the users it
-/// matches now, which may differ from those the confirmation counted a moment ago.
+/// rule of `targets`; with `run_at`, schedules it for then, holding its users until then. A filter is
+/// evaluated here, in the job's transaction: the job is for the users it matches now, which may
+/// differ from those the confirmation counted a moment ago.
 pub async fn start(
     db: &DatabaseConnection,
     managed: &ManagedDomain,
     targets: &Targets,
     action: JobAction,
+    run_at: Option<schedule::RunAt>,
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
     let (actor, domain) = (managed.actor(), managed.domain());
     let params = serde_json::to_string(&action).map_err(AppError::internal)?;
+    let now = Utc::now();
     let txn = db.begin().await?;
     // The job row is written first: on SQLite that takes the write lock at the start of the
     // transaction, so it cannot fail half-way to upgrade a read lock while the worker writes.
@@ -77,11 +89,15 @@ pub async fn start(
         actor_user_id: Set(Some(actor.user_id)),
         action: Set(action.slug().to_string()),
         params: Set(params),
-        state: Set(JobState::Running),
+        state: Set(if run_at.is_some() { JobState::Scheduled } else { JobState::Running }),
         total: Set(0),
         done_count: Set(0),
         failed_count: Set(0),
-        created_at: Set(Utc::now()),
+        skipped_count: Set(0),
+        created_at: Set(now),
+        started_at: Set(run_at.is_none().then_some(now)),
+        run_at: Set(run_at.map(|run_at| run_at.at)),
+        time_zone: Set(run_at.map(|run_at| run_at.zone.name().to_string())),
         finished_at: Set(None),
         remote_addr: Set(remote_addr.clone()),
         ..Default::default()
@@ -110,20 +126,31 @@ pub async fn start(
     })?;
     let total = i32::try_from(users.len()).map_err(AppError::internal)?;
     let job = bulk_job::ActiveModel { id: Set(job.id), total: Set(total), ..Default::default() }.update(&txn).await?;
-    audit::Entry::by(actor, Action::BulkJobStarted)
+    let (audited, said) = match run_at {
+        Some(_) => (Action::BulkJobScheduled, "bulk job scheduled"),
+        None => (Action::BulkJobStarted, "bulk job started"),
+    };
+    audit::Entry::by(actor, audited)
         .domain(domain.id)
-        .detail(json!({ "job": job.id, "request": action, "users": total, "left_out": chosen.excluded.len() }))
+        .detail(json!({
+            "job": job.id,
+            "request": action,
+            "users": total,
+            "left_out": chosen.excluded.len(),
+            "run_at": job.run_at,
+            "time_zone": job.time_zone,
+        }))
         .from_addr(remote_addr)
         .record(&txn)
         .await?;
     txn.commit().await?;
-    tracing::info!(job = job.id, users = total, action = action.slug(), "bulk job started");
+    tracing::info!(job = job.id, users = total, action = action.slug(), run_at = ?job.run_at, "{said}");
     progress(&job)
 }
 
 /// A job's counts as the browser shows them.
 pub fn progress(job: &bulk_job::Model) -> Result<JobProgress, AppError> {
-    Ok(JobProgress::new(job.id, action_of(job)?, counts(job)))
+    Ok(JobProgress::new(job.id, action_of(job)?, counts(job), schedule::of(job)))
 }
 
 /// The part of a job's progress that changes while it runs.
@@ -133,6 +160,7 @@ pub fn counts(job: &bulk_job::Model) -> JobCounts {
         total: job.total.unsigned_abs().into(),
         done: job.done_count.unsigned_abs().into(),
         failed: job.failed_count.unsigned_abs().into(),
+        skipped: job.skipped_count.unsigned_abs().into(),
     }
 }
 
@@ -188,11 +216,11 @@ pub(super) fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
     }
 }
 
-/// The domain's unfinished jobs, oldest first: what the Users page's banner shows.
+/// The domain's unfinished jobs (running or scheduled), oldest first: what the Users page's banner shows.
 pub async fn running(db: &DatabaseConnection, managed: &ManagedDomain) -> Result<Vec<JobProgress>, AppError> {
     bulk_job::Entity::find()
         .filter(bulk_job::Column::DomainId.eq(managed.domain().id))
-        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .filter(bulk_job::Column::State.is_in([JobState::Running, JobState::Scheduled]))
         .order_by_asc(bulk_job::Column::Id)
         .all(db)
         .await?
@@ -218,14 +246,14 @@ pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<JobSum
                 progress: progress(&job)?,
                 domain: domain.map(|domain| domain.name).unwrap_or_default(),
                 actor: job.actor,
-                started: time::to_minute(job.created_at),
+                started: job.started_at.map(time::to_minute),
                 finished: job.finished_at.map(time::to_minute),
             })
         })
         .collect()
 }
 
-/// Cancels running job `id`: its users still waiting are marked "Cancelled" and left as they are; those
+/// Cancels running or scheduled job `id`: its users still waiting are marked "Cancelled" and left as they are; those
 /// done stay done (a reset cannot be undone). A batch a worker holds at that moment either finished
 /// first (its users are done) or finds its users cancelled and leaves them (the worker marks a user done
 /// only while its item is still pending), so no user is half done.
@@ -252,7 +280,7 @@ pub async fn cancel(
         .col_expr(bulk_job::Column::State, Expr::value(JobState::Cancelled))
         .col_expr(bulk_job::Column::FinishedAt, Expr::value(Utc::now()))
         .filter(bulk_job::Column::Id.eq(job.id))
-        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .filter(bulk_job::Column::State.is_in([JobState::Running, JobState::Scheduled]))
         .exec(&txn)
         .await?;
     if stopped.rows_affected == 0 {

@@ -6,7 +6,7 @@
 //! watcher's session is looked at again: a stream ends within a tick of its session ending (signed
 //! out, timed out, a forced password reset) or of its user losing the domain.
 
-use crate::bulk::{ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
+use crate::bulk::{ItemState, JobCounts, JobEvent, JobProgress, ITEMS_SHOWN};
 use crate::error::AppError;
 use crate::server::auth::authz::Actor;
 use crate::server::auth::request::{self, Identity};
@@ -142,7 +142,7 @@ impl JobWatch {
             self.queue.clear();
             return Ok(true);
         }
-        Ok(job.state != JobState::Running)
+        Ok(job.state.is_over())
     }
 }
 

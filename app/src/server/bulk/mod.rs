@@ -5,6 +5,7 @@ pub mod jobs;
 pub mod live;
 pub mod recycle;
 pub mod reset;
+pub mod schedule;
 pub mod spreadsheet;
 pub mod targets;
 pub mod worker;

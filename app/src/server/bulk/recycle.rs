@@ -2,15 +2,17 @@
 //! valid ones are saved (in one transaction), the others come back with a message at each bad field,
 //! so the admin fixes those and loses none of what was typed.
 
-use crate::bulk::{RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
+use crate::bulk::new_hires::{NewHire, NewHires, RowProblem};
+use crate::bulk::{ItemState, JobAction, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
 use crate::error::AppError;
 use crate::error::FieldError;
 use crate::mail::MessageKind;
 use crate::model::UserStatus;
 use crate::server::audit::{self, Action};
-use crate::server::auth::authz::ManagedDomain;
-use crate::server::entities::user;
-use crate::server::{bulk::targets, mail::outbox};
+use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::directory::users;
+use crate::server::entities::{bulk_job_item, domain, user};
+use crate::server::{bulk::jobs, bulk::targets, mail::outbox};
 use crate::words::join_and;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -43,22 +45,99 @@ pub async fn targets(
     })
 }
 
+/// The Recycle Users form's rows for the users reset job `id` reset (the Activity page's "Recycle
+/// Users"), and the job's domain: those still waiting to be recycled and in no other job.
+pub async fn targets_of_job(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<(String, RecycleTargets), AppError> {
+    let (job, domain) = jobs::visible_job(db, actor, id).await?;
+    let managed = actor.manage(&domain.name, Some(domain.clone()))?;
+    if !matches!(jobs::action_of(&job)?, JobAction::Reset { .. }) {
+        return Err(AppError::invalid("job", "Only the users of a reset can be recycled."));
+    }
+    let reset: Vec<i32> = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::JobId.eq(job.id))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Done))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|item| item.user_id)
+        .collect();
+    let busy = targets::busy(db, reset.iter().copied()).await?;
+    let waiting = users::in_extension_order(
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(reset))
+            .filter(user::Column::DomainId.eq(domain.id))
+            .filter(user::Column::Status.eq(UserStatus::SetupRequired)),
+    )
+    .all(db)
+    .await?;
+    let users: Vec<(i32, String)> =
+        waiting.into_iter().filter(|user| !busy.contains_key(&user.id)).map(|user| (user.id, user.extension)).collect();
+    if users.is_empty() {
+        return Err(AppError::Conflict(
+            "None of this reset's users is waiting to be recycled any more: they were recycled or are in another bulk action."
+                .into(),
+        ));
+    }
+    Ok((domain.name.clone(), RecycleTargets { users, email_recommended: managed.domain().wants_email() }))
+}
+
+/// Who recycles: an admin in the portal (from their address), or the operator at the server's command
+/// line (`switchboard users recycle`), who has no account in the portal.
+pub enum Recycler<'a> {
+    Admin(&'a ManagedDomain, Option<String>),
+    CommandLine(&'a domain::Model),
+}
+
+impl Recycler<'_> {
+    fn domain(&self) -> &domain::Model {
+        match self {
+            Recycler::Admin(managed, _) => managed.domain(),
+            Recycler::CommandLine(domain) => domain,
+        }
+    }
+
+    fn actor(&self) -> Option<&Actor> {
+        match self {
+            Recycler::Admin(managed, _) => Some(managed.actor()),
+            Recycler::CommandLine(_) => None,
+        }
+    }
+
+    /// Who the audit log and the outbox name.
+    fn login(&self) -> &str {
+        self.actor().map_or(audit::COMMAND_LINE, |actor| actor.login.as_str())
+    }
+
+    fn audit(&self, action: Action) -> audit::Entry {
+        match self {
+            Recycler::Admin(managed, addr) => audit::Entry::by(managed.actor(), action).from_addr(addr.clone()),
+            Recycler::CommandLine(_) => audit::Entry::cli(action),
+        }
+    }
+}
+
 /// Recycles the users the entries name: new name and email, no password and no voicemail PIN, status
 /// "Password Required". Only users that have been reset ("Setup Required") can be recycled.
 pub async fn recycle(
     db: &DatabaseConnection,
-    managed: &ManagedDomain,
+    by: &Recycler<'_>,
     entries: Vec<RecycleEntry>,
-    remote_addr: Option<String>,
 ) -> Result<RecycleOutcome, AppError> {
-    let (actor, domain) = (managed.actor(), managed.domain());
+    let domain = by.domain();
     let ids: Vec<i32> = entries.iter().map(|entry| entry.user_id).collect();
     if ids.iter().collect::<BTreeSet<_>>().len() != ids.len() {
         return Err(AppError::invalid("users", "Each user can appear only once in the form."));
     }
     // The same rules as for a reset: the domain's users, within the actor's scope, not in a running job.
-    let users: HashMap<i32, user::Model> =
-        targets::load(db, managed, &ids, "recycle").await?.into_iter().map(|user| (user.id, user)).collect();
+    let users: HashMap<i32, user::Model> = targets::load_in(db, domain, by.actor(), &ids, "recycle")
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user))
+        .collect();
 
     let mut outcome = RecycleOutcome::default();
     let mut valid = Vec::new();
@@ -104,13 +183,12 @@ pub async fn recycle(
                 // The welcome email is queued with the change, in its transaction, for the new holding.
                 if let Some(user) = user.filter(|_| entry.send_welcome) {
                     let recycled = user::Model { email: email.clone(), holding: user.holding + 1, ..user.clone() };
-                    outbox::enqueue(&txn, &recycled, MessageKind::Welcome, &actor.login).await?;
+                    outbox::enqueue(&txn, &recycled, MessageKind::Welcome, by.login()).await?;
                 }
-                audit::Entry::by(actor, Action::UserRecycled)
+                by.audit(Action::UserRecycled)
                     .domain(domain.id)
                     .target(entry.user_id)
                     .detail(serde_json::json!({ "email": email.is_some(), "welcome": entry.send_welcome }))
-                    .from_addr(remote_addr.clone())
                     .record(&txn)
                     .await?;
                 outcome.saved.push(entry.user_id);
@@ -125,4 +203,71 @@ fn not_reset(user: &user::Model) -> FieldError {
     let message =
         format!("Extension {} is not waiting to be recycled (its status is {}).", user.extension, user.status.label());
     FieldError::new(RecycleField::Row.name(), message)
+}
+
+/// What `from_sheet` did: the extensions recycled (in the sheet's order), how many of them were sent a
+/// welcome email, and each refused row with why.
+#[derive(Debug, Default)]
+pub struct SheetOutcome {
+    pub recycled: Vec<String>,
+    pub welcomed: usize,
+    pub refused: Vec<RowProblem>,
+}
+
+/// Recycles the users of `domain` that a sheet's rows name (`switchboard users recycle --file`), each
+/// row checked as if typed into the form; with `send_welcome`, a welcome email to each row with an
+/// address. Rows that cannot be saved are refused with the reason, and nothing is saved for them.
+pub async fn from_sheet(
+    db: &DatabaseConnection,
+    domain: &domain::Model,
+    text: &str,
+    send_welcome: bool,
+) -> Result<SheetOutcome, AppError> {
+    let NewHires { rows, problems } = NewHires::parse(text);
+    let mut outcome = SheetOutcome { refused: problems, ..SheetOutcome::default() };
+    let users: HashMap<String, user::Model> = user::Entity::find()
+        .filter(user::Column::DomainId.eq(domain.id))
+        .filter(user::Column::Extension.is_in(rows.iter().map(|row| row.extension.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|user| (user.extension.clone(), user))
+        .collect();
+    let busy = targets::busy(db, users.values().map(|user| user.id)).await?;
+    let (mut entries, mut rows_of) = (Vec::new(), HashMap::new());
+    for row in rows {
+        let refuse = |why: String| RowProblem { line: row.line, extension: Some(row.extension.clone()), message: why };
+        let Some(user) = users.get(&row.extension) else {
+            outcome.refused.push(refuse(format!("extension {} is not a user of {}.", row.extension, domain.name)));
+            continue;
+        };
+        if let Some(busy) = busy.get(&user.id) {
+            outcome.refused.push(refuse(format!("extension {}: {}", row.extension, busy.reason())));
+            continue;
+        }
+        let send_welcome = send_welcome && !row.email.is_empty();
+        entries.push(RecycleEntry {
+            user_id: user.id,
+            first_name: row.first_name.clone(),
+            last_name: row.last_name.clone(),
+            email: row.email.clone(),
+            send_welcome,
+        });
+        rows_of.insert(user.id, (row, send_welcome));
+    }
+    if !entries.is_empty() {
+        let saved = recycle(db, &Recycler::CommandLine(domain), entries).await?;
+        for (user_id, problems) in saved.rejected {
+            let Some((row, _)) = rows_of.get(&user_id) else { continue };
+            let why: Vec<String> = problems.into_iter().map(|problem| problem.message).collect();
+            let message = format!("extension {}: {}", row.extension, why.join(" "));
+            outcome.refused.push(RowProblem { line: row.line, extension: Some(row.extension.clone()), message });
+        }
+        let mut recycled: Vec<&(NewHire, bool)> = saved.saved.iter().filter_map(|id| rows_of.get(id)).collect();
+        recycled.sort_by_key(|(row, _)| row.line);
+        outcome.welcomed = recycled.iter().filter(|(_, welcome)| *welcome).count();
+        outcome.recycled = recycled.into_iter().map(|(row, _)| row.extension.clone()).collect();
+    }
+    outcome.refused.sort_by_key(|problem| problem.line);
+    Ok(outcome)
 }

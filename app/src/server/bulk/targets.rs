@@ -2,15 +2,16 @@
 //! breaks a rule is refused whole, with the rule it broke; nothing is done for the users it got right.
 
 use crate::accounts::{PreviewUser, SkippedUser};
-use crate::bulk::{ItemState, Targets, MAX_JOB_USERS};
+use crate::bulk::{ItemState, JobState, Schedule, Targets, MAX_JOB_USERS};
 use crate::error::AppError;
 use crate::model::full_name;
 use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::bulk::schedule;
 use crate::server::directory::users;
-use crate::server::entities::{bulk_job_item, domain, user};
+use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
 use crate::words::{join_and, number};
-use sea_orm::{prelude::*, QueryOrder};
-use std::collections::{BTreeSet, HashSet};
+use sea_orm::prelude::*;
+use std::collections::{BTreeSet, HashMap};
 
 /// What is being done to the users, for the messages: "reset", "recycle".
 pub type Verb = &'static str;
@@ -18,14 +19,15 @@ pub type Verb = &'static str;
 /// The pure rules, over what the database said about the requested users:
 /// - at least one user, at most `MAX_JOB_USERS`;
 /// - every one of them a user of `domain` (which the caller has checked the actor may manage);
-/// - not the actor themself, and nobody of a higher scope than the actor;
-/// - nobody already in an unfinished job (`busy`: their extensions).
+/// - not the actor themself, and nobody of a higher scope than the actor (`None`: the operator at the
+///   server's command line, who has no account and the whole database anyway);
+/// - nobody already in an unfinished job (`busy`).
 pub fn check(
-    actor: &Actor,
+    actor: Option<&Actor>,
     domain: &domain::Model,
     requested: &BTreeSet<i32>,
     found: &[user::Model],
-    busy: &[String],
+    busy: &[Busy],
     verb: Verb,
 ) -> Result<(), AppError> {
     if requested.is_empty() {
@@ -48,6 +50,7 @@ pub fn check(
             domain.name
         )));
     }
+    let Some(actor) = actor else { return free(busy) };
     if let Some(me) = found.iter().find(|user| user.id == actor.user_id) {
         return Err(AppError::Forbidden(format!("You cannot {verb} your own account ({}).", me.extension)));
     }
@@ -59,16 +62,42 @@ pub fn check(
             above.scope.label(),
         )));
     }
-    match busy {
-        [] => Ok(()),
-        [one] => Err(AppError::Conflict(format!(
-            "Extension {one} is already in a bulk action that has not finished; wait for it to finish."
-        ))),
-        many => Err(AppError::Conflict(format!(
-            "Extensions {} are already in a bulk action that has not finished; wait for it to finish.",
-            join_and(many.to_vec())
-        ))),
+    free(busy)
+}
+
+/// A user in an unfinished job: their extension, and when that job is to start if it is scheduled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Busy {
+    pub extension: String,
+    pub scheduled: Option<Schedule>,
+}
+
+impl Busy {
+    /// Why a filter (or a sheet) leaves the user out.
+    pub fn reason(&self) -> String {
+        match &self.scheduled {
+            Some(schedule) => format!("In the reset scheduled for {}.", schedule.short_with_zone()),
+            None => "Already in a bulk action that has not finished.".to_string(),
+        }
     }
+}
+
+/// Refuses the users in an unfinished job, by extension, naming a scheduled job they wait in.
+fn free(busy: &[Busy]) -> Result<(), AppError> {
+    let Some(first) = busy.first() else { return Ok(()) };
+    let waiting_for = first.scheduled.as_ref();
+    let named: Vec<String> =
+        busy.iter().filter(|user| user.scheduled.as_ref() == waiting_for).map(|user| user.extension.clone()).collect();
+    let whom = match named.len() {
+        1 => format!("Extension {} is", named[0]),
+        _ => format!("Extensions {} are", join_and(named)),
+    };
+    Err(AppError::Conflict(match waiting_for {
+        Some(schedule) => {
+            format!("{whom} in the reset scheduled for {}; cancel it or run it now first.", schedule.short_with_zone())
+        }
+        None => format!("{whom} already in a bulk action that has not finished; wait for it to finish."),
+    }))
 }
 
 /// Loads the users `requested` names and checks them (see `check`); they come back in extension order.
@@ -78,7 +107,17 @@ pub async fn load(
     requested: &[i32],
     verb: Verb,
 ) -> Result<Vec<user::Model>, AppError> {
-    let (actor, domain) = (managed.actor(), managed.domain());
+    load_in(db, managed.domain(), Some(managed.actor()), requested, verb).await
+}
+
+/// `load` for `actor` in `domain` (`None`: the command line's operator; see `check`).
+pub async fn load_in(
+    db: &impl ConnectionTrait,
+    domain: &domain::Model,
+    actor: Option<&Actor>,
+    requested: &[i32],
+    verb: Verb,
+) -> Result<Vec<user::Model>, AppError> {
     let requested: BTreeSet<i32> = requested.iter().copied().collect();
     if requested.is_empty() || requested.len() > MAX_JOB_USERS {
         // Refused before the database is asked about an empty or oversized list.
@@ -87,15 +126,8 @@ pub async fn load(
     let ids: Vec<i32> = requested.iter().copied().collect();
     let mut found = user::Entity::find().filter(user::Column::Id.is_in(ids.clone())).all(db).await?;
     found.sort_by(|a, b| (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension)));
-    let busy: Vec<String> = bulk_job_item::Entity::find()
-        .filter(bulk_job_item::Column::UserId.is_in(ids))
-        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
-        .order_by_asc(bulk_job_item::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|item| item.extension)
-        .collect();
+    let busy = busy(db, ids).await?;
+    let busy: Vec<Busy> = found.iter().filter_map(|user| busy.get(&user.id).cloned()).collect();
     check(actor, domain, &requested, &found, &busy, verb)?;
     Ok(found)
 }
@@ -139,22 +171,15 @@ pub async fn choose(
         ));
     }
     let found = users::in_extension_order(matching()).all(db).await?;
-    let busy: HashSet<i32> = bulk_job_item::Entity::find()
-        .filter(bulk_job_item::Column::UserId.is_in(found.iter().map(|user| user.id)))
-        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|item| item.user_id)
-        .collect();
+    let busy = busy(db, found.iter().map(|user| user.id)).await?;
     let mut chosen = Chosen::default();
     for user in found {
         let reason = if user.id == actor.user_id {
             Some(format!("Your own account: you cannot {verb} it."))
         } else if user.scope > actor.scope {
             Some(format!("A {} is above your scope.", user.scope.label()))
-        } else if busy.contains(&user.id) {
-            Some("Already in a bulk action that has not finished.".to_string())
+        } else if let Some(busy) = busy.get(&user.id) {
+            Some(busy.reason())
         } else {
             None
         };
@@ -164,6 +189,31 @@ pub async fn choose(
         }
     }
     Ok(chosen)
+}
+
+/// Those of the users `ids` who are in an unfinished job (running or scheduled), by user id.
+pub async fn busy(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i32>) -> Result<HashMap<i32, Busy>, DbErr> {
+    let items = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::UserId.is_in(ids))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .all(db)
+        .await?;
+    let job_ids: BTreeSet<i32> = items.iter().map(|item| item.job_id).collect();
+    let scheduled: HashMap<i32, Schedule> = bulk_job::Entity::find()
+        .filter(bulk_job::Column::Id.is_in(job_ids))
+        .filter(bulk_job::Column::State.eq(JobState::Scheduled))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|job| Some((job.id, schedule::of(job)?)))
+        .collect();
+    Ok(items
+        .into_iter()
+        .filter_map(|item| {
+            let busy = Busy { scheduled: scheduled.get(&item.job_id).cloned(), extension: item.extension };
+            Some((item.user_id?, busy))
+        })
+        .collect())
 }
 
 /// The refusal when the rules left every user out: each named, with why.
@@ -237,8 +287,8 @@ mod tests {
     }
 
     fn checked(requested: &[i32], found: &[user::Model], busy: &[&str]) -> Result<(), AppError> {
-        let busy: Vec<String> = busy.iter().map(|&ext| String::from(ext)).collect();
-        check(&manager(), &domain(1), &ids(requested), found, &busy, "reset")
+        let busy: Vec<Busy> = busy.iter().map(|&ext| Busy { extension: ext.into(), scheduled: None }).collect();
+        check(Some(&manager()), &domain(1), &ids(requested), found, &busy, "reset")
     }
 
     #[test]

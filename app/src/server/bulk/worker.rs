@@ -7,6 +7,9 @@
 //! if the lease is still ours) and counts them on the job: after a crash, kill -9 or power cut, a user
 //! is either fully handled and marked done, or untouched and still pending, never half. When a batch
 //! fails, its users are retried one by one, so one bad user fails alone, with the reason.
+//!
+//! A scheduled job's items are pending too, holding its users, but no worker claims them until the
+//! job is running: each round first starts the scheduled jobs that are due (`schedule::start_due`).
 
 use crate::bulk::{ItemState, JobAction, JobState};
 use crate::server::audit::{self, Action};
@@ -14,7 +17,7 @@ use crate::server::entities::{bulk_job, bulk_job_item, user};
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
-use crate::server::{accounts::actions, bulk::jobs, bulk::reset};
+use crate::server::{accounts::actions, bulk::jobs, bulk::reset, bulk::schedule};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{prelude::*, Condition, DatabaseTransaction, PaginatorTrait, TransactionTrait};
@@ -97,7 +100,15 @@ impl Worker {
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let token = self.claimant.next_token();
         let lease = span(self.config.lease);
-        let pending = Condition::all().add(bulk_job_item::Column::State.eq(ItemState::Pending));
+        // Pending items of running jobs: a scheduled job's items wait, pending, for its time.
+        let running = Query::select()
+            .column(bulk_job::Column::Id)
+            .from(bulk_job::Entity)
+            .and_where(bulk_job::Column::State.eq(JobState::Running))
+            .to_owned();
+        let pending = Condition::all()
+            .add(bulk_job_item::Column::State.eq(ItemState::Pending))
+            .add(bulk_job_item::Column::JobId.in_subquery(running));
         let items =
             leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, self.config.batch_size, &token, lease)
                 .await?;
@@ -107,12 +118,14 @@ impl Worker {
         Ok(Some(Claim { token, items }))
     }
 
-    /// Claims and processes one batch; returns how many items it held (0: nothing to do).
+    /// Starts the scheduled jobs that are due, then claims and processes one batch; returns how many
+    /// jobs it started and items it held (0: nothing to do).
     pub async fn run_once(&self) -> Result<usize, DbErr> {
-        let Some(claim) = self.claim().await? else { return Ok(0) };
+        let started = schedule::start_due(&self.db).await?;
+        let Some(claim) = self.claim().await? else { return Ok(started) };
         let held = claim.items.len();
         self.process(claim).await?;
-        Ok(held)
+        Ok(started + held)
     }
 
     /// Processes a claim, job by job.
@@ -298,12 +311,12 @@ async fn settle(
 }
 
 /// An audit entry for work done on behalf of the job's actor, in the job's domain.
-fn on_behalf(job: &bulk_job::Model, action: Action, detail: serde_json::Value) -> audit::Entry {
+pub(super) fn on_behalf(job: &bulk_job::Model, action: Action, detail: serde_json::Value) -> audit::Entry {
     audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail)
 }
 
 /// The audit entry for one item's outcome.
-fn entry(
+pub(super) fn entry(
     job: &bulk_job::Model,
     action: Action,
     item: &bulk_job_item::Model,
@@ -334,7 +347,7 @@ async fn count_on_job(
 }
 
 /// Marks the job finished if none of its items is pending any more, and records that once.
-async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) -> Result<(), DbErr> {
+pub(super) async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) -> Result<(), DbErr> {
     let pending = Query::select()
         .expr(Expr::val(1))
         .from(bulk_job_item::Entity)

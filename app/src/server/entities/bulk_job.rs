@@ -22,6 +22,14 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
     pub remote_addr: Option<String>,
+    /// When a scheduled job is to start.
+    pub run_at: Option<DateTimeUtc>,
+    /// The time zone `run_at` was chosen in (an IANA name), to show it as the admin chose it.
+    pub time_zone: Option<String>,
+    /// When it started; none while it waits for `run_at`.
+    pub started_at: Option<DateTimeUtc>,
+    /// Users a scheduled job left out when it started, because they no longer qualified.
+    pub skipped_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

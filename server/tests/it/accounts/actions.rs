@@ -8,7 +8,7 @@ use crate::smtp::SmtpServer;
 use app::accounts::{AccountAction, AccountPreview, AccountRequest, NewPassword};
 use app::auth::ChangePassword;
 use app::bulk::Targets;
-use app::bulk::{JobProgress, JobStatus, ResetOptions, ResetRequest};
+use app::bulk::{JobProgress, JobStatus, ResetOptions, ResetRequest, When};
 use app::error::{AppError, FieldError};
 use app::mail::{MessageKind, MessageState, OutboxRow};
 use app::model::{UserPage, UserQuery, UserStatus};
@@ -134,8 +134,12 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
         assert_eq!(code, StatusCode::FORBIDDEN);
 
         // A reset user (waiting to be recycled) is skipped by both; with nobody left, nothing starts.
-        let reset =
-            ResetRequest { targets: Targets::Ticked(vec![liam]), options: ResetOptions::defaults(), recycle: false };
+        let reset = ResetRequest {
+            targets: Targets::Ticked(vec![liam]),
+            options: ResetOptions::defaults(),
+            recycle: false,
+            when: When::Now,
+        };
         app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request: reset }, Some(&manager))
             .await
             .1

@@ -5,7 +5,7 @@ use super::*;
 use crate::common::{self, TestApp, PASSWORD};
 use app::accounts::{LinkHolder, NewPassword};
 use app::bulk::Targets;
-use app::bulk::{JobProgress, ResetOptions, ResetRequest};
+use app::bulk::{JobProgress, ResetOptions, ResetRequest, When};
 use app::error::{AppError, FieldError};
 use app::mail::MessageKind;
 use app::model::UserStatus;
@@ -110,8 +110,12 @@ fn expired_wrong_and_reset_links_are_refused_with_a_clear_page() {
         // A reset of the extension forgets the links sent to its former holder.
         let token = links::issue(&app.db, liam.id, liam.holding, MessageKind::Welcome).await.unwrap();
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let request =
-            ResetRequest { targets: Targets::Ticked(vec![liam.id]), options: ResetOptions::defaults(), recycle: false };
+        let request = ResetRequest {
+            targets: Targets::Ticked(vec![liam.id]),
+            options: ResetOptions::defaults(),
+            recycle: false,
+            when: When::Now,
+        };
         let (code, _) =
             app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&manager)).await;
         assert_eq!(code, StatusCode::OK);

@@ -11,15 +11,15 @@ use app::auth::ChangePassword;
 use app::auth::SetPassword;
 use app::auth::{CurrentUser, Login, Logout};
 use app::bulk::Targets;
-use app::bulk::{job_events_path, running_jobs_path, JobAction, RecycleEntry, ResetOptions, ResetRequest};
+use app::bulk::{job_events_path, running_jobs_path, JobAction, RecycleEntry, ResetOptions, ResetRequest, When};
 use app::mail::{MessageKind, MessageState};
 use app::model::{Scope, UserQuery};
-use app::pages::activity::RecentJobs;
+use app::pages::activity::{RecentJobs, RecycleFormForJob};
 use app::pages::domains::ListDomains;
 use app::pages::outbox::{OutboxMessages, RetryMessage};
 use app::pages::set_password::PasswordLink;
 use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
-use app::pages::users::bulk::progress::{BulkJobStatus, CancelJob, RunningJobs};
+use app::pages::users::bulk::progress::{BulkJobStatus, CancelJob, RunScheduledJob, RunningJobs};
 use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
 use app::pages::users::bulk::reset::{PreviewReset, StartReset};
 use app::pages::users::ListUsers;
@@ -29,7 +29,7 @@ use app::server::directory::domains;
 use app::server::directory::users::{self, NewUser};
 use app::server::entities::{outbox_message, user};
 use app::server::settings::SessionLimits;
-use app::server::{accounts::links, bulk::jobs, bulk::reset, mail::outbox};
+use app::server::{accounts::links, bulk::jobs, bulk::reset, bulk::schedule, mail::outbox};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -68,14 +68,15 @@ impl Who {
 }
 
 /// What a row's request may use: users of a.example made for this cell alone (`target`: Active, with
-/// an email and a failed message; `reset_target`: reset, waiting for a new holder), a finished job of
-/// a.example, a running one made for this cell, and a link to set a password.
+/// an email and a failed message; `reset_target`: reset, waiting for a new holder), a finished reset of
+/// a.example, a running job and a scheduled one made for this cell, and a link to set a password.
 struct Cell {
     target: i32,
     reset_target: i32,
     message: i32,
     job: i32,
     running_job: i32,
+    scheduled_job: i32,
     token: String,
 }
 
@@ -156,6 +157,16 @@ fn functions() -> Vec<Function> {
         Function {
             path: CancelJob::PATH,
             call: |cell| json(CancelJob { job: cell.running_job }),
+            expected: A_EXAMPLE_BY_ID,
+        },
+        Function {
+            path: RunScheduledJob::PATH,
+            call: |cell| json(RunScheduledJob { job: cell.scheduled_job }),
+            expected: A_EXAMPLE_BY_ID,
+        },
+        Function {
+            path: RecycleFormForJob::PATH,
+            call: |cell| json(RecycleFormForJob { job: cell.job }),
             expected: A_EXAMPLE_BY_ID,
         },
         Function {
@@ -253,7 +264,12 @@ fn routes() -> Vec<Route> {
 }
 
 fn reset_request(cell: &Cell) -> ResetRequest {
-    ResetRequest { targets: Targets::Ticked(vec![cell.target]), options: ResetOptions::defaults(), recycle: false }
+    ResetRequest {
+        targets: Targets::Ticked(vec![cell.target]),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::Now,
+    }
 }
 
 fn welcome(cell: &Cell) -> AccountRequest {
@@ -308,20 +324,26 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
         reset_target: reset_target.id,
         message: message.id,
         job,
-        running_job: running_job(app, n).await,
+        running_job: waiting_job(app, n, None).await,
+        scheduled_job: waiting_job(app, n + 100_000, Some(chrono::Duration::days(1))).await,
         token,
     }
 }
 
-/// A job of a.example that has not started yet (no worker runs in this test), for one user of its own.
-async fn running_job(app: &TestApp, n: usize) -> i32 {
+/// A job of a.example that has not started yet (no worker runs in this test), for one user of its own;
+/// scheduled that far `ahead`, if given.
+async fn waiting_job(app: &TestApp, n: usize, ahead: Option<chrono::Duration>) -> i32 {
     let extension = (5000 + n).to_string();
     app.user_without_password("a.example", &extension, "Wes", "Waiting").await;
     let waiting = app.user_id(&format!("{extension}@a.example")).await;
     let domain = domains::find(&app.db, "a.example").await.unwrap().unwrap();
     let boss = user::Entity::find_by_id(app.user_id("100@a.example").await).one(&app.db).await.unwrap().unwrap();
     let managed = Actor::of(&boss, &domain).manage("a.example", Some(domain)).unwrap();
-    jobs::start(&app.db, &managed, &Targets::Ticked(vec![waiting]), JobAction::SendWelcome, None).await.unwrap().id
+    let run_at = ahead.map(|ahead| schedule::RunAt { at: chrono::Utc::now() + ahead, zone: chrono_tz::UTC });
+    jobs::start(&app.db, &managed, &Targets::Ticked(vec![waiting]), JobAction::SendWelcome, run_at, None)
+        .await
+        .unwrap()
+        .id
 }
 
 /// A session of `who` made for one request (no password check: thousands of them would be slow).

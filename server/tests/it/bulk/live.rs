@@ -6,7 +6,7 @@ use app::auth::Logout;
 use app::bulk::Targets;
 use app::bulk::{
     job_events_path, running_jobs_path, ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions,
-    ResetRequest,
+    ResetRequest, When,
 };
 use app::pages::users::bulk::reset::StartReset;
 use axum::http::StatusCode;
@@ -22,7 +22,12 @@ async fn running_job() -> (TestApp, common::Session, JobProgress) {
     }
     app.device(ids[1], 1).await;
     app.refuse("DELETE", "devices", &format!("OLD.user_id = {}", ids[1]), "device is locked").await;
-    let request = ResetRequest { targets: Targets::Ticked(ids), options: ResetOptions::defaults(), recycle: false };
+    let request = ResetRequest {
+        targets: Targets::Ticked(ids),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::Now,
+    };
     let (code, job) =
         app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&session)).await;
     assert_eq!(code, StatusCode::OK);
@@ -34,7 +39,7 @@ async fn next(events: &mut Events) -> JobEvent {
 }
 
 fn counts(state: JobState, done: u64, failed: u64) -> JobEvent {
-    JobEvent::Counts(JobCounts { state, total: 3, done, failed })
+    JobEvent::Counts(JobCounts { state, total: 3, done, failed, skipped: 0 })
 }
 
 #[test]

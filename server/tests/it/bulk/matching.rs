@@ -4,7 +4,7 @@
 use super::*;
 use crate::common;
 use app::accounts::{AccountAction, AccountPreview, AccountRequest};
-use app::bulk::{JobProgress, ResetOptions, ResetPreview, ResetRequest, Targets, UserFilter};
+use app::bulk::{JobProgress, ResetOptions, ResetPreview, ResetRequest, Targets, UserFilter, When};
 use app::error::AppError;
 use app::model::{Scope, UserStatus};
 use app::pages::users::bulk::account::PreviewAccountAction;
@@ -18,7 +18,12 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryFilter};
 
 fn matching(search: &str) -> ResetRequest {
     let filter = UserFilter { search: search.into(), status: None };
-    ResetRequest { targets: Targets::Matching(filter), options: ResetOptions::defaults(), recycle: false }
+    ResetRequest {
+        targets: Targets::Matching(filter),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::Now,
+    }
 }
 
 #[test]

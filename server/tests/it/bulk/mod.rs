@@ -8,11 +8,12 @@ mod live;
 mod matching;
 mod recycle;
 mod reset;
+mod schedule;
 mod worker;
 
 use crate::common::{self, Session, TestApp, PASSWORD};
 use app::bulk::Targets;
-use app::bulk::{JobProgress, JobState, JobStatus, ResetOption, ResetOptions, ResetRequest};
+use app::bulk::{JobProgress, JobState, JobStatus, ResetOption, ResetOptions, ResetRequest, When};
 use app::error::AppError;
 use app::pages::users::bulk::progress::BulkJobStatus;
 use app::pages::users::bulk::reset::StartReset;
@@ -188,7 +189,7 @@ pub(crate) fn full_rows(option: ResetOption) -> u64 {
 }
 
 pub(crate) fn request(user_ids: Vec<i32>, options: ResetOptions) -> ResetRequest {
-    ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false }
+    ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false, when: When::Now }
 }
 
 pub(crate) async fn start(

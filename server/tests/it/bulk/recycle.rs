@@ -6,7 +6,9 @@ use crate::accounts::*;
 use crate::common::{self, TestApp, PASSWORD};
 use crate::mail::*;
 use crate::smtp::SmtpServer;
-use app::bulk::{JobProgress, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets, ResetOptions, ResetRequest};
+use app::bulk::{
+    JobProgress, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets, ResetOptions, ResetRequest, When,
+};
 use app::model::UserStatus;
 use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
 use app::pages::users::bulk::reset::StartReset;
@@ -93,8 +95,12 @@ fn recycling_with_send_welcome_email_queues_it_in_the_same_transaction() {
         let (app, fixture) = TestApp::with_fixture().await;
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let ids = vec![app.user_id("202@a.example").await, app.user_id("203@a.example").await];
-        let request =
-            ResetRequest { targets: Targets::Ticked(ids.clone()), options: ResetOptions::defaults(), recycle: true };
+        let request = ResetRequest {
+            targets: Targets::Ticked(ids.clone()),
+            options: ResetOptions::defaults(),
+            recycle: true,
+            when: When::Now,
+        };
         app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(&manager)).await.1.unwrap();
         app.run_jobs().await;
 

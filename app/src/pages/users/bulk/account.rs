@@ -34,7 +34,7 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
     Effect::new(move |_| {
         if let Some(Ok(job)) = start.value().get() {
             flow.changed.run(());
-            flow.go(Step::Progress { job: job.id, action: job.action });
+            flow.go(Step::Progress(job));
         }
     });
     let error = move || start.value().get().and_then(Result::err);

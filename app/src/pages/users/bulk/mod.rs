@@ -3,13 +3,14 @@
 //! the dialog is on, and the dialog's title names it.
 
 pub mod account;
+mod paste;
 pub mod progress;
 pub mod recycle;
 pub mod reset;
 
 use super::selection::Selection;
 use crate::accounts::{AccountAction, AccountPreview, AccountRequest, SkippedUser};
-use crate::bulk::{JobAction, RecycleTargets, ResetOptions, ResetPreview, Targets};
+use crate::bulk::{JobProgress, RecycleTargets, ResetOptions, ResetPreview, Targets, When};
 use crate::components::dialog::Dialog;
 use crate::components::problem::Problem;
 use leptos::prelude::*;
@@ -25,8 +26,9 @@ pub enum Step {
     Confirm(ResetPreview),
     /// Who Send Welcome Email or Force Password Reset would reach, and who it skips.
     Account(AccountPreview),
-    /// The job's live progress (also reached from the Users page's banner).
-    Progress { job: i32, action: JobAction },
+    /// The job's live progress, or its schedule while it waits (also reached from the Users page's
+    /// banner).
+    Progress(JobProgress),
     /// New people for reset extensions: those the job just reset, or reset users the admin ticked.
     Recycle(RecycleTargets),
 }
@@ -38,7 +40,7 @@ impl Step {
             Step::ResetOptions => "Reset Users",
             Step::Confirm(_) => "Confirm Reset",
             Step::Account(preview) => preview.action.title(),
-            Step::Progress { action, .. } => action.progress_title(),
+            Step::Progress(job) => job.action.progress_title(),
             Step::Recycle(_) => "Recycle Users",
         }
     }
@@ -77,6 +79,7 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
     // The reset's choices outlive the steps, so that Back finds them as they were left.
     let options = RwSignal::new(ResetOptions::defaults());
     let recycle = RwSignal::new(false);
+    let when = RwSignal::new(When::Now);
     // A new bulk action starts from the defaults.
     Effect::watch(
         move || flow.step.get() == Step::Actions,
@@ -84,6 +87,7 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
             if at_start {
                 options.set(ResetOptions::defaults());
                 recycle.set(false);
+                when.set(When::Now);
             }
         },
         false,
@@ -93,10 +97,10 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
         <Dialog open=flow.open title title_id="bulk-action-title">
             {move || match flow.step.get() {
                 Step::Actions => view! { <ActionsStep flow /> }.into_any(),
-                Step::ResetOptions => view! { <reset::OptionsStep flow options recycle /> }.into_any(),
-                Step::Confirm(preview) => view! { <reset::ConfirmStep flow preview recycle /> }.into_any(),
+                Step::ResetOptions => view! { <reset::OptionsStep flow options recycle when /> }.into_any(),
+                Step::Confirm(preview) => view! { <reset::ConfirmStep flow preview recycle when /> }.into_any(),
                 Step::Account(preview) => view! { <account::AccountConfirmStep flow preview /> }.into_any(),
-                Step::Progress { job, action } => view! { <progress::ProgressStep flow job action /> }.into_any(),
+                Step::Progress(job) => view! { <progress::ProgressStep flow job /> }.into_any(),
                 Step::Recycle(targets) => view! { <recycle::RecycleStep flow targets /> }.into_any(),
             }}
         </Dialog>

@@ -1,10 +1,11 @@
 //! A job's live progress: the status step of the dialog, and the Users page's banner that leads back to
-//! it after a reload. Both listen to the server's progress streams (`server::live`), which read the
+//! it after a reload. A scheduled job shows when it will run instead, with "Run now" and "Cancel",
+//! until its time comes; then its progress, like any other. Both listen to the server's progress streams (`server::live`), which read the
 //! job's rows, so it does not matter which server replica answers or whether the browser was closed
 //! in between; when the job is finished, the step reads every user's outcome once.
 
 use super::{Flow, Step};
-use crate::bulk::{job_events_path, ItemOutcome, JobAction, JobEvent, JobProgress, JobState, JobStatus};
+use crate::bulk::{job_events_path, ItemOutcome, JobAction, JobEvent, JobProgress, JobStatus};
 use crate::components::live::{listen, Then};
 use crate::components::problem::Problem;
 use crate::error::AppError;
@@ -28,6 +29,15 @@ pub async fn cancel_job(job: i32) -> Result<JobProgress, AppError> {
     jobs::cancel(&state.db, &actor, job, request::client_addr()).await
 }
 
+/// "Run now": starts a scheduled job at once.
+#[server(input = Json)]
+pub async fn run_scheduled_job(job: i32) -> Result<JobProgress, AppError> {
+    use crate::server::{auth::request, bulk::schedule};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    schedule::run_now(&state.db, &actor, job, request::client_addr()).await
+}
+
 /// The domain's unfinished jobs, for the banner as the page is first rendered (the stream at
 /// `running_jobs_path` keeps it current).
 #[server(input = Json)]
@@ -38,9 +48,10 @@ pub async fn running_jobs(domain: String) -> Result<Vec<JobProgress>, AppError> 
 }
 
 #[component]
-pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
-    // While the job runs: its counts and its failures, as the stream sends them.
-    let progress = RwSignal::new(None::<JobProgress>);
+pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
+    // While the job runs (or waits for its time): its counts and its failures, as the stream sends them.
+    let id = job.id;
+    let progress = RwSignal::new(Some(job));
     let failures = RwSignal::new(Vec::<ItemOutcome>::new());
     // Once it is finished: every user's outcome.
     let status = RwSignal::new(None::<JobStatus>);
@@ -49,7 +60,7 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
     let read_status = move || {
         leptos::task::spawn_local(async move {
             // The step may be gone by then (try_: nothing to update).
-            match bulk_job_status(job).await {
+            match bulk_job_status(id).await {
                 Ok(news) => {
                     let finished = news.progress.is_finished();
                     if status.try_set(Some(news)).is_none() && finished {
@@ -62,14 +73,17 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
             }
         });
     };
-    let step_action = action.clone();
     listen(
-        move || Some(job_events_path(job)),
+        move || Some(job_events_path(id)),
         move |event: JobEvent| match event {
             JobEvent::Counts(counts) => {
-                progress.set(Some(JobProgress::new(job, step_action.clone(), counts)));
+                progress.update(|progress| {
+                    if let Some(progress) = progress {
+                        progress.update(counts);
+                    }
+                });
                 error.set(None);
-                if counts.state == JobState::Running {
+                if !counts.state.is_over() {
                     return Then::Listen;
                 }
                 read_status();
@@ -84,6 +98,7 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
     );
     let shown = move || status.read().as_ref().map(|status| status.progress.clone()).or_else(|| progress.get());
     let finished = move || status.read().as_ref().is_some_and(|status| status.progress.is_finished());
+    let waiting = move || progress.read().as_ref().and_then(JobProgress::scheduled_sentence);
     let recycle_next = move || {
         status
             .read()
@@ -91,7 +106,10 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
             .is_some_and(|status| matches!(status.progress.action, JobAction::Reset { recycle: true, .. }))
     };
     view! {
-        {move || shown().map(|progress| view! { <ProgressBar progress /> })}
+        {move || match waiting() {
+            Some(sentence) => view! { <p class="scheduled" role="status">{sentence}</p> }.into_any(),
+            None => shown().map(|progress| view! { <ProgressBar progress /> }).into_any(),
+        }}
         {move || status.get().filter(|status| status.progress.is_finished())
             .map(|status| view! { <p class="done" role="status">{status.progress.outcome()}</p> })}
         {move || error.get().map(|error| view! { <Problem error /> })}
@@ -104,9 +122,16 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
         <div class="actions">
             <Show
                 when=finished
-                fallback=move || view! {
-                    <CancelJob job />
-                    <button type="button" class="secondary" on:click=move |_| flow.close()>"Continue in Background"</button>
+                fallback=move || match waiting().is_some() {
+                    true => view! {
+                        <CancelJob job=id scheduled=true />
+                        <RunNow job=id />
+                        <button type="button" class="secondary" on:click=move |_| flow.close()>"Close"</button>
+                    }.into_any(),
+                    false => view! {
+                        <CancelJob job=id />
+                        <button type="button" class="secondary" on:click=move |_| flow.close()>"Continue in Background"</button>
+                    }.into_any(),
                 }
             >
                 <Show
@@ -127,7 +152,7 @@ pub fn ProgressStep(flow: Flow, job: i32, action: JobAction) -> impl IntoView {
 fn ProgressBar(progress: JobProgress) -> impl IntoView {
     let percent = (progress.processed() * 100).checked_div(progress.total).unwrap_or(100);
     let summary = progress.summary();
-    let failed = progress.failed;
+    let (failed, skipped) = (progress.failed, progress.skipped);
     view! {
         <div class="progress" role="progressbar" aria-label=progress.action.progress_title() aria-valuemin="0"
             aria-valuemax=progress.total aria-valuenow=progress.processed() aria-valuetext=summary.clone()>
@@ -136,6 +161,7 @@ fn ProgressBar(progress: JobProgress) -> impl IntoView {
         </div>
         <p class="progress-text">{summary}
             {(failed > 0).then(|| format!(", {failed} failed"))}
+            {(skipped > 0).then(|| format!(", {skipped} skipped"))}
         </p>
     }
 }
@@ -175,39 +201,77 @@ fn OutcomeList(items: Vec<ItemOutcome>) -> impl IntoView {
     }
 }
 
-/// "Reset in progress: 3 of 5", one per unfinished job of the domain; each re-opens its progress, and
-/// can be cancelled from here.
+/// "Reset in progress: 3 of 5" or "Reset scheduled: 12 users, Fri 4 Dec 18:00 (Europe/Berlin)", one per
+/// unfinished job of the domain; each re-opens its progress, and can be cancelled (or, scheduled, run
+/// now) from here.
 #[component]
 pub fn RunningBanner(jobs: Vec<JobProgress>, open: Callback<JobProgress>) -> impl IntoView {
     jobs.into_iter()
         .map(|job| {
-            let text = format!("{}: {} of {}", job.action.in_progress(), job.processed(), job.total);
-            let id = job.id;
+            let text = job.banner();
+            let (id, scheduled) = (job.id, job.scheduled_sentence().is_some());
             view! {
                 <div class="banner" role="status">
                     <button type="button" class="link" on:click=move |_| open.run(job.clone())>
                         {text}
                     </button>
-                    <CancelJob job=id />
+                    <span class="banner-actions">
+                        <CancelJob job=id scheduled />
+                        {scheduled.then(|| view! { <RunNow job=id /> })}
+                    </span>
                 </div>
             }
         })
         .collect_view()
 }
 
-/// "Cancel Job", then a confirmation: users already done stay done, those still waiting are left as they
-/// are. The job's stream then reports it cancelled, which ends the progress step and the banner.
+/// "Run now": a scheduled job starts at once (it was confirmed when it was scheduled). Its stream then
+/// reports it running, which turns the step and the banner into its progress.
 #[component]
-fn CancelJob(job: i32) -> impl IntoView {
+pub fn RunNow(
+    job: i32,
+    /// Told when it has run (the Activity page reloads its list).
+    #[prop(optional)]
+    then: Option<Callback<()>>,
+) -> impl IntoView {
+    let run = Action::new(move |_: &()| run_scheduled_job(job));
+    tell_when_done(run, then);
+    let failure = move || run.value().get().and_then(Result::err);
+    view! {
+        <button type="button" class="primary" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(()); }>
+            "Run now"
+        </button>
+        {move || failure().map(|error| view! { <Problem error /> })}
+    }
+}
+
+/// "Cancel Job", then a confirmation: users already done stay done, those still waiting are left as they
+/// are. A scheduled job, to which nothing has been done yet, is cancelled at once with "Cancel". The
+/// job's stream then reports it cancelled, which ends the progress step and the banner.
+#[component]
+pub fn CancelJob(
+    job: i32,
+    #[prop(optional)] scheduled: bool,
+    /// Told when it is cancelled.
+    #[prop(optional)]
+    then: Option<Callback<()>>,
+) -> impl IntoView {
     let asking = RwSignal::new(false);
     let cancel = Action::new(move |_: &()| cancel_job(job));
+    tell_when_done(cancel, then);
     let failure = move || cancel.value().get().and_then(Result::err);
     let question_id = format!("cancel-job-{job}");
     view! {
         <Show
             when=move || asking.get()
-            fallback=move || view! {
-                <button type="button" class="secondary" on:click=move |_| asking.set(true)>"Cancel Job"</button>
+            fallback=move || match scheduled {
+                true => view! {
+                    <button type="button" class="secondary" disabled=move || cancel.pending().get()
+                        on:click=move |_| { cancel.dispatch(()); }>"Cancel"</button>
+                }.into_any(),
+                false => view! {
+                    <button type="button" class="secondary" on:click=move |_| asking.set(true)>"Cancel Job"</button>
+                }.into_any(),
             }
         >
             <div class="confirm-cancel" role="group" aria-labelledby=question_id.clone()>
@@ -221,4 +285,14 @@ fn CancelJob(job: i32) -> impl IntoView {
         </Show>
         {move || failure().map(|error| view! { <Problem error /> })}
     }
+}
+
+/// Runs `then` each time `action` succeeds.
+fn tell_when_done(action: Action<(), Result<JobProgress, AppError>>, then: Option<Callback<()>>) {
+    let Some(then) = then else { return };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            then.run(());
+        }
+    });
 }

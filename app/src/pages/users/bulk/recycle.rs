@@ -2,7 +2,9 @@
 //! Save checks every row here first and the server checks again; valid rows are saved, and each
 //! invalid row keeps what was typed, with a message at each bad field.
 
+use super::paste::PasteFromSpreadsheet;
 use super::Flow;
+use crate::bulk::new_hires::NewHire;
 use crate::bulk::{RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
 use crate::components::field::Field;
 use crate::components::problem::Problem;
@@ -22,18 +24,18 @@ pub async fn recycle_form(domain: String, user_ids: Vec<i32>) -> Result<RecycleT
 pub async fn recycle_users(domain: String, entries: Vec<RecycleEntry>) -> Result<RecycleOutcome, AppError> {
     use crate::server::{auth::request, bulk::recycle};
     let (db, managed) = request::managing(&domain).await?;
-    recycle::recycle(&db, &managed, entries, request::client_addr()).await
+    recycle::recycle(&db, &recycle::Recycler::Admin(&managed, request::client_addr()), entries).await
 }
 
-/// One row of the form, as typed.
+/// One row of the form, as typed (or pasted).
 #[derive(Clone)]
-struct Row {
-    extension: String,
+pub(super) struct Row {
+    pub(super) extension: String,
     entry: RwSignal<RecycleEntry>,
     /// "Send Welcome Email" as the admin set it; until they touch it, ticked wherever an email is given.
     welcome: RwSignal<Option<bool>>,
-    problems: RwSignal<Vec<FieldError>>,
-    saved: RwSignal<bool>,
+    pub(super) problems: RwSignal<Vec<FieldError>>,
+    pub(super) saved: RwSignal<bool>,
 }
 
 impl Row {
@@ -45,6 +47,16 @@ impl Row {
     /// The row as it is sent.
     fn entry(&self) -> RecycleEntry {
         RecycleEntry { send_welcome: self.sends_welcome(), ..self.entry.get() }
+    }
+
+    /// Fills the row from a pasted one and checks it, as Save would.
+    pub(super) fn fill(&self, hire: NewHire) {
+        self.entry.update(|entry| {
+            entry.first_name = hire.first_name;
+            entry.last_name = hire.last_name;
+            entry.email = hire.email;
+        });
+        self.problems.set(untrack(|| self.entry()).problems());
     }
 }
 
@@ -107,6 +119,7 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
 
     view! {
         <form class="recycle" novalidate on:submit=submit>
+            <PasteFromSpreadsheet rows />
             {rows.get_value().into_iter().map(|row| view! { <RecycleRow row email_recommended /> }).collect_view()}
             {move || server_error().map(|error| view! { <Problem error /> })}
             <Show when=all_saved>

@@ -1,8 +1,10 @@
-//! The Reset Users step (which data to clear) and its confirmation (exactly what will be deleted, read
-//! from the database), with the server functions behind them.
+//! The Reset Users step (which data to clear, and when) and its confirmation (exactly what will be
+//! deleted, read from the database, and when), with the server functions behind them.
 
 use super::{Flow, LeftOut, Step};
-use crate::bulk::{JobProgress, ResetOption, ResetOptions, ResetPreview, ResetRequest};
+use crate::bulk::{will_be_done, JobAction, JobProgress, ResetOption, ResetOptions, ResetPreview, ResetRequest, When};
+use crate::components::clock;
+use crate::components::field::Field;
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -25,12 +27,17 @@ pub async fn start_reset(domain: String, request: ResetRequest) -> Result<JobPro
     jobs::start_reset(&db, &managed, request, req::client_addr()).await
 }
 
-fn request(flow: &Flow, options: ResetOptions, recycle: bool) -> ResetRequest {
-    ResetRequest { targets: flow.selection.read_untracked().targets(), options, recycle }
+fn request(flow: &Flow, options: ResetOptions, recycle: bool, when: When) -> ResetRequest {
+    ResetRequest { targets: flow.selection.read_untracked().targets(), options, recycle, when }
 }
 
 #[component]
-pub fn OptionsStep(flow: Flow, options: RwSignal<ResetOptions>, recycle: RwSignal<bool>) -> impl IntoView {
+pub fn OptionsStep(
+    flow: Flow,
+    options: RwSignal<ResetOptions>,
+    recycle: RwSignal<bool>,
+    when: RwSignal<When>,
+) -> impl IntoView {
     let preview = Action::new(move |request: &ResetRequest| {
         let (domain, request) = (flow.domain.get_untracked(), request.clone());
         async move { preview_reset(domain, request).await }
@@ -41,6 +48,9 @@ pub fn OptionsStep(flow: Flow, options: RwSignal<ResetOptions>, recycle: RwSigna
         }
     });
     let error = move || preview.value().get().and_then(Result::err);
+    // A problem with the time is shown at its field; any other above the buttons.
+    let time_problems = Signal::derive(move || error().map(|error| error.field_errors().to_vec()).unwrap_or_default());
+    let other_error = move || error().filter(|error| !error.is_at(When::FIELD));
     // A hint describes its checkbox rather than being part of its name, so the name is the label alone.
     let option_box = move |option: ResetOption| {
         let hint_id = format!("reset-option-{option:?}-hint");
@@ -76,20 +86,63 @@ pub fn OptionsStep(flow: Flow, options: RwSignal<ResetOptions>, recycle: RwSigna
             </label>
             <small class="hint" id="recycle-hint">"Give the extensions to new people right after the reset."</small>
         </div>
-        {move || error().map(|error| view! { <Problem error /> })}
+        <WhenChoice when problems=time_problems />
+        {move || other_error().map(|error| view! { <Problem error /> })}
         <div class="actions">
             <button type="button" class="secondary" on:click=move |_| flow.close()>"Cancel"</button>
             <button type="button" class="primary"
                 disabled=move || options.read().is_empty() || preview.pending().get()
-                on:click=move |_| { preview.dispatch(request(&flow, options.get(), recycle.get())); }>
+                on:click=move |_| { preview.dispatch(request(&flow, options.get(), recycle.get(), when.get())); }>
                 "Next"
             </button>
         </div>
     }
 }
 
+/// "When": now, or at a date and time in the admin's own time zone (named, as the server will show it).
+/// Typing a time chooses "At".
 #[component]
-pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>) -> impl IntoView {
+fn WhenChoice(when: RwSignal<When>, #[prop(into)] problems: Signal<Vec<crate::error::FieldError>>) -> impl IntoView {
+    let zone = clock::time_zone();
+    let local = RwSignal::new(match when.get_untracked() {
+        When::At { local, .. } => local,
+        When::Now => String::new(),
+    });
+    let at = {
+        let zone = zone.clone();
+        move |typed: String| {
+            local.set(typed.clone());
+            when.set(When::At { local: typed, zone: zone.clone() });
+        }
+    };
+    let choose_at = {
+        let at = at.clone();
+        move |_| at(Some(local.get_untracked()).filter(|typed| !typed.is_empty()).unwrap_or_else(clock::next_hour))
+    };
+    let is_now = move || *when.read() == When::Now;
+    view! {
+        <fieldset class="when">
+            <legend>"When"</legend>
+            <div class="option">
+                <label>
+                    <input type="radio" name="when" value="now" prop:checked=is_now on:change=move |_| when.set(When::Now) />
+                    "Now"
+                </label>
+            </div>
+            <div class="option">
+                <label>
+                    <input type="radio" name="when" value="at" prop:checked=move || !is_now() on:change=choose_at />
+                    "At"
+                </label>
+            </div>
+            <Field id="reset-run-at".to_string() name=When::FIELD label="Date and time" kind="datetime-local"
+                hint=Some(format!("Your time zone: {zone}")) value=local on_input=Callback::new(at) problems />
+        </fieldset>
+    }
+}
+
+#[component]
+pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>, when: RwSignal<When>) -> impl IntoView {
     let start = Action::new(move |request: &ResetRequest| {
         let (domain, request) = (flow.domain.get_untracked(), request.clone());
         async move { start_reset(domain, request).await }
@@ -97,14 +150,18 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>) -
     Effect::new(move |_| {
         if let Some(Ok(job)) = start.value().get() {
             flow.changed.run(());
-            flow.go(Step::Progress { job: job.id, action: job.action });
+            flow.go(Step::Progress(job));
         }
     });
     let error = move || start.value().get().and_then(Result::err);
     let options = preview.options.clone();
     let nobody = preview.users == 0;
+    let action = JobAction::Reset { options: options.clone(), recycle: recycle.get_untracked() };
+    let scheduled = preview.schedule.as_ref().map(|schedule| will_be_done(&action, preview.users, schedule));
+    let button = if scheduled.is_some() { "Schedule Reset" } else { "Reset" };
     view! {
         <div class="confirm">
+            {scheduled.map(|text| view! { <p class="scheduled"><strong>{text}</strong></p> })}
             {preview.deletions().map(|text| view! { <p class="deletions">{text}</p> })}
             {preview.clearings().map(|text| view! { <p class="clearings">{text}</p> })}
             <p>"Each user's status becomes Setup Required, and they are signed out everywhere. Extensions and their phone numbers stay."</p>
@@ -117,8 +174,8 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>) -
         <div class="actions">
             <button type="button" class="secondary" on:click=move |_| flow.go(Step::ResetOptions)>"Back"</button>
             <button type="button" class="danger" disabled=move || nobody || start.pending().get()
-                on:click=move |_| { start.dispatch(request(&flow, options.clone(), recycle.get())); }>
-                "Reset"
+                on:click=move |_| { start.dispatch(request(&flow, options.clone(), recycle.get(), when.get())); }>
+                {button}
             </button>
         </div>
     }
