@@ -91,11 +91,13 @@ fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
                                 <td data-label="Users" class="num">{progress.total}</td>
                                 <td data-label="Outcome">{outcome(&progress)}</td>
                                 <td class="download">
-                                    <JobButtons progress=progress.clone() actions />
-                                    <a href=results_csv_path(progress.id) download=""
-                                        aria-label=format!("Download CSV of bulk action {}", progress.id)>
-                                        "Download CSV"
-                                    </a>
+                                    <div class="job-buttons">
+                                        <JobButtons progress=progress.clone() actions />
+                                        <a href=results_csv_path(progress.id) download=""
+                                            aria-label=format!("Download CSV of bulk action {}", progress.id)>
+                                            "Download CSV"
+                                        </a>
+                                    </div>
                                 </td>
                             </tr>
                         }

@@ -126,7 +126,8 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
                     true => view! {
                         <CancelJob job=id scheduled=true />
                         <RunNow job=id />
-                        <button type="button" class="secondary" on:click=move |_| flow.close()>"Close"</button>
+                        // Scheduling was the action: its users are no longer ticked.
+                        <button type="button" class="secondary" on:click=move |_| flow.finish()>"Close"</button>
                     }.into_any(),
                     false => view! {
                         <CancelJob job=id />
