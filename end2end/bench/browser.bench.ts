@@ -198,7 +198,52 @@ async function progress(browser: Browser, device: Device) {
   let gap = 0;
   for (let i = 1; i < updates.length; i++) gap = Math.max(gap, updates[i] - updates[i - 1]);
   await done();
-  return { seconds, bytesPerSecond: stream.bytes / seconds, updatesPerSecond: updates.length / seconds, gap, busiest };
+  const startReset = (ticked: number[]) =>
+    ({ url: start.url(), data: { domain: 'demo.example', request: { ...request, targets: { Ticked: ticked } } } });
+  return {
+    seconds, bytesPerSecond: stream.bytes / seconds, updatesPerSecond: updates.length / seconds, gap, busiest,
+    reset1000: startReset(ids.slice(0, 1_000)),
+  };
+}
+
+/** "Paste from a spreadsheet" of 1,000 rows into the Recycle Users form of a 1,000-user reset (opened
+ * from its Activity row) under `cpu`× slowdown: how long the form takes to open, and from the paste
+ * until the last row is filled and painted. */
+async function pasteThousand(browser: Browser, device: Device, cpu: number, reset: { url: string; data: object }) {
+  const { page, done } = await signedIn(browser, device);
+  const started = await page.request.post(reset.url, { data: reset.data });
+  expect(started.ok(), await started.text()).toBe(true);
+  const { id } = await started.json();
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `Download CSV of bulk action ${id}`, exact: true }) });
+  await expect(async () => {
+    await page.goto('/activity');
+    await expect(row).toContainText('1000 done, 0 failed', { timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
+  const form = page.getByRole('dialog', { name: 'Recycle Users' });
+  const opening = Date.now();
+  await row.getByRole('button', { name: /^Recycle Users/ }).click();
+  await expect(form.getByRole('group')).toHaveCount(1_000, { timeout: 60_000 });
+  const open = Date.now() - opening;
+  const extensions: string[] = await page.evaluate(() =>
+    [...document.querySelectorAll('fieldset.recycle-row legend')].map((legend) => legend.textContent!.replace('Extension ', '')));
+  const text = ['Extension\tFirst Name\tLast Name\tEmail', ...extensions.map((ext) => `${ext}\tFirst${ext}\tLast${ext}\tp${ext}@example.com`)].join('\n');
+  const fill = await page.evaluate(async ({ text, last }) => {
+    const area = document.querySelector('#recycle-paste') as HTMLTextAreaElement;
+    const firstNames = document.querySelectorAll<HTMLInputElement>('fieldset.recycle-row input[name=first_name]');
+    const lastRow = firstNames[firstNames.length - 1];
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    const began = performance.now();
+    area.value = text;
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+    while (lastRow.value !== `First${last}`) await frame();
+    await frame();
+    return performance.now() - began;
+  }, { text, last: extensions[extensions.length - 1] });
+  await done();
+  return { open, fill };
 }
 
 /** Raw, gzip and brotli sizes of the bundle's files as built (`cargo leptos build --precompress`). */
@@ -278,6 +323,13 @@ test('the Users page on a phone and a desktop, and a watched 10,000-user job', a
   add('progress dialog: bar updates', Math.round(job.updatesPerSecond * 10) / 10, '/s');
   add('progress dialog: longest wait between updates', Math.round(job.gap), 'ms', 500);
   add('progress dialog: most sends of one request in a second', job.busiest, '', 2);
+
+  console.log('  … and 1,000 rows pasted into Recycle Users');
+  for (const [device, cpu, name] of [[DESKTOP, 1, 'desktop'], [PHONE, 4, 'phone, 4× CPU']] as const) {
+    const paste = await pasteThousand(browser, device, cpu, job.reset1000);
+    add(`${name}: Recycle Users of 1,000 users opens`, paste.open, 'ms');
+    add(`${name}: 1,000 pasted rows fill the form`, Math.round(paste.fill), 'ms', 1000);
+  }
 
   const over = (row: Row) => (row.target !== undefined && row.measured > row.target ? '  OVER TARGET' : '');
   const lines = [

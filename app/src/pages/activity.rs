@@ -109,7 +109,10 @@ fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
 }
 
 fn outcome(progress: &JobProgress) -> String {
-    let skipped = (progress.skipped > 0).then(|| format!(", {} skipped", progress.skipped)).unwrap_or_default();
+    let skipped = match progress.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
     match (progress.state, &progress.schedule) {
         (JobState::Scheduled, Some(schedule)) => format!("Scheduled for {}", schedule.short_with_zone()),
         (JobState::Scheduled, None) => "Scheduled".into(),

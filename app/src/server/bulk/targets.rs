@@ -178,10 +178,8 @@ pub async fn choose(
             Some(format!("Your own account: you cannot {verb} it."))
         } else if user.scope > actor.scope {
             Some(format!("A {} is above your scope.", user.scope.label()))
-        } else if let Some(busy) = busy.get(&user.id) {
-            Some(busy.reason())
         } else {
-            None
+            busy.get(&user.id).map(Busy::reason)
         };
         match reason {
             Some(reason) => chosen.excluded.push(SkippedUser { user: preview_user(&user), reason }),
