@@ -197,13 +197,16 @@ async fn begin(
         .filter(bulk_job::Column::Id.eq(job.id))
         .exec(&txn)
         .await?;
-    let detail = json!({ "job": job.id, "scheduled_for": job.run_at, "users": job.total, "skipped": skipped_count });
+    let detail = json!({
+        "job": job.id,
+        "scheduled_for": job.run_at,
+        "users": job.total,
+        "skipped": skipped_count,
+        "run_now": run_now_by.is_some(),
+    });
     let entry = match run_now_by {
         Some((admin, addr)) => {
-            audit::Entry::by(admin, Action::BulkJobStarted).domain(job.domain_id).from_addr(addr).detail(json!({
-                "run_now": true,
-                "detail": detail
-            }))
+            audit::Entry::by(admin, Action::BulkJobStarted).domain(job.domain_id).from_addr(addr).detail(detail)
         }
         None => worker::on_behalf(job, Action::BulkJobStarted, detail),
     };

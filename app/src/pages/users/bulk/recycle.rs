@@ -56,7 +56,11 @@ impl Row {
             entry.last_name = hire.last_name;
             entry.email = hire.email;
         });
-        self.problems.set(untrack(|| self.entry()).problems());
+        // Most pasted rows are fine and were fine: leaving their messages alone spares re-rendering them.
+        let problems = untrack(|| self.entry()).problems();
+        if *self.problems.read_untracked() != problems {
+            self.problems.set(problems);
+        }
     }
 }
 
