@@ -359,7 +359,7 @@ async fn recycle_users(db: &DatabaseConnection, args: UserRecycle) -> Result<(),
         .ok_or_else(|| AppError::NotFound(format!("There is no domain named {name}.")))?;
     let outcome = recycle::from_sheet(db, &domain, &text, args.send_welcome).await?;
     for problem in &outcome.refused {
-        eprintln!("refused: {problem}");
+        eprintln!("refused: {}", printable(&problem.to_string()));
     }
     let recycled = outcome.recycled.len() as u64;
     match recycled {
@@ -381,6 +381,13 @@ async fn recycle_users(db: &DatabaseConnection, args: UserRecycle) -> Result<(),
         0 => Ok(()),
         refused => Err(CliError::Refused(refused)),
     }
+}
+
+/// `text` safe to print on a terminal: a control character read from a file (an escape sequence that
+/// would recolour or clear the operator's screen, a line break that would fake a second line) is
+/// shown escaped, as `\u{1b}`.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Result<(), CliError> {

@@ -143,9 +143,18 @@ fn hire(line: u64, cells: &[String], columns: &[Option<Column>]) -> Result<NewHi
         return Err("no extension.".into());
     }
     if validate_extension(&hire.extension).is_err() {
-        return Err(format!("\u{201c}{}\u{201d} is not an extension (2 to 10 digits).", hire.extension));
+        return Err(format!("\u{201c}{}\u{201d} is not an extension (2 to 10 digits).", shortened(&hire.extension)));
     }
     Ok(hire)
+}
+
+/// A cell as a message repeats it: at most 20 characters, so that a stray paragraph does not fill the
+/// list of problems.
+fn shortened(cell: &str) -> String {
+    match cell.char_indices().nth(20) {
+        Some((end, _)) => format!("{}\u{2026}", &cell[..end]),
+        None => cell.to_string(),
+    }
 }
 
 /// The columns a header row names, if it is one: it names an Extension column.
@@ -302,6 +311,15 @@ mod tests {
             ]
         );
         assert_eq!(parsed.problems[0].to_string(), "Line 2: no extension.");
+    }
+
+    #[test]
+    fn a_long_cell_is_shortened_where_a_message_repeats_it() {
+        let parsed = NewHires::parse(&format!("{}\tA\tB\n", "x".repeat(500)));
+        assert_eq!(
+            parsed.problems[0].message,
+            format!("\u{201c}{}\u{2026}\u{201d} is not an extension (2 to 10 digits).", "x".repeat(20))
+        );
     }
 
     #[test]

@@ -317,3 +317,20 @@ fn recycle_from_a_file_saves_the_good_rows_and_refuses_each_bad_one_with_why() {
         assert!(text(&unknown.stderr).contains("There is no domain named nope.example."), "{}", text(&unknown.stderr));
     })
 }
+
+#[test]
+fn recycle_prints_a_refused_row_without_the_control_characters_the_file_holds() {
+    common::run(async {
+        let (app, _fixture) = TestApp::with_fixture().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new-hires.csv");
+        // An escape sequence that would clear the operator's screen, in the extension's cell.
+        std::fs::write(&file, "\u{1b}[2J,Eve,Evil,\n").unwrap();
+        let output =
+            switchboard(&app, &["users", "recycle", "--domain", "a.example", "--file", file.to_str().unwrap()], "");
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+        assert!(stderr.contains("refused: Line 1: \u{201c}\\u{1b}[2J\u{201d} is not an extension"), "{stderr:?}");
+    })
+}
