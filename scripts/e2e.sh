@@ -39,6 +39,19 @@ for n in $(seq 201 220); do
   "$BIN" user create --domain hires.example --extension "$n" --first Leaving --last "Person$n" --scope basic-user >/dev/null
 done
 
+# Accessibility (a11y.spec.ts, keyboard.spec.ts): the keyboard walk's users, found by searching "desk"
+# (desktop project) or "phone" (phone project), and the tours' users, two per tour.
+"$BIN" domain create access.example --reseller "Demo Reseller" >/dev/null
+add_user access.example 190 Access Manager office-manager "e2e-access-password"
+for n in 201 202 203; do
+  "$BIN" user create --domain access.example --extension "$n" --first Kim --last "Desk$n" --scope basic-user >/dev/null
+  "$BIN" user create --domain access.example --extension "$((n + 3))" --first Kim --last "Phone$((n + 3))" --scope basic-user >/dev/null
+done
+for n in $(seq 207 216); do
+  "$BIN" user create --domain access.example --extension "$n" --first Tour --last "Person$n" --email "tour.$n@access.example" \
+    --scope basic-user >/dev/null
+done
+
 # One user per batch and a pause after each, so that the tests can watch a job progress and reload
 # the page in the middle of one. The tests read the emails the server writes into $OUTBOX_DIR.
 BULK_BATCH_SIZE=1 BULK_BATCH_PAUSE_MS=500 start_server

@@ -47,8 +47,9 @@ if [ "${1:-}" = "--test" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
-  if [ ! -d end2end/node_modules/@playwright/test ]; then
-    say "Installing Playwright (the test runner only; the browser is Debian's Chromium)"
+  # Again whenever package-lock.json changed since the last install (npm records it in node_modules).
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "Installing Playwright and axe-core (the test runner only; the browser is Debian's Chromium)"
     npm ci --prefix end2end --no-audit --no-fund
   fi
 fi

@@ -2,10 +2,11 @@ use crate::accounts::CHANGE_PASSWORD_PATH;
 use crate::auth::{provide_session, use_session};
 use crate::components::header::Header;
 use crate::components::problem::Problem;
-use crate::model::Me;
+use crate::model::{Me, Scope};
 use crate::pages::{
-    activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, login::LoginPage, me::MyPage,
-    not_found::NotFound, outbox::OutboxPage, set_password::SetPasswordPage, users::UsersPage,
+    activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, forbidden::RequireScope,
+    login::LoginPage, me::MyPage, not_found::NotFound, outbox::OutboxPage, set_password::SetPasswordPage,
+    users::UsersPage,
 };
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
@@ -51,10 +52,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
-                    <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
-                    <Route path=path!("/domains/:domain/users") view=UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
-                    <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
+                    // Pages outside a user's scope answer 403 with a plain refusal (`pages::forbidden`);
+                    // the server functions behind them refuse on their own too.
+                    <Route path=path!("/domains") ssr=SsrMode::Async
+                        view=|| view! { <RequireScope at_least=Scope::Reseller><DomainsPage /></RequireScope> } />
+                    <Route path=path!("/domains/:domain/users") ssr=SsrMode::Async
+                        view=|| view! { <RequireScope at_least=Scope::OfficeManager><UsersPage /></RequireScope> } />
+                    <Route path=path!("/activity") ssr=SsrMode::Async
+                        view=|| view! { <RequireScope at_least=Scope::OfficeManager><ActivityPage /></RequireScope> } />
+                    <Route path=path!("/outbox") ssr=SsrMode::Async
+                        view=|| view! { <RequireScope at_least=Scope::OfficeManager><OutboxPage /></RequireScope> } />
                     <Route path=path!("/change-password") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MyPage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -1,12 +1,34 @@
 import { test as base, expect, Page, TestInfo } from '@playwright/test';
+import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, watchAccessibility } from './a11y';
 
 /**
  * Every test of the suite runs with this `test`: it fails a test in which the browser reported a
  * Content-Security-Policy violation (a blocked script, style or connection), so that every page and
  * dialog the suite walks through is proven to work under the portal's policy. `cspViolations` holds
- * them, for the one test that provokes a violation on purpose.
+ * them, for the one test that provokes a violation on purpose. It also fails a test in which a page
+ * or dialog step the test passed through has a serious accessibility problem, or a page shifted its
+ * layout (`a11y.ts`).
  */
-export const test = base.extend<{ cspViolations: string[] }>({
+export const test = base.extend<{ cspViolations: string[]; accessibility: void }>({
+  accessibility: [
+    async ({ page }, use, testInfo) => {
+      // E2E_CONSOLE=1 prints what the page logs and throws (a hydration panic, say) while working on a test.
+      if (process.env.E2E_CONSOLE) {
+        page.on('console', (message) => console.log(`[console.${message.type()}] ${message.text()}`));
+        page.on('pageerror', (error) => console.log(`[pageerror] ${error.message}`));
+      }
+      const report = await watchAccessibility(page);
+      await use();
+      await finishAccessibility(page, report, testInfo);
+      expect(report.findings, `accessibility problems:\n${describe(report.findings)}`).toEqual([]);
+      const worst = report.layoutShift.reduce((most, shift) => (shift.value > most.value ? shift : most), {
+        step: '',
+        value: 0,
+      });
+      expect(worst.value, `cumulative layout shift of ${worst.step}`).toBeLessThan(MAX_LAYOUT_SHIFT);
+    },
+    { auto: true },
+  ],
   cspViolations: [
     async ({ page }, use) => {
       const violations: string[] = [];
@@ -34,6 +56,8 @@ export const manager = { login: '190@demo.example', password: 'e2e-manager-passw
 export const manyManager = { login: '190@many.example', password: 'e2e-many-password' };
 /** The Office Manager of hires.example, where schedule.spec.ts recycles from a spreadsheet and schedules resets. */
 export const hiresManager = { login: '190@hires.example', password: 'e2e-hires-password' };
+/** The Office Manager of access.example, where the keyboard walk and the accessibility tours work. */
+export const accessManager = { login: '190@access.example', password: 'e2e-access-password' };
 export const basic = { login: '191@demo.example', password: 'e2e-basic-password' };
 /** A Basic User whose password reset the tests force: 192 for the desktop project, 193 for the phone. */
 export function forced(project: string) {

@@ -33,5 +33,7 @@ test('a basic user sees only a page about themselves', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'My Account' })).toBeVisible();
   await expect(page.getByText('191@demo.example')).toBeVisible();
   await page.goto('/domains/demo.example/users');
-  await expect(page.getByRole('alert')).toHaveText('This page is for Office Managers and above.');
+  await expect(page.getByRole('heading', { name: 'Not Allowed' })).toBeVisible();
+  await expect(page.getByText('This page is for Office Managers and above.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'My Account' })).toBeVisible();
 });

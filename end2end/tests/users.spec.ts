@@ -80,11 +80,17 @@ test('shift-click ticks the range from the last ticked row, and unticks it the s
   await expect(box('202')).toBeChecked();
 });
 
-test('the status filter and sorting change the rows', async ({ page }) => {
+test('the status filter and sorting change the rows', async ({ page }, testInfo) => {
   await openUsers(page);
-  await page.getByRole('link', { name: 'Name' }).click();
-  await expect(page).toHaveURL(/sort=name/);
-  await expect(page.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'ascending');
+  // A column header on a desktop; "Sort by" on a phone, whose cards have no header row.
+  if (testInfo.project.name === 'phone') {
+    await page.getByRole('combobox', { name: 'Sort by' }).selectOption({ label: 'Name, ascending' });
+    await expect(page).toHaveURL(/sort=name/);
+  } else {
+    await page.getByRole('link', { name: 'Name' }).click();
+    await expect(page).toHaveURL(/sort=name/);
+    await expect(page.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'ascending');
+  }
   // The bulk tests reset other users; nobody named Williams is among them.
   await page.getByRole('searchbox', { name: 'Search users' }).fill('williams');
   await expect(page).toHaveURL(/q=williams/);

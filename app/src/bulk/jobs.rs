@@ -30,6 +30,7 @@ struct Wording {
     complete: &'static str,
     in_progress: &'static str,
     scheduled: &'static str,
+    finished: &'static str,
     /// What goes before and after "3 of 5 users" in the progress sentence.
     summary: (&'static str, &'static str),
 }
@@ -42,6 +43,7 @@ const RESET: Wording = Wording {
     complete: "Reset complete",
     in_progress: "Reset in progress",
     scheduled: "Reset scheduled",
+    finished: "Reset finished",
     summary: ("", " reset"),
 };
 
@@ -53,6 +55,7 @@ const SEND_WELCOME: Wording = Wording {
     complete: "Welcome emails queued",
     in_progress: "Welcome emails in progress",
     scheduled: "Welcome emails scheduled",
+    finished: "Welcome emails finished",
     summary: ("Welcome email queued for ", ""),
 };
 
@@ -64,6 +67,7 @@ const FORCE_PASSWORD_RESET: Wording = Wording {
     complete: "Password reset complete",
     in_progress: "Password reset in progress",
     scheduled: "Password reset scheduled",
+    finished: "Password reset finished",
     summary: ("", " must change password"),
 };
 
@@ -266,6 +270,11 @@ impl JobProgress {
             ),
             _ => format!("{}: {} of {}", self.action.in_progress(), number(self.processed()), number(self.total)),
         }
+    }
+
+    /// The Users page's banner once the job has ended while the page looked on: "Reset finished: 5 users".
+    pub fn finished_banner(&self) -> String {
+        format!("{}: {}", self.action.wording().finished, count_of(self.total, "user", "users"))
     }
 
     /// The scheduled job's sentence: "These 12 users will be reset on Friday 4 December at 18:00

@@ -3,7 +3,22 @@
 //! reader reads them with the field; the messages sit outside the label, so the label stays its name.
 
 use crate::error::FieldError;
+use leptos::html;
 use leptos::prelude::*;
+
+/// After a check marked fields of `form` invalid, moves focus to the first of them, so that a keyboard
+/// or screen reader user lands on what to mend. Waits a frame: the marks are drawn after this turn.
+pub fn focus_first_invalid(form: NodeRef<html::Form>) {
+    request_animation_frame(move || {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(form) = form.get_untracked() else { return };
+        if let Ok(Some(field)) = form.query_selector("[aria-invalid=\"true\"]") {
+            if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
+                let _ = field.focus();
+            }
+        }
+    });
+}
 
 #[component]
 pub fn Field(

@@ -14,7 +14,11 @@ pub fn Header(me: Me) -> impl IntoView {
     let show_admin = free && me.scope >= Scope::OfficeManager;
     view! {
         <header class="topbar">
-            <A href="/" attr:class="brand">"Switchboard"</A>
+            // On a phone the logo alone (the name stays for screen readers), so the bar keeps one line.
+            <A href="/" attr:class="brand">
+                <img src="/favicon.svg" alt="" width="28" height="28" />
+                <span class="brand-name">"Switchboard"</span>
+            </A>
             <nav aria-label="Main">
                 {show_domains.then(|| view! { <A href="/domains">"Domains"</A> })}
                 {show_admin.then(|| view! { <A href="/activity">"Activity"</A> <A href="/outbox">"Outbox"</A> })}

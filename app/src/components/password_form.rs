@@ -3,7 +3,7 @@
 //! passwords; each broken rule is shown at its field.
 
 use crate::accounts::{NewPassword, PinRule, CONFIRMATION_FIELD, PASSWORD_FIELD, PIN_FIELD};
-use crate::components::field::Field;
+use crate::components::field::{focus_first_invalid, Field};
 use crate::components::problem::Problem;
 use crate::error::{AppError, FieldError};
 use crate::validate::{MIN_PASSWORD_LEN, PIN_LEN};
@@ -24,9 +24,11 @@ pub fn PasswordForm(
     let new = RwSignal::new(NewPassword::default());
     // What this form found on submit; replaced by the server's findings when it answers.
     let checked = RwSignal::new(Vec::<FieldError>::new());
+    let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let Some(AppError::Invalid(problems)) = failure.get() {
             checked.set(problems);
+            focus_first_invalid(form);
         }
     });
     let other_failure = move || failure.get().filter(|error| !matches!(error, AppError::Invalid(_)));
@@ -43,6 +45,8 @@ pub fn PasswordForm(
         checked.set(problems);
         if ok {
             on_submit.run(typed);
+        } else {
+            focus_first_invalid(form);
         }
     };
 
@@ -55,7 +59,7 @@ pub fn PasswordForm(
         format!("{min} to {max} digits; not one digit repeated, a run like 1234, or your extension.")
     };
     view! {
-        <form class="card password-form" method="post" novalidate on:submit=submit>
+        <form class="card password-form" method="post" novalidate on:submit=submit node_ref=form>
             <PasswordField name=PASSWORD_FIELD label="New Password" hint=Some(password_hint) new checked />
             <PasswordField name=CONFIRMATION_FIELD label="Confirm Password" hint=None new checked />
             {(pin != PinRule::NotAsked).then(|| view! {

@@ -13,7 +13,7 @@ pub fn Problem(error: AppError) -> impl IntoView {
 
 /// A page the server renders with an error answers with the error's status (403 for a page outside
 /// one's scope, 404 for an unknown domain …), not 200.
-fn answer_with(_error: &AppError) {
+pub fn answer_with(_error: &AppError) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(_error.status());

@@ -47,13 +47,7 @@ pub fn ActivityPage() -> impl IntoView {
     let jobs = Resource::new(move || version.get(), |_| recent_jobs());
     let changed = Callback::new(move |()| version.update(|n| *n += 1));
     let domain = RwSignal::new(String::new());
-    let flow = Flow {
-        open: RwSignal::new(false),
-        step: RwSignal::new(Step::Actions),
-        selection: RwSignal::new(Selection::default()),
-        domain: domain.into(),
-        changed,
-    };
+    let flow = Flow::new(RwSignal::new(Selection::default()), domain.into(), changed);
     let recycle = Action::new(|job: &i32| recycle_form_for_job(*job));
     Effect::new(move |_| {
         if let Some(Ok((name, targets))) = recycle.value().get() {

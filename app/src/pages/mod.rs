@@ -1,6 +1,7 @@
 pub mod activity;
 pub mod change_password;
 pub mod domains;
+pub mod forbidden;
 pub mod login;
 pub mod me;
 pub mod not_found;

@@ -85,3 +85,30 @@ fn an_unknown_address_is_a_404_page() {
         assert!(html.contains("Page not found"));
     })
 }
+
+#[test]
+fn a_page_outside_the_users_scope_is_a_plain_refusal_with_the_way_to_my_account() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let basic = app.sign_in(&fixture.basic, PASSWORD).await;
+        let other = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        for (session, path, message) in [
+            (&basic, "/domains/a.example/users", "This page is for Office Managers and above."),
+            (&basic, "/activity", "This page is for Office Managers and above."),
+            (&basic, "/outbox", "This page is for Office Managers and above."),
+            (&basic, "/domains", "This page is for Resellers and above."),
+            (&other, "/domains/a.example/users", "You do not have access to the domain a.example."),
+            (&other, "/domains", "This page is for Resellers and above."),
+        ] {
+            let (status, _, html) = app.get(path, Some(session)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+            for needle in ["<h1>Not Allowed</h1>", message, r#"<a href="/me""#, "My Account"] {
+                assert!(html.contains(needle), "{path}: missing {needle}");
+            }
+            // Not the page's controls in a disabled state: none of them at all.
+            for control in ["Search users", "Bulk Action", "<select", "<table"] {
+                assert!(!html.contains(control), "{path}: {control} is shown");
+            }
+        }
+    })
+}

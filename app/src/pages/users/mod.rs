@@ -12,8 +12,10 @@ use crate::components::problem::Problems;
 use crate::components::title::live_title;
 use crate::error::AppError;
 use crate::model::{users_path, UserPage, UserQuery, UserRow, UserStatus};
+use crate::pages::forbidden::Refused;
 use crate::words::number;
-use bulk::{running_jobs, BulkActionDialog, Flow, RunningBanner, Step};
+use bulk::{running_jobs, BulkActionDialog, EndedBanner, Flow, RunningBanner, Step};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
@@ -33,10 +35,16 @@ pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, Ap
 /// How long typing must pause before the search runs.
 const SEARCH_DELAY_MS: u32 = 250;
 
+/// The domain's users, once the server has said that the admin manages the domain: the domain's
+/// unfinished jobs are asked for first (the banner needs them), and the server refuses them for a domain
+/// outside the admin's scope, so its refusal replaces the whole page rather than sit under the page's
+/// controls. (Resources and the dialog are made outside that answer, so that the browser hydrates them
+/// in the order the server rendered them.)
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let params = use_params_map();
     let domain = Memo::new(move |_| params.read().get("domain").unwrap_or_default());
+    let running = Resource::new(move || domain.get(), running_jobs);
     let query_map = use_query_map();
     let query = Memo::new(move |_| query::from_params(&query_map.read()));
     // Bumped when a bulk action changed users, to load the page again.
@@ -49,10 +57,12 @@ pub fn UsersPage() -> impl IntoView {
     let selection = RwSignal::new(Selection::default());
     let count = move || selection.read().len();
 
-    // Unfinished bulk jobs of the domain: as the page is first rendered, then as their stream sends
-    // them while there are any (it ends with the last one). When one ends, the table is loaded again.
-    let running = Resource::new(move || domain.get(), running_jobs);
+    // Unfinished bulk jobs of the domain: as the page is first rendered (`running`), then as their
+    // stream sends them while there are any (it ends with the last one). When one ends, the table is
+    // loaded again.
     let live_jobs = RwSignal::new(None::<Vec<JobProgress>>);
+    // Jobs that ended while the dialog was closed, until dismissed.
+    let ended = RwSignal::new(Vec::<JobProgress>::new());
     // All matches of one search are not those of the next: a new search or filter clears them.
     Effect::watch(
         move || query.read().filter(),
@@ -69,11 +79,20 @@ pub fn UsersPage() -> impl IntoView {
         move |_, _, _| {
             selection.set(Selection::default());
             live_jobs.set(None);
+            ended.set(Vec::new());
         },
         false,
     );
     // Bumped when this page starts or finishes a job: the stream is opened (again) to follow it.
     let jobs_started = RwSignal::new(0u32);
+    let flow = Flow::new(
+        selection,
+        domain.into(),
+        Callback::new(move |()| {
+            users_changed.update(|n| *n += 1);
+            jobs_started.update(|n| *n += 1);
+        }),
+    );
     listen(
         move || {
             let found = running.get().and_then(Result::ok).is_some_and(|jobs| !jobs.is_empty());
@@ -81,8 +100,17 @@ pub fn UsersPage() -> impl IntoView {
         },
         move |jobs: Vec<JobProgress>| {
             let before = live_jobs.get_untracked().or_else(|| running.get_untracked().and_then(Result::ok));
-            if jobs.len() < before.map_or(0, |before| before.len()) {
+            let gone: Vec<JobProgress> = before
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|job| !jobs.iter().any(|still| still.id == job.id))
+                .collect();
+            if !gone.is_empty() {
                 users_changed.update(|n| *n += 1);
+                // The dialog showed the end of its own job.
+                if !flow.open.get_untracked() {
+                    ended.update(|ended| ended.extend(gone));
+                }
             }
             let then = if jobs.is_empty() { Then::Stop } else { Then::Listen };
             live_jobs.set(Some(jobs));
@@ -90,16 +118,6 @@ pub fn UsersPage() -> impl IntoView {
         },
         || (),
     );
-    let flow = Flow {
-        open: RwSignal::new(false),
-        step: RwSignal::new(Step::Actions),
-        selection,
-        domain: domain.into(),
-        changed: Callback::new(move |()| {
-            users_changed.update(|n| *n += 1);
-            jobs_started.update(|n| *n += 1);
-        }),
-    };
     let start_bulk_action = move |_| {
         flow.step.set(Step::Actions);
         flow.open.set(true);
@@ -129,67 +147,97 @@ pub fn UsersPage() -> impl IntoView {
         }
     };
 
-    view! {
-        <Title text=live_title(move || format!("Users of {}", domain.get())) />
-        <div class="page-head">
-            <h1>"Users" <span class="domain-name">{move || domain.get()}</span></h1>
-            <div class="bulk-bar">
-                <Show when=move || { count() > 0 }>
-                    <span class="selected-count">{move || format!("{} selected", count())}</span>
-                    <button type="button" class="link" on:click=move |_| selection.update(Selection::clear)>
-                        "Clear selection"
+    let controls = move || {
+        view! {
+            <Title text=live_title(move || format!("Users of {}", domain.get())) />
+            <div class="page-head">
+                <h1>"Users" <span class="domain-name">{move || domain.get()}</span></h1>
+                <div class="bulk-bar">
+                    // Always in the page, so that a screen reader hears each change of the count.
+                    <span class="selected-count" role="status">
+                        {move || (count() > 0).then(|| format!("{} selected", number(count() as u64)))}
+                    </span>
+                    <Show when=move || { count() > 0 }>
+                        <button type="button" class="link" on:click=move |_| selection.update(Selection::clear)>
+                            "Clear selection"
+                        </button>
+                    </Show>
+                    // Disabled for assistive technology only (`aria-disabled`), so that it keeps the focus
+                    // the dialog hands back on closing, even when closing cleared the selection.
+                    <button type="button" class="primary" aria-disabled=move || (count() == 0).then_some("true")
+                        on:click=move |ev| { if count() > 0 { start_bulk_action(ev) } }>
+                        {move || match count() { 0 => "Bulk Action".to_string(), n => format!("Bulk Action ({n})") }}
                     </button>
-                </Show>
-                <button type="button" class="primary" disabled=move || count() == 0 on:click=start_bulk_action>
-                    {move || match count() { 0 => "Bulk Action".to_string(), n => format!("Bulk Action ({n})") }}
-                </button>
+                </div>
             </div>
-        </div>
-        // A banner per unfinished job (usually none); a failure to read them leaves just no banner, as
-        // the table below reports the same failure.
-        <div class="banners">
-            <Transition>
-                {move || Suspend::new(async move {
-                    let first = running.await.unwrap_or_default();
-                    let jobs = live_jobs.get().unwrap_or(first);
-                    view! { <RunningBanner jobs open=show_job /> }
-                })}
+            // A banner per unfinished job (usually none); a failure to read them leaves just no banner, as
+            // the table below reports the same failure. None while the dialog is open: it shows the job
+            // itself, and a banner coming and going behind it would shift the page under it.
+            <div class="banners">
+                <Transition>
+                    {move || Suspend::new(async move {
+                        let first = running.await.unwrap_or_default();
+                        let (jobs, done) = match flow.open.get() {
+                            true => (Vec::new(), Vec::new()),
+                            false => (live_jobs.get().unwrap_or(first), ended.get()),
+                        };
+                        let dismiss = Callback::new(move |id: i32| ended.update(|ended| ended.retain(|job| job.id != id)));
+                        view! {
+                            <RunningBanner jobs open=show_job />
+                            <EndedBanner jobs=done dismiss />
+                        }
+                    })}
+                </Transition>
+            </div>
+            <Form method="GET" action=move || users_path(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
+                <label class="search">
+                    <span class="visually-hidden">"Search users"</span>
+                    <input type="search" name="q" placeholder="Search users" aria-label="Search users"
+                        prop:value=move || query.read().search.clone() on:input=search_later />
+                </label>
+                // The label names the select alone (wrapped around it, the label's text would take in
+                // every option's).
+                <span class="status-filter">
+                    <label for="status-filter">"Status"</label>
+                    <select id="status-filter" name="status" on:change=submit_now>
+                        <option value="" selected=move || query.read().status.is_none()>"All statuses"</option>
+                        {UserStatus::ALL.into_iter().map(|status| view! {
+                            <option value=status.slug() selected=move || query.read().status == Some(status)>{status.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </span>
+                // The order survives a new search; the page does not.
+                <Show when=move || query.read().sort != Default::default()>
+                    <input type="hidden" name="sort" value=move || query.read().sort.slug() />
+                </Show>
+                <Show when=move || query.read().dir == crate::model::SortDir::Desc>
+                    <input type="hidden" name="dir" value="desc" />
+                </Show>
+                <noscript><button type="submit">"Search"</button></noscript>
+            </Form>
+            <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
+                    {move || Suspend::new(async move {
+                        users.await.map(|UserPage { rows, total, page, pages }| view! {
+                            <SelectAllMatching rows=rows.clone() total filter=query.get_untracked().filter() selection />
+                            <UserTable rows query=query.get_untracked() domain=domain.get_untracked() selection />
+                            <Pager total page pages query=query.get_untracked() domain=domain.get_untracked() />
+                        })
+                    })}
+                </ErrorBoundary>
             </Transition>
-        </div>
-        <Form method="GET" action=move || users_path(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
-            <label class="search">
-                <span class="visually-hidden">"Search users"</span>
-                <input type="search" name="q" placeholder="Search users" aria-label="Search users"
-                    prop:value=move || query.read().search.clone() on:input=search_later />
-            </label>
-            <label>
-                "Status"
-                <select name="status" on:change=submit_now>
-                    <option value="" selected=move || query.read().status.is_none()>"All statuses"</option>
-                    {UserStatus::ALL.into_iter().map(|status| view! {
-                        <option value=status.slug() selected=move || query.read().status == Some(status)>{status.label()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            // The order survives a new search; the page does not.
-            <Show when=move || query.read().sort != Default::default()>
-                <input type="hidden" name="sort" value=move || query.read().sort.slug() />
-            </Show>
-            <Show when=move || query.read().dir == crate::model::SortDir::Desc>
-                <input type="hidden" name="dir" value="desc" />
-            </Show>
-            <noscript><button type="submit">"Search"</button></noscript>
-        </Form>
+        }
+    };
+    view! {
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
-                {move || Suspend::new(async move {
-                    users.await.map(|UserPage { rows, total, page, pages }| view! {
-                        <SelectAllMatching rows=rows.clone() total filter=query.get_untracked().filter() selection />
-                        <UserTable rows query=query.get_untracked() domain=domain.get_untracked() selection />
-                        <Pager total page pages query=query.get_untracked() domain=domain.get_untracked() />
-                    })
-                })}
-            </ErrorBoundary>
+            {move || Suspend::new(async move {
+                match running.await {
+                    Err(error @ (AppError::Forbidden(_) | AppError::NotFound(_))) => {
+                        Either::Right(view! { <Refused error /> })
+                    }
+                    _ => Either::Left(controls()),
+                }
+            })}
         </Transition>
         <BulkActionDialog flow />
     }

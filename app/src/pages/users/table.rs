@@ -23,6 +23,7 @@ pub fn UserTable(
         let ticked = event_target_checked(&ev);
         page_rows.with_value(|rows| selection.update(|selection| selection.set_all(rows, ticked)));
     };
+    let sort_by = view! { <SortBy query=query.clone() domain=domain.clone() /> };
     let header = move |key: SortKey| {
         let sorted = query.sort == key;
         let aria_sort = match (sorted, query.dir) {
@@ -45,6 +46,14 @@ pub fn UserTable(
     };
     let empty = rows.is_empty();
     view! {
+        // Phones show each user as a card, without the header row: its two controls are here instead.
+        <div class="card-tools">
+            <label class="tick-page">
+                <input type="checkbox" disabled=empty prop:checked=all_ticked on:change=tick_all />
+                "Select all on this page"
+            </label>
+            {sort_by}
+        </div>
         <div class="table-wrap">
             <table class="grid users">
                 <thead>
@@ -73,6 +82,35 @@ pub fn UserTable(
     }
 }
 
+/// "Sort by": every column and direction the header row offers, as one select; choosing one opens the
+/// page in that order, as the header's links do.
+#[component]
+fn SortBy(query: UserQuery, domain: String) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let now = (query.sort, query.dir);
+    let href = move |sort: SortKey, dir: SortDir| {
+        format!("{}{}", users_path(&domain), to_search(&UserQuery { sort, dir, page: 1, ..query.clone() }))
+    };
+    let choices: Vec<(String, String, bool)> = SortKey::ALL
+        .into_iter()
+        .flat_map(|key| [(key, SortDir::Asc), (key, SortDir::Desc)])
+        .map(|(key, dir)| {
+            let way = if dir == SortDir::Asc { "ascending" } else { "descending" };
+            (href(key, dir), format!("{}, {way}", key.label()), (key, dir) == now)
+        })
+        .collect();
+    view! {
+        <span class="sort-by">
+            <label for="sort-by">"Sort by"</label>
+            <select id="sort-by" on:change=move |ev| navigate(&event_target_value(&ev), Default::default())>
+                {choices.into_iter().map(|(href, label, chosen)| view! {
+                    <option value=href selected=chosen>{label}</option>
+                }).collect_view()}
+            </select>
+        </span>
+    }
+}
+
 #[component]
 fn UserRowView(
     row: UserRow,
@@ -94,10 +132,22 @@ fn UserRowView(
         page_rows.with_value(|rows| selection.update(|selection| selection.set_range(rows, from, index, on)));
         anchor.set(Some(index));
     };
+    // The whole row (on phones, the whole card) is the checkbox's target: a click elsewhere in it is a
+    // click on the box, unless it ends a drag that selected text.
+    let checkbox = NodeRef::<leptos::html::Input>::new();
+    let click_row = move |ev: leptos::ev::MouseEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let on_box =
+            ev.target() == checkbox.get_untracked().map(|input| input.unchecked_into::<web_sys::EventTarget>());
+        let selecting = window().get_selection().ok().flatten().is_some_and(|text| !text.is_collapsed());
+        if let (false, false, Some(input)) = (on_box, selecting, checkbox.get_untracked()) {
+            input.click();
+        }
+    };
     view! {
-        <tr class:ticked=ticked>
+        <tr class:ticked=ticked on:click=click_row>
             <td class="tick">
-                <input type="checkbox" aria-label=label prop:checked=ticked on:click=click />
+                <input type="checkbox" aria-label=label prop:checked=ticked on:click=click node_ref=checkbox />
             </td>
             <td data-label="Extension" class="ext">{row.extension}</td>
             <td data-label="Name">{if name.is_empty() { "—".to_string() } else { name }}</td>

@@ -37,6 +37,7 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
             flow.go(Step::Progress(job));
         }
     });
+    flow.busy_while(Memo::new(move |_| start.pending().get()));
     let error = move || start.value().get().and_then(Result::err);
     let action = preview.action;
     // The same users as the preview: those ticked, or the filter, which the server evaluates again.
@@ -55,7 +56,7 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
         <div class="confirm">
             {(!nobody).then(|| view! { <p>{preview.summary()}</p> })}
             {(!preview.users.is_empty()).then(|| view! {
-                <ul class="selected-users" aria-label="Users to reach">
+                <ul class="selected-users" aria-label="Users to reach" tabindex="0">
                     {preview.users.clone().into_iter().map(user_line).collect_view()}
                 </ul>
             })}

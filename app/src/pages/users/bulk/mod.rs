@@ -14,7 +14,7 @@ use crate::bulk::{JobProgress, RecycleTargets, ResetOptions, ResetPreview, Targe
 use crate::components::dialog::Dialog;
 use crate::components::problem::Problem;
 use leptos::prelude::*;
-pub use progress::{running_jobs, RunningBanner};
+pub use progress::{running_jobs, EndedBanner, RunningBanner};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
@@ -55,9 +55,26 @@ pub struct Flow {
     pub selection: RwSignal<Selection>,
     pub domain: Signal<String>,
     pub changed: Callback<()>,
+    /// A job is being started or a form saved: Escape waits for the answer.
+    busy: RwSignal<bool>,
 }
 
 impl Flow {
+    /// A closed dialog for `selection`'s users of `domain`; `changed` is told when users changed.
+    pub fn new(selection: RwSignal<Selection>, domain: Signal<String>, changed: Callback<()>) -> Self {
+        let (open, step, busy) = (RwSignal::new(false), RwSignal::new(Step::Actions), RwSignal::new(false));
+        Flow { open, step, selection, domain, changed, busy }
+    }
+
+    /// The dialog is busy while `pending` is true (and no longer once the step is gone).
+    fn busy_while(&self, pending: Memo<bool>) {
+        let busy = self.busy;
+        Effect::new(move |_| busy.set(pending.get()));
+        on_cleanup(move || {
+            let _ = busy.try_set(false);
+        });
+    }
+
     fn go(&self, step: Step) {
         self.step.set(step);
     }
@@ -94,7 +111,7 @@ pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
     );
     let title = Signal::derive(move || flow.step.read().title().to_string());
     view! {
-        <Dialog open=flow.open title title_id="bulk-action-title">
+        <Dialog open=flow.open title title_id="bulk-action-title" busy=flow.busy>
             {move || match flow.step.get() {
                 Step::Actions => view! { <ActionsStep flow /> }.into_any(),
                 Step::ResetOptions => view! { <reset::OptionsStep flow options recycle when /> }.into_any(),
@@ -143,7 +160,7 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
                 n => format!("{n} users selected:"),
             },
         }}</p>
-        <ul class="selected-users" aria-label="Selected users">
+        <ul class="selected-users" aria-label="Selected users" tabindex="0">
             {move || selection.read().users().into_iter().map(|user| view! {
                 <li><span class="ext">{user.extension}</span>" "<span>{user.name}</span></li>
             }).collect_view()}

@@ -11,6 +11,7 @@ use crate::components::problem::Problem;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
+use leptos_router::components::A;
 
 #[server(input = Json)]
 pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
@@ -106,12 +107,17 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
             .is_some_and(|status| matches!(status.progress.action, JobAction::Reset { recycle: true, .. }))
     };
     view! {
-        {move || match waiting() {
-            Some(sentence) => view! { <p class="scheduled" role="status">{sentence}</p> }.into_any(),
-            None => shown().map(|progress| view! { <ProgressBar progress /> }).into_any(),
-        }}
-        {move || status.get().filter(|status| status.progress.is_finished())
-            .map(|status| view! { <p class="done" role="status">{status.progress.outcome()}</p> })}
+        {move || waiting().is_none().then(|| shown().map(|progress| view! { <ProgressBar progress /> }))}
+        // One polite live region for the whole step, there from its start, so that a screen reader
+        // hears "3 of 5 users reset" as the counts change and then "Reset complete".
+        <div class="progress-status" role="status">
+            {move || match waiting() {
+                Some(sentence) => Some(view! { <p class="scheduled">{sentence}</p> }.into_any()),
+                None => shown().map(|progress| view! { <p class="progress-text">{progress_text(&progress)}</p> }.into_any()),
+            }}
+            {move || status.get().filter(|status| status.progress.is_finished())
+                .map(|status| view! { <p class="done">{status.progress.outcome()}</p> })}
+        </div>
         {move || error.get().map(|error| view! { <Problem error /> })}
         {move || match status.get().filter(|status| status.progress.is_finished()) {
             Some(status) => Some(view! { <Outcomes status /> }.into_any()),
@@ -152,19 +158,25 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
 #[component]
 fn ProgressBar(progress: JobProgress) -> impl IntoView {
     let percent = (progress.processed() * 100).checked_div(progress.total).unwrap_or(100);
-    let summary = progress.summary();
-    let (failed, skipped) = (progress.failed, progress.skipped);
     view! {
         <div class="progress" role="progressbar" aria-label=progress.action.progress_title() aria-valuemin="0"
-            aria-valuemax=progress.total aria-valuenow=progress.processed() aria-valuetext=summary.clone()>
+            aria-valuemax=progress.total aria-valuenow=progress.processed() aria-valuetext=progress.summary()>
             // A style property, not a style attribute: the Content-Security-Policy allows no inline styles.
             <div class="bar" style:width=format!("{percent}%")></div>
         </div>
-        <p class="progress-text">{summary}
-            {(failed > 0).then(|| format!(", {failed} failed"))}
-            {(skipped > 0).then(|| format!(", {skipped} skipped"))}
-        </p>
     }
+}
+
+/// "3 of 5 users reset, 1 failed".
+fn progress_text(progress: &JobProgress) -> String {
+    let mut text = progress.summary();
+    if progress.failed > 0 {
+        text.push_str(&format!(", {} failed", progress.failed));
+    }
+    if progress.skipped > 0 {
+        text.push_str(&format!(", {} skipped", progress.skipped));
+    }
+    text
 }
 
 #[component]
@@ -186,7 +198,7 @@ fn Outcomes(status: JobStatus) -> impl IntoView {
 #[component]
 fn OutcomeList(items: Vec<ItemOutcome>) -> impl IntoView {
     view! {
-        <ul class="outcomes" aria-label="Users">
+        <ul class="outcomes" aria-label="Users" tabindex="0">
             {items.into_iter().map(|item| {
                 let state = item.state;
                 view! {
@@ -219,6 +231,27 @@ pub fn RunningBanner(jobs: Vec<JobProgress>, open: Callback<JobProgress>) -> imp
                     <span class="banner-actions">
                         <CancelJob job=id scheduled />
                         {scheduled.then(|| view! { <RunNow job=id /> })}
+                    </span>
+                </div>
+            }
+        })
+        .collect_view()
+}
+
+/// "Reset finished: 5 users", for each job that ended while the page looked on (its progress was not in
+/// view): it stays until dismissed, so that the admin learns it ended, and the page does not jump up
+/// under their finger when the job's banner goes.
+#[component]
+pub fn EndedBanner(jobs: Vec<JobProgress>, dismiss: Callback<i32>) -> impl IntoView {
+    jobs.into_iter()
+        .map(|job| {
+            let id = job.id;
+            view! {
+                <div class="banner ended" role="status">
+                    <span class="banner-text">{job.finished_banner()}</span>
+                    <span class="banner-actions">
+                        <A href="/activity">"See the outcome"</A>
+                        <button type="button" class="link" on:click=move |_| dismiss.run(id)>"Dismiss"</button>
                     </span>
                 </div>
             }

@@ -6,7 +6,7 @@ use super::paste::PasteFromSpreadsheet;
 use super::Flow;
 use crate::bulk::new_hires::NewHire;
 use crate::bulk::{RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
-use crate::components::field::Field;
+use crate::components::field::{focus_first_invalid, Field};
 use crate::components::problem::Problem;
 use crate::error::{AppError, FieldError};
 use leptos::prelude::*;
@@ -79,7 +79,19 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
         })
         .collect();
     let rows = StoredValue::new(rows);
-    let all_saved = move || rows.with_value(|rows| rows.iter().all(|row| row.saved.get()));
+    let form = NodeRef::<leptos::html::Form>::new();
+    // Done once something was saved and every other row is blank (left for later).
+    let all_saved = move || {
+        rows.with_value(|rows| {
+            rows.iter().any(|row| row.saved.get())
+                && rows.iter().all(|row| row.saved.get() || row.entry.read().is_blank())
+        })
+    };
+    let left_for_later = move || {
+        rows.with_value(|rows| {
+            rows.iter().filter(|row| !row.saved.get()).map(|row| row.extension.clone()).collect::<Vec<_>>()
+        })
+    };
 
     let save = Action::new(move |entries: &Vec<RecycleEntry>| {
         let (domain, entries) = (flow.domain.get_untracked(), entries.clone());
@@ -98,37 +110,56 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
                 }
             }
         });
+        if !outcome.rejected.is_empty() {
+            focus_first_invalid(form);
+        }
         if !outcome.saved.is_empty() {
             flow.changed.run(());
         }
     });
+    flow.busy_while(Memo::new(move |_| save.pending().get()));
     let server_error = move || save.value().get().and_then(Result::err);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut valid = Vec::new();
+        let (mut valid, mut invalid) = (Vec::new(), false);
         rows.with_value(|rows| {
+            // Blank rows wait for later, unless every row is blank: then there is nothing to save.
+            let all_blank = rows.iter().all(|row| row.entry.read_untracked().is_blank());
             for row in rows.iter().filter(|row| !row.saved.get_untracked()) {
                 let entry = untrack(|| row.entry());
-                let problems = entry.problems();
+                let problems = if entry.is_blank() && !all_blank { Vec::new() } else { entry.problems() };
+                if entry.is_blank() && problems.is_empty() {
+                    row.problems.set(problems);
+                    continue;
+                }
                 if problems.is_empty() {
                     valid.push(entry);
                 }
+                invalid |= !problems.is_empty();
                 row.problems.set(problems);
             }
         });
+        if invalid {
+            focus_first_invalid(form);
+        }
         if !valid.is_empty() {
             save.dispatch(valid);
         }
     };
 
     view! {
-        <form class="recycle" novalidate on:submit=submit>
+        <form class="recycle" novalidate on:submit=submit node_ref=form>
             <PasteFromSpreadsheet rows />
             {rows.get_value().into_iter().map(|row| view! { <RecycleRow row email_recommended /> }).collect_view()}
             {move || server_error().map(|error| view! { <Problem error /> })}
-            <Show when=all_saved>
-                <p class="done" role="status">"Recycle complete"</p>
-            </Show>
+            <div role="status">
+                <Show when=all_saved>
+                    <p class="done">"Recycle complete"</p>
+                    {move || Some(left_for_later()).filter(|left| !left.is_empty()).map(|left| view! {
+                        <p class="hint">{format!("Left for later: {}. They stay reset until you recycle them from Bulk Action or the Activity page.", left.join(", "))}</p>
+                    })}
+                </Show>
+            </div>
             <div class="actions">
                 <Show
                     when=all_saved

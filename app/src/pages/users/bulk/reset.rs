@@ -153,6 +153,7 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>, w
             flow.go(Step::Progress(job));
         }
     });
+    flow.busy_while(Memo::new(move |_| start.pending().get()));
     let error = move || start.value().get().and_then(Result::err);
     let options = preview.options.clone();
     let nobody = preview.users == 0;
