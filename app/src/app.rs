@@ -55,7 +55,7 @@ pub fn App() -> impl IntoView {
                     // Pages outside a user's scope answer 403 with a plain refusal (`pages::forbidden`);
                     // the server functions behind them refuse on their own too.
                     <Route path=path!("/domains") ssr=SsrMode::Async
-                        view=|| view! { <RequireScope at_least=Scope::Reseller><DomainsPage /></RequireScope> } />
+                        view=|| view! { <RequireScope at_least=Scope::OfficeManager><DomainsPage /></RequireScope> } />
                     <Route path=path!("/domains/:domain/users") ssr=SsrMode::Async
                         view=|| view! { <RequireScope at_least=Scope::OfficeManager><UsersPage /></RequireScope> } />
                     <Route path=path!("/activity") ssr=SsrMode::Async

@@ -155,7 +155,7 @@ pub fn UsersPage() -> impl IntoView {
                 <div class="bulk-bar">
                     // Always in the page, so that a screen reader hears each change of the count.
                     <span class="selected-count" role="status">
-                        {move || (count() > 0).then(|| format!("{} selected", number(count() as u64)))}
+                        {move || (count() > 0).then(|| format!("{} selected", number(count())))}
                     </span>
                     <Show when=move || { count() > 0 }>
                         <button type="button" class="link" on:click=move |_| selection.update(Selection::clear)>
