@@ -47,7 +47,7 @@ for n in 201 202 203; do
   "$BIN" user create --domain access.example --extension "$n" --first Kim --last "Desk$n" --scope basic-user >/dev/null
   "$BIN" user create --domain access.example --extension "$((n + 3))" --first Kim --last "Phone$((n + 3))" --scope basic-user >/dev/null
 done
-for n in $(seq 207 216); do
+for n in $(seq 207 218); do
   "$BIN" user create --domain access.example --extension "$n" --first Tour --last "Person$n" --email "tour.$n@access.example" \
     --scope basic-user >/dev/null
 done

@@ -158,7 +158,7 @@ pub fn UsersPage() -> impl IntoView {
                         {move || (count() > 0).then(|| format!("{} selected", number(count())))}
                     </span>
                     <Show when=move || { count() > 0 }>
-                        <button type="button" class="link" on:click=move |_| selection.update(Selection::clear)>
+                        <button type="button" class="link clear-selection" on:click=move |_| selection.update(Selection::clear)>
                             "Clear selection"
                         </button>
                     </Show>

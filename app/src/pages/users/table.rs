@@ -46,13 +46,20 @@ pub fn UserTable(
     };
     let empty = rows.is_empty();
     view! {
-        // Phones show each user as a card, without the header row: its two controls are here instead.
+        // Phones show each user as a card, without the header row: its two controls are here instead,
+        // and "Clear selection", which the sticky bar above leaves out there (over the cards' checkboxes
+        // it would take taps meant for them).
         <div class="card-tools">
             <label class="tick-page">
                 <input type="checkbox" disabled=empty prop:checked=all_ticked on:change=tick_all />
                 "Select all on this page"
             </label>
             {sort_by}
+            <Show when=move || !selection.read().is_empty()>
+                <button type="button" class="link" on:click=move |_| selection.update(Selection::clear)>
+                    "Clear selection"
+                </button>
+            </Show>
         </div>
         <div class="table-wrap">
             <table class="grid users">
