@@ -36,12 +36,13 @@ test-e2e: build
 
 ## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, the
 ## Users page of that domain (p50/p95 of each view, with query plans), the
-## portal under load (50 clients of wrk for 20 s while a 10,000-user job runs), then the browser: the
+## portal under load (50 clients of wrk for 20 s while a 10,000-user job runs), 500 admins watching one
+## job's progress (the server's CPU, the database's statements, the Users page's p99), then the browser: the
 ## bundle's sizes, the Users page on an emulated phone, ticking, and a watched job's progress. `cargo
 ## bench` builds the server binary its own way, so the release build is made again before the browser
 ## part, and left as `make build` leaves it.
 bench: bench-tools test-tools
-	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench users --bench load
+	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench users --bench load --bench watchers
 	@$(MAKE) --no-print-directory build
 	@scripts/bench-browser.sh
 

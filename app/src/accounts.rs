@@ -11,14 +11,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AccountAction {
     SendWelcome,
-    ForcePasswordReset,
+    /// With `revoke`, the current password stops working at once (`JobAction::ForcePasswordReset`).
+    ForcePasswordReset {
+        revoke: bool,
+    },
 }
 
 impl AccountAction {
     pub fn job(self) -> JobAction {
         match self {
             AccountAction::SendWelcome => JobAction::SendWelcome,
-            AccountAction::ForcePasswordReset => JobAction::ForcePasswordReset,
+            AccountAction::ForcePasswordReset { revoke } => JobAction::ForcePasswordReset { revoke },
         }
     }
 
@@ -60,7 +63,14 @@ impl AccountPreview {
             AccountAction::SendWelcome => {
                 format!("A welcome email with a link to set a password will be sent to {users}.")
             }
-            AccountAction::ForcePasswordReset => {
+            AccountAction::ForcePasswordReset { revoke: true } => {
+                let verb = if self.users.len() == 1 { "is" } else { "are" };
+                format!(
+                    "{users} {verb} signed out everywhere now, and the current password stops working at once. \
+                     A link to choose a new one goes to each by email."
+                )
+            }
+            AccountAction::ForcePasswordReset { revoke: false } => {
                 let (all, emailed) = (self.users.len(), self.users.iter().filter(|user| user.email.is_some()).count());
                 let verb = if all == 1 { "is" } else { "are" };
                 let links = match emailed {
@@ -171,7 +181,7 @@ mod tests {
     #[test]
     fn a_forced_reset_says_how_many_get_a_link() {
         let preview = AccountPreview {
-            action: AccountAction::ForcePasswordReset,
+            action: AccountAction::ForcePasswordReset { revoke: false },
             users: vec![user(1, Some("a@x.example")), user(2, None), user(3, Some("c@x.example"))],
             skipped: Vec::new(),
         };
@@ -181,6 +191,20 @@ mod tests {
              2 of them get a link to choose it by email."
         );
         assert_eq!(preview.without_email().map(|user| user.user_id).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn a_revoking_reset_says_the_password_stops_working() {
+        let preview = AccountPreview {
+            action: AccountAction::ForcePasswordReset { revoke: true },
+            users: vec![user(1, Some("a@x.example"))],
+            skipped: Vec::new(),
+        };
+        assert_eq!(
+            preview.summary(),
+            "1 user is signed out everywhere now, and the current password stops working at once. \
+             A link to choose a new one goes to each by email."
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
     use crate::server::{auth::request, auth::signin};
     let state = request::state()?;
     let origin = request::origin(&state)?;
-    let (token, _) = signin::sign_in(&state.db, &state.settings, &login, &password, origin).await?;
+    let (token, _) = signin::sign_in(&state.db, &state.settings, &state.sign_ins, &login, &password, origin).await?;
     request::set_session_cookie(&state, Some(token))?;
     leptos_axum::redirect("/");
     Ok(())

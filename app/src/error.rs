@@ -17,6 +17,14 @@ pub enum AppError {
     /// Too many failed sign-ins: the login or the client's address is locked for a while.
     #[error("Too many failed sign-ins. Try again in {}.", crate::words::count_of(*minutes, "minute", "minutes"))]
     TooManyAttempts { minutes: u64 },
+    /// More requests of this kind are waiting than the server takes on (a burst of sign-ins, or of
+    /// progress streams from one session): refused at once rather than queued.
+    #[error("The server is busy. Try again in a moment.")]
+    Busy,
+    /// One session has as many progress streams open as it may (a page's banner and dialog, in a few
+    /// tabs): refused rather than holding one more connection.
+    #[error("This browser has too many progress windows open. Close some and try again.")]
+    TooManyStreams,
     /// Signed in, but the request reaches outside the user's scope.
     #[error("{0}")]
     Forbidden(String),
@@ -43,6 +51,9 @@ pub enum AppError {
     /// The request's body is larger than any request of the portal needs.
     #[error("The request is too large.")]
     TooLarge,
+    /// The request's body did not arrive in the time the portal gives it.
+    #[error("The request took too long to arrive. Check your connection and try again.")]
+    TooSlow,
     /// Something failed on the server; the details are in the server's log.
     #[error("Something went wrong on the server. Please try again; if it keeps happening, tell your administrator.")]
     Internal,
@@ -103,7 +114,9 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::NotSignedIn | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts { .. } | AppError::Busy | AppError::TooManyStreams => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -113,6 +126,7 @@ impl AppError {
             AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -20,8 +20,18 @@ pub fn validate_extension(extension: &str) -> Result<(), AppError> {
     }
 }
 
-/// A deliberately plain check: one @, something before it, a dot in the part after it, no spaces.
+/// A deliberately plain check: one @, something before it, a dot in the part after it, no spaces; and,
+/// as for names, no control characters or text-direction marks (an address is shown in lists and
+/// emails, and one could make the text around it read otherwise). A refused address is repeated in the
+/// message only once it is known to be short and plain.
 pub fn validate_email(email: &str) -> Result<(), AppError> {
+    let refuse = |message: String| Err(AppError::invalid("email", message));
+    if email.chars().count() > MAX_LOGIN_LEN {
+        return refuse(format!("An email address has at most {MAX_LOGIN_LEN} characters."));
+    }
+    if email.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return refuse("An email address must not contain control characters or text-direction marks.".into());
+    }
     let valid = match email.split_once('@') {
         Some((local, host)) => {
             !local.is_empty()
@@ -33,10 +43,10 @@ pub fn validate_email(email: &str) -> Result<(), AppError> {
         }
         None => false,
     };
-    if valid && email.len() <= 254 {
+    if valid {
         Ok(())
     } else {
-        Err(AppError::invalid("email", format!("'{email}' is not a valid email address.")))
+        refuse(format!("'{email}' is not a valid email address."))
     }
 }
 
@@ -143,6 +153,30 @@ mod tests {
         for bad in ["ann", "@acme.example", "ann@acme", "ann@.acme", "ann lee@acme.example", "a@b@c.example"] {
             assert!(validate_email(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn emails_refuse_control_characters_and_text_direction_marks_without_repeating_them() {
+        for sneaky in [
+            "ann\u{202E}moc.evil@acme.example",
+            "ann\u{2066}@acme.example",
+            "ann\u{1b}[2J@acme.example",
+            "ann\u{0}@a.example",
+        ] {
+            assert_eq!(
+                validate_email(sneaky),
+                Err(AppError::invalid(
+                    "email",
+                    "An email address must not contain control characters or text-direction marks."
+                )),
+                "{sneaky:?}"
+            );
+        }
+        let long = format!("{}@acme.example", "a".repeat(300));
+        assert_eq!(
+            validate_email(&long),
+            Err(AppError::invalid("email", "An email address has at most 254 characters."))
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
 import { test as base, expect, Page, TestInfo } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, watchAccessibility } from './a11y';
 
 /**
@@ -9,7 +10,25 @@ import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, watchAccessibility } f
  * or dialog step the test passed through has a serious accessibility problem, or a page shifted its
  * layout (`a11y.ts`).
  */
-export const test = base.extend<{ cspViolations: string[]; accessibility: void }>({
+export const test = base.extend<{ cspViolations: string[]; accessibility: void; jobs: Jobs }>({
+  jobs: async ({}, use) => {
+    const held = new Set<string>();
+    await use({
+      hold(domain) {
+        held.add(domain);
+        switchboard('jobs', 'hold', '--domain', domain);
+      },
+      letThrough(domain, users) {
+        switchboard('jobs', 'release', '--domain', domain, '--users', String(users));
+      },
+      release(domain) {
+        held.delete(domain);
+        switchboard('jobs', 'release', '--domain', domain);
+      },
+    });
+    // A test that failed half-way leaves no domain held for the next one.
+    for (const domain of held) switchboard('jobs', 'release', '--domain', domain);
+  },
   accessibility: [
     async ({ page }, use, testInfo) => {
       // E2E_CONSOLE=1 prints what the page logs and throws (a hydration panic, say) while working on a test.
@@ -49,6 +68,26 @@ export const test = base.extend<{ cspViolations: string[]; accessibility: void }
   ],
 });
 export { expect };
+
+/**
+ * The operator's hold on a domain's bulk jobs (`switchboard jobs hold` and `release`), for a test that
+ * must see a job part-way: it holds the domain before starting the job, lets users through a known
+ * number at a time, and so never races the worker, however fast or slow the machine is.
+ */
+export interface Jobs {
+  /** No more of the domain's users are processed, and its scheduled jobs wait past their time. */
+  hold(domain: string): void;
+  /** `users` more of them are processed, then the domain is held again. */
+  letThrough(domain: string, users: number): void;
+  release(domain: string): void;
+}
+
+/** The server's command line, on the database the end-to-end server serves (scripts/e2e.sh). */
+function switchboard(...args: string[]) {
+  const bin = process.env.SWITCHBOARD_BIN;
+  if (!bin) throw new Error('SWITCHBOARD_BIN is not set: run the suite with scripts/e2e.sh');
+  execFileSync(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 // Created by scripts/e2e.sh with these passwords.
 export const manager = { login: '190@demo.example', password: 'e2e-manager-password' };

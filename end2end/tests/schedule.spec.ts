@@ -82,8 +82,10 @@ test('paste six rows from a spreadsheet: the form fills, errors are shown where 
   }
 });
 
-test('schedule a reset a few seconds ahead: banner and Activity show it, it runs, then recycle from Activity', async ({ page }, testInfo) => {
+test('schedule a reset a few seconds ahead: banner and Activity show it, it runs, then recycle from Activity', async ({ page, jobs }, testInfo) => {
   const users = hires(testInfo, 4, 2);
+  // Held until the banner and Activity have been looked at, however long that takes.
+  jobs.hold('hires.example');
   await openHires(page);
   const step = await resetStep(page, users);
   await expect(step.getByRole('radio', { name: 'Now' })).toBeChecked();
@@ -128,6 +130,7 @@ test('schedule a reset a few seconds ahead: banner and Activity show it, it runs
   const ours = page.getByRole('row').filter({ has: page.getByRole('link', { name: csv ?? '', exact: true }) });
 
   // Its time comes: the worker runs it, and the Users page follows it to its end by itself.
+  jobs.release('hires.example');
   await page.getByRole('link', { name: 'Switchboard' }).click();
   for (const extension of users) {
     await expect(rowOf(page, extension)).toContainText('Setup Required', { timeout: 30_000 });

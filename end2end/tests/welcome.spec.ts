@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { expect, test, checkbox, extensions, forced, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
+import { expect, test, checkbox, extensions, forced, hiresManager, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -160,4 +160,38 @@ test('Force Password Reset ends the user’s session and makes them choose a new
   await expect(row).toContainText('Switchboard: choose a new password');
   await expect(row.getByRole('cell').last()).toContainText(/^Sent/, { timeout: 10_000 });
   await page.screenshot({ path: `screenshots/outbox-${testInfo.project.name}.png` });
+});
+
+test('Force Password Reset can revoke the current password: it stops working at once, the link is the way back', async ({ page, browser }, testInfo) => {
+  const extension = testInfo.project.name === 'phone' ? '231' : '230';
+  const who = { login: `${extension}@hires.example`, password: 'e2e-revoked-password' };
+  const theirs = await (await browser.newContext()).newPage();
+  await signIn(theirs, who);
+
+  await signIn(page, hiresManager);
+  await hydrated(page);
+  await checkbox(page, extension).check();
+  await page.getByRole('button', { name: 'Bulk Action (1)' }).click();
+  await page.getByRole('dialog', { name: 'Bulk Action' }).getByRole('button', { name: 'Force Password Reset' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Force Password Reset' });
+  const choice = confirm.getByRole('group', { name: 'Their current password' });
+  await expect(choice.getByRole('radio', { name: 'Keep it until they choose a new one' })).toBeChecked();
+  await choice.getByRole('radio', { name: 'Sign them out and revoke the current password' }).check();
+  await expect(confirm.getByText(
+    '1 user is signed out everywhere now, and the current password stops working at once. A link to choose a new one goes to each by email.',
+  )).toBeVisible();
+  await page.screenshot({ path: `screenshots/force-reset-revoke-${testInfo.project.name}.png` });
+  await confirm.getByRole('button', { name: 'Force Password Reset' }).click();
+  const progress = page.getByRole('dialog', { name: 'Password Reset Progress' });
+  await expect(progress.getByText('Password reset complete')).toBeVisible({ timeout: 15_000 });
+  await progress.getByRole('button', { name: 'Close' }).click();
+
+  // Signed out, and the password no longer opens anything, not even Change Password.
+  await theirs.reload();
+  await expect(theirs).toHaveURL(/\/login$/);
+  await theirs.getByLabel('Login').fill(who.login);
+  await theirs.getByLabel('Password').fill(who.password);
+  await theirs.getByRole('button', { name: 'Log In' }).click();
+  await expect(theirs.getByText('Invalid login or password')).toBeVisible();
+  await theirs.context().close();
 });

@@ -14,6 +14,7 @@ mod m20261130_000006_holdings_and_sign_in_limits;
 mod m20261130_000007_users_page_at_scale;
 mod m20261130_000008_claims_by_holder;
 mod m20261201_000009_scheduled_jobs;
+mod m20261203_000010_offboarding;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_users_page_at_scale::Migration),
             Box::new(m20261130_000008_claims_by_holder::Migration),
             Box::new(m20261201_000009_scheduled_jobs::Migration),
+            Box::new(m20261203_000010_offboarding::Migration),
         ]
     }
 }

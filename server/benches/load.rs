@@ -9,6 +9,10 @@
 
 #[path = "common/results.rs"]
 mod results;
+#[path = "common/serve.rs"]
+mod serve;
+#[path = "common/wrk.rs"]
+mod wrk;
 
 use app::bulk::Targets;
 use app::bulk::{JobState, ResetOptions, ResetRequest, When};
@@ -17,9 +21,8 @@ use app::server::entities::bulk_job;
 use app::server::settings::SessionLimits;
 use app::server::{bulk::jobs, db, directory::demo};
 use sea_orm::EntityTrait;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use serve::{mb, peak_rss, serve};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// In the repository's root (benchmarks run in their package's folder).
@@ -41,7 +44,7 @@ fn main() {
     let users = setting("BENCH_USERS", 10_000);
     let clients = setting("LOAD_CLIENTS", 50);
     let secs = setting("LOAD_SECS", 20);
-    if Command::new("wrk").arg("--version").output().is_err() {
+    if !wrk::installed() {
         println!("== Under load: skipped, wrk is not installed (make bench installs it)");
         return;
     }
@@ -50,22 +53,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let (cookie, job) = runtime.block_on(prepare(&url, users as u32, ResetOptions::defaults()));
     // 50 users a batch and a pause after each: the job outlasts the load.
-    let (mut server, addr) = serve(&url, dir.path(), &[("BULK_BATCH_SIZE", "50"), ("BULK_BATCH_PAUSE_MS", "100")]);
+    let (server, addr) = serve(&url, dir.path(), &[("BULK_BATCH_SIZE", "50"), ("BULK_BATCH_PAUSE_MS", "100")]);
 
     println!("== Under load: {clients} signed-in clients for {secs} s, SQLite, {users} users, a reset of all of them running");
-    let script = dir.path().join("load.lua");
-    std::fs::write(&script, lua(&cookie)).expect("write the wrk script");
-    let output = Command::new("wrk")
-        .args(["-t2", &format!("-c{clients}"), &format!("-d{secs}s"), "--timeout", "30s", "--latency", "-s"])
-        .arg(&script)
-        .arg(format!("http://{addr}"))
-        .output()
-        .expect("run wrk");
+    let figures = wrk::run(dir.path(), &format!("http://{addr}"), &PATHS, &cookie, clients, secs);
     let peak_under_load = peak_rss(&server);
-    let _ = server.kill();
-    let _ = server.wait();
-    let report = String::from_utf8_lossy(&output.stdout);
-    let figures = Figures::read(&report).unwrap_or_else(|| panic!("cannot read wrk's report:\n{report}"));
+    serve::stop(server);
     let panics = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default().matches("panicked").count();
     let job = runtime.block_on(job_state(&url, job));
     let peak_reset = runtime.block_on(peak_during_reset(dir.path(), users as u32));
@@ -97,7 +90,7 @@ async fn prepare(url: &str, users: u32, options: ResetOptions) -> (String, i32) 
     let managed = demo::super_user(&db).await.expect("the demo's Super User");
     let origin = Origin { addr: None, user_agent: None, presented: None };
     let token =
-        sessions::start(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
+        sessions::start_now(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
     let request = ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false, when: When::Now };
     let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the reset");
@@ -112,39 +105,6 @@ async fn job_state(url: &str, id: i32) -> String {
     }
 }
 
-/// Starts `switchboard serve` (this build) on `url`, with `env` besides; its log goes to `dir`.
-fn serve(url: &str, dir: &Path, env: &[(&str, &str)]) -> (Child, SocketAddr) {
-    let addr = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port");
-    let server = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("LEPTOS_OUTPUT_NAME", "switchboard")
-        .env("LEPTOS_SITE_ADDR", addr.to_string())
-        .env("RUST_LOG", "warn")
-        .env("OUTBOX_DIR", dir.join("outbox"))
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("server.log")).expect("a log file"))
-        .spawn()
-        .expect("start switchboard serve");
-    wait_until_serving(addr);
-    (server, addr)
-}
-
-/// The most memory `process` has held so far (Linux's VmHWM), in bytes.
-fn peak_rss(process: &Child) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", process.id())).unwrap_or_default();
-    let kb = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next().and_then(|kb| kb.parse::<u64>().ok()));
-    kb.unwrap_or(0) * 1024
-}
-
-fn mb(bytes: u64) -> String {
-    format!("{:.0} MB", bytes as f64 / 1e6)
-}
-
 fn over_memory_target(measured: &str) -> bool {
     measured.trim_end_matches(" MB").parse::<f64>().is_ok_and(|mb| mb > 100.0)
 }
@@ -154,7 +114,7 @@ fn over_memory_target(measured: &str) -> bool {
 async fn peak_during_reset(dir: &Path, users: u32) -> u64 {
     let url = format!("sqlite://{}?mode=rwc", dir.join("reset.db").display());
     let (_, job) = prepare(&url, users, ResetOptions::all()).await;
-    let (mut server, _) = serve(&url, dir, &[]);
+    let (server, _) = serve(&url, dir, &[]);
     let db = db::connect(&url).await.expect("connect");
     let started = Instant::now();
     loop {
@@ -165,71 +125,9 @@ async fn peak_during_reset(dir: &Path, users: u32) -> u64 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let peak = peak_rss(&server);
-    let _ = server.kill();
-    let _ = server.wait();
+    serve::stop(server);
     println!("   a reset of {users} users with every option, alone: done in {:.1} s", started.elapsed().as_secs_f64());
     peak
-}
-
-fn wait_until_serving(addr: SocketAddr) {
-    let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The wrk script: each request the next of `PATHS`, with the session cookie.
-fn lua(cookie: &str) -> String {
-    let paths: Vec<String> = PATHS.iter().map(|path| format!("{path:?}")).collect();
-    format!(
-        "local paths = {{ {} }}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  \
-         return wrk.format(\"GET\", paths[(n % #paths) + 1], {{ [\"Cookie\"] = \"{cookie}\" }})\nend\n\
-         done = function(summary, latency, requests)\n  \
-         io.write(string.format(\"dropped %d\\nerrors %d\\n\", summary.errors.connect + summary.errors.read + \
-         summary.errors.write + summary.errors.timeout, summary.errors.status))\nend\n",
-        paths.join(", ")
-    )
-}
-
-/// What wrk measured.
-struct Figures {
-    requests: u64,
-    rate: f64,
-    p99_ms: f64,
-    dropped: u64,
-    errors: u64,
-}
-
-impl Figures {
-    fn read(report: &str) -> Option<Figures> {
-        let after = |prefix: &str| {
-            report.lines().find_map(|line| line.trim().strip_prefix(prefix).map(|rest| rest.trim().to_string()))
-        };
-        let requests =
-            report.lines().find(|line| line.contains(" requests in "))?.split_whitespace().next()?.parse().ok()?;
-        Some(Figures {
-            requests,
-            rate: after("Requests/sec:")?.parse().ok()?,
-            p99_ms: milliseconds(&after("99%")?)?,
-            dropped: after("dropped")?.parse().ok()?,
-            errors: after("errors")?.parse().ok()?,
-        })
-    }
-}
-
-/// wrk's latencies, like "11.63ms", "840.00us" or "1.20s", in milliseconds.
-fn milliseconds(text: &str) -> Option<f64> {
-    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    match unit {
-        "us" => Some(number / 1000.0),
-        "ms" => Some(number),
-        "s" => Some(number * 1000.0),
-        "m" => Some(number * 60_000.0),
-        _ => None,
-    }
 }
 
 /// The last run's requests/s, p99 and peak memory figures, as `record` wrote them.

@@ -103,10 +103,10 @@ async fn measure(store: &Store, users: usize, requests: usize) -> (Vec<Row>, Str
     let managed = demo::super_user(&db).await.expect("the demo's Super User");
     let origin = Origin { addr: None, user_agent: None, presented: None };
     let token =
-        sessions::start(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
+        sessions::start_now(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
     let cookie = format!("switchboard_session={token}");
     let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
-    let router = server::router(AppState { leptos_options, db: db.clone(), settings: Arc::new(Settings::default()) });
+    let router = server::router(AppState::new(leptos_options, db.clone(), Settings::default()));
     let domain = managed.domain().name.clone();
 
     let mut rows = Vec::new();

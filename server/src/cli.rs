@@ -5,17 +5,17 @@ use app::bulk::new_hires;
 use app::error::AppError;
 use app::model::Scope;
 use app::server::audit::{self, Action};
+use app::server::bulk::{hold, recycle, worker};
 use app::server::directory::demo::{self, Outcome};
 use app::server::directory::users::NewUser;
-use app::server::settings::{Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
-use app::server::{bulk::recycle, bulk::worker, db, directory::domains, directory::users, mail::dispatcher, AppState};
+use app::server::settings::{ConnectionLimits, Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
+use app::server::{db, directory::domains, directory::users, mail::dispatcher, AppState};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipnet::IpNet;
 use sea_orm::DatabaseConnection;
 use std::io::BufRead;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -126,6 +126,13 @@ pub struct SecurityArgs {
     /// A session ends this many seconds after sign-in, used or not.
     #[arg(long, env = "SESSION_MAX_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u64).range(1..=2_592_000), global = true)]
     pub session_max_secs: u64,
+    /// A client has this many seconds to send a request's headers, from connecting or from the last
+    /// answer on its connection; then the connection is closed.
+    #[arg(long, env = "HTTP_HEADER_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3_600), global = true)]
+    pub http_header_timeout_secs: u64,
+    /// A client has this many seconds to send a request's body; then it gets 408.
+    #[arg(long, env = "HTTP_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600), global = true)]
+    pub http_body_timeout_secs: u64,
 }
 
 /// A trusted proxy: one address, or a network like 10.0.0.0/8.
@@ -146,11 +153,17 @@ impl SecurityArgs {
                 per_login: limit(self.signin_max_failures, self.signin_lock_secs),
                 per_addr: limit(self.signin_addr_max_failures, self.signin_addr_lock_secs),
                 window: Duration::from_secs(self.signin_window_secs),
+                ..SigninLimits::default()
             },
             sessions: SessionLimits {
                 idle: Duration::from_secs(self.session_idle_secs),
                 max: Duration::from_secs(self.session_max_secs),
             },
+            connections: ConnectionLimits {
+                header_read: Duration::from_secs(self.http_header_timeout_secs),
+                body_read: Duration::from_secs(self.http_body_timeout_secs),
+            },
+            ..Settings::default()
         }
     }
 }
@@ -165,9 +178,30 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand, visible_alias = "users")]
     User(UserCommand),
+    /// Hold or release a domain's bulk jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// The demo data set.
     #[command(subcommand)]
     Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Stop the domain's bulk work where it is: no more of its users are processed and its scheduled
+    /// jobs wait past their time, until `release`. Admins can still start, schedule and cancel jobs.
+    Hold {
+        #[arg(long)]
+        domain: String,
+    },
+    /// Let the domain's bulk work go on; with --users N, only N more users, then hold it again (to try
+    /// a large job on a few users first).
+    Release {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        users: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +331,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Create(args)) => create_user(&db, args).await,
         Command::User(UserCommand::Recycle(args)) => recycle_users(&db, args).await,
+        Command::Jobs(command) => pace_jobs(&db, command).await,
         Command::Demo(DemoCommand::Seed { users, if_empty }) => seed_demo(&db, users, if_empty).await,
     }
 }
@@ -390,6 +425,28 @@ fn printable(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
+async fn pace_jobs(db: &DatabaseConnection, command: JobsCommand) -> Result<(), CliError> {
+    let (domain, pace) = match command {
+        JobsCommand::Hold { domain } => (domain, hold::Pace::HeldAfter(0)),
+        JobsCommand::Release { domain, users: Some(users) } => (domain, hold::Pace::HeldAfter(users)),
+        JobsCommand::Release { domain, users: None } => (domain, hold::Pace::Free),
+    };
+    let domain = hold::set(db, &domain, pace).await?;
+    match pace {
+        hold::Pace::Free => println!("The bulk jobs of {} go on.", domain.name),
+        hold::Pace::HeldAfter(0) => println!(
+            "The bulk jobs of {} are held: no more of its users are processed until `switchboard jobs release`.",
+            domain.name
+        ),
+        hold::Pace::HeldAfter(users) => println!(
+            "The bulk jobs of {} go on for {}, then wait for `switchboard jobs release`.",
+            domain.name,
+            app::words::count_of(u64::from(users), "more user", "more users")
+        ),
+    }
+    Ok(())
+}
+
 async fn seed_demo(db: &DatabaseConnection, users: u32, if_empty: bool) -> Result<(), CliError> {
     let bar = ProgressBar::new(u64::from(users)).with_message("demo users");
     bar.set_style(
@@ -423,16 +480,14 @@ async fn serve(
         settings.public_url.as_ref().map_or_else(|| format!("http://{addr}"), |url| url.base().to_string());
     let mail = mail.config(&portal_url)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(CliError::Serve)?;
+    let header_read = settings.connections.header_read;
     // Unfinished jobs and unsent emails (from before a restart or a crash) are picked up here.
     let worker = worker::spawn(db.clone(), worker).await?;
     let mailer = dispatcher::spawn(db.clone(), mail).await?;
-    let app = crate::router(AppState { leptos_options, db, settings: Arc::new(settings) });
+    let app = crate::router(AppState::new(leptos_options, db, settings));
     tracing::info!(%addr, "listening");
     println!("Switchboard is serving at http://{addr}  (Ctrl-C stops it)");
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(CliError::Serve);
+    let served = crate::listen::serve(listener, app, header_read, shutdown_signal()).await.map_err(CliError::Serve);
     // The batch in hand is finished (or, if we are killed, rolled back): never half a user.
     worker.stop().await;
     mailer.stop().await;

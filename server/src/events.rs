@@ -29,8 +29,7 @@ pub async fn job_events(
 ) -> Response {
     // The browser sends back the id of the last failure it was sent; anything else starts afresh.
     let after = headers.get("last-event-id").and_then(|value| value.to_str().ok()?.parse().ok());
-    let stream =
-        async { live::job_events(state.db.clone(), Viewer::of(&state, &headers, identity)?, job, after).await };
+    let stream = async { live::job_events(&state.live, Viewer::of(&state, &headers, identity)?, job, after).await };
     match stream.await {
         Ok(events) => sse(events.map(|(id, event): (Option<i32>, JobEvent)| {
             let event = data(&event);
@@ -49,7 +48,7 @@ pub async fn running_jobs(
     Path(domain): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let stream = async { live::running(state.db.clone(), Viewer::of(&state, &headers, identity)?, &domain).await };
+    let stream = async { live::running(&state.live, Viewer::of(&state, &headers, identity)?, &domain).await };
     match stream.await {
         Ok(events) => sse(events.map(|jobs: Vec<JobProgress>| data(&jobs))),
         Err(err) => crate::refuse(err),

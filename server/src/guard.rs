@@ -1,5 +1,6 @@
 //! What the portal refuses before anything reads a request:
-//! - a body larger than any request of ours needs (413);
+//! - a body larger than any request of ours needs (413), or one that takes too long to arrive (408:
+//!   a client sending a byte now and then must not hold a connection and a task for ever);
 //! - a request that would change something (anything but GET and HEAD) sent by another site's page:
 //!   its `Origin` (or, without one, `Sec-Fetch-Site`) must be the portal's own (403). Browsers always
 //!   send one of them; a request with neither (curl, scripts) comes from no page, and is let through;
@@ -42,7 +43,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             return refuse(error);
         }
     }
-    match within_limit(request).await {
+    match within_limit(request, state.settings.connections.body_read).await {
         Ok(request) => next.run(request).await,
         Err(error) => refuse(error),
     }
@@ -81,14 +82,15 @@ fn body_type(request: &Request) -> Result<(), AppError> {
     }
 }
 
-/// The request with its body read, if the body is within `MAX_BODY`.
-async fn within_limit(request: Request) -> Result<Request, AppError> {
+/// The request with its body read, if the body is within `MAX_BODY` and arrives within `time`.
+async fn within_limit(request: Request, time: std::time::Duration) -> Result<Request, AppError> {
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse().ok());
     if declared.is_some_and(|length: usize| length > MAX_BODY) {
         return Err(AppError::TooLarge);
     }
     let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, MAX_BODY).collect().await {
+    let read = tokio::time::timeout(time, Limited::new(body, MAX_BODY).collect()).await;
+    let bytes = match read.map_err(|_| AppError::TooSlow)? {
         Ok(collected) => collected.to_bytes(),
         Err(err) if err.is::<LengthLimitError>() => return Err(AppError::TooLarge),
         Err(err) => return Err(AppError::Transport(format!("the request could not be read: {err}"))),

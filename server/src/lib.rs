@@ -8,6 +8,7 @@ mod downloads;
 mod events;
 mod guard;
 mod headers;
+mod listen;
 mod panics;
 mod session;
 
@@ -31,6 +32,9 @@ use tracing::Level;
 pub use downloads::RESULTS_CSV_ROUTE;
 pub use events::{JOB_EVENTS_ROUTE, RUNNING_JOBS_ROUTE};
 
+/// When a client refused as busy may come back: the queue it met drains within about a second.
+const BUSY_RETRY_SECS: u64 = 2;
+
 /// Server function errors are small JSON documents; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -45,14 +49,12 @@ pub fn page_routes() -> Vec<String> {
 }
 
 /// The whole HTTP surface: pages, server functions and progress streams under `/api`, the CSV download,
-/// the browser bundle under `/pkg` and the other static site files. Every request passes, from the
-/// outside in: the log line, compression, the panic guard, the security headers, the client's
-/// identity, the guard against cross-site and oversized requests, and (for pages, server functions,
-/// streams and downloads) the session.
+/// the browser bundle under `/pkg` and the other static site files, inside the layers every request
+/// passes (`around`).
 pub fn router(state: AppState) -> Router {
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
-    Router::new()
+    let app = Router::new()
         .route(RESULTS_CSV_ROUTE, get(downloads::results_csv))
         .route(JOB_EVENTS_ROUTE, get(events::job_events))
         .route(RUNNING_JOBS_ROUTE, get(events::running_jobs))
@@ -60,12 +62,20 @@ pub fn router(state: AppState) -> Router {
         // On the app's pages, server functions and downloads; static files and the 404 page need no session.
         .route_layer(middleware::from_fn_with_state(state.clone(), session::session))
         .merge(assets::bundle(&state.leptos_options))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(error_status))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    around(app, state)
+}
+
+/// What every request passes, from the outside in: the log line, compression, the security headers,
+/// the panic guard (inside the headers, so that a 500 for a panic carries them like any answer), the
+/// client's identity, the guard against cross-site, oversized and slow requests, and the mapping of
+/// server function errors to their statuses.
+fn around(app: Router<AppState>, state: AppState) -> Router {
+    app.layer(middleware::from_fn(error_status))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(middleware::from_fn_with_state(state.clone(), client::client))
-        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(middleware::from_fn(panics::answer_500))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(compression())
         .layer(
             TraceLayer::new_for_http()
@@ -117,9 +127,48 @@ async fn error_status(request: Request, next: Next) -> Response<Body> {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();
-        if let AppError::TooManyAttempts { minutes } = error {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(minutes * 60));
+        let retry_after = match error {
+            AppError::TooManyAttempts { minutes } => Some(minutes * 60),
+            AppError::Busy => Some(BUSY_RETRY_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::server::settings::Settings;
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+
+    /// A handler that panics, inside the layers of the real router: its 500 is an answer like any other,
+    /// with the same security headers, and nothing a cache may keep.
+    #[tokio::test]
+    async fn a_500_for_a_panic_carries_the_security_headers() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.expect("an in-memory database");
+        let leptos_options = leptos::config::LeptosOptions::builder().output_name("switchboard").build();
+        let state = AppState::new(leptos_options, db, Settings::default());
+        async fn boom() -> &'static str {
+            panic!("a bug in a handler")
+        }
+        let app = Router::new().route("/boom", get(boom));
+        let request = Request::get("/boom").body(Body::empty()).expect("a request");
+        let response = around(app, state).oneshot(request).await.expect("an answer");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers();
+        for (name, value) in [
+            (header::CONTENT_SECURITY_POLICY, app::server::csp::NOT_A_PAGE),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "same-origin"),
+            (header::CACHE_CONTROL, "no-store"),
+        ] {
+            assert_eq!(headers.get(&name).and_then(|value| value.to_str().ok()), Some(value), "{name}");
+        }
+    }
 }

@@ -41,5 +41,6 @@ pub async fn answer_500(request: Request, next: Next) -> Response<Body> {
 
 fn failed(path: &str) -> Response<Body> {
     tracing::error!(%path, "a panic while serving this request; answered 500");
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], MESSAGE).into_response()
+    let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")];
+    (StatusCode::INTERNAL_SERVER_ERROR, headers, MESSAGE).into_response()
 }

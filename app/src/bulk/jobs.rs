@@ -15,9 +15,15 @@ pub enum JobAction {
     Reset { options: ResetOptions, recycle: bool },
     /// Queue a welcome email with a set-password link (users with an email address only).
     SendWelcome,
-    /// Make each user choose a new password at next sign-in, end their sessions, and email them a
-    /// link where they have an address.
-    ForcePasswordReset,
+    /// Make each user choose a new password, end their sessions, and email them a link where they
+    /// have an address. Without `revoke` the current password opens the Change Password page until
+    /// then; with it, the current password stops working at once (for one that may have leaked), and
+    /// the link is the only way back in.
+    ForcePasswordReset {
+        // Jobs made before there was a choice kept the password.
+        #[serde(default)]
+        revoke: bool,
+    },
 }
 
 /// The words an action is shown and talked about with: one table per action, so that adding an action
@@ -76,7 +82,7 @@ impl JobAction {
         match self {
             JobAction::Reset { .. } => &RESET,
             JobAction::SendWelcome => &SEND_WELCOME,
-            JobAction::ForcePasswordReset => &FORCE_PASSWORD_RESET,
+            JobAction::ForcePasswordReset { .. } => &FORCE_PASSWORD_RESET,
         }
     }
 
@@ -125,7 +131,8 @@ impl JobAction {
         match self {
             JobAction::Reset { options, recycle: false } => format!("Reset: {}", options.describe()),
             JobAction::Reset { options, recycle: true } => format!("Reset and recycle: {}", options.describe()),
-            JobAction::SendWelcome | JobAction::ForcePasswordReset => self.title().to_string(),
+            JobAction::ForcePasswordReset { revoke: true } => format!("{}, current password revoked", self.title()),
+            JobAction::SendWelcome | JobAction::ForcePasswordReset { revoke: false } => self.title().to_string(),
         }
     }
 }
@@ -306,7 +313,7 @@ pub fn will_be_done(action: &JobAction, users: u64, schedule: &Schedule) -> Stri
     let verb = match action {
         JobAction::Reset { .. } => "reset",
         JobAction::SendWelcome => "sent a welcome email",
-        JobAction::ForcePasswordReset => "made to choose a new password",
+        JobAction::ForcePasswordReset { .. } => "made to choose a new password",
     };
     format!("{whom} will be {verb} on {}. Until then nothing changes.", schedule.long_with_zone())
 }
@@ -401,7 +408,7 @@ mod tests {
         };
         assert_eq!(progress.summary(), "3 of 5 users reset");
         assert_eq!(JobAction::SendWelcome.summary(3, 5), "Welcome email queued for 3 of 5 users");
-        assert_eq!(JobAction::ForcePasswordReset.summary(1, 1), "1 of 1 user must change password");
+        assert_eq!(JobAction::ForcePasswordReset { revoke: false }.summary(1, 1), "1 of 1 user must change password");
 
         let cancelled = JobProgress { state: JobState::Cancelled, ..progress.clone() };
         assert_eq!(cancelled.summary(), "Cancelled: 3 of 5 users reset");

@@ -66,6 +66,15 @@ impl ResetOption {
         }
     }
 
+    /// What the former holder leaves in the extension that is theirs alone and would reach the next
+    /// holder if kept: ticked as soon as Recycle Users is.
+    pub const PERSONAL: [ResetOption; 4] = [
+        ResetOption::VoicemailMessages,
+        ResetOption::VoicemailGreetings,
+        ResetOption::Contacts,
+        ResetOption::CallHistory,
+    ];
+
     pub fn on_by_default(self) -> bool {
         matches!(
             self,
@@ -133,6 +142,11 @@ impl ResetOptions {
 
     pub fn is_all(&self) -> bool {
         self.0.len() == ResetOption::ALL.len()
+    }
+
+    /// Ticks what a new holder must not inherit from the former one (`ResetOption::PERSONAL`).
+    pub fn for_a_new_holder(&mut self) {
+        self.0.extend(ResetOption::PERSONAL);
     }
 
     /// "Select All Options": ticks every option, or, when every option is already ticked, none.

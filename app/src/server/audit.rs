@@ -29,6 +29,8 @@ pub enum Action {
     EmailRetried,
     PasswordSet,
     PasswordChanged,
+    BulkWorkHeld,
+    BulkWorkReleased,
 }
 
 impl Action {
@@ -55,6 +57,8 @@ impl Action {
             Action::EmailRetried => "email_retried",
             Action::PasswordSet => "password_set",
             Action::PasswordChanged => "password_changed",
+            Action::BulkWorkHeld => "bulk_work_held",
+            Action::BulkWorkReleased => "bulk_work_released",
         }
     }
 }

@@ -21,13 +21,24 @@ use sea_orm::DatabaseConnection;
 use settings::Settings;
 use std::sync::Arc;
 
-/// What every request handler and server function shares: the site's options, the pool and the
-/// operator's settings.
+/// What every request handler and server function shares: the site's options, the pool, the
+/// operator's settings, the queue of sign-ins and the replica's live progress streams.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    /// The sign-ins being checked or waiting to be.
+    pub sign_ins: Arc<auth::passwords::Queue>,
+    pub live: Arc<bulk::live::Hub>,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, settings: Settings) -> Self {
+        let sign_ins = Arc::new(auth::passwords::Queue::new(settings.signin.queue));
+        let live = Arc::new(bulk::live::Hub::new(db.clone(), settings.sessions, settings.streams));
+        AppState { leptos_options, db, settings: Arc::new(settings), sign_ins, live }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -14,6 +14,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub signin: SigninLimits,
     pub sessions: SessionLimits,
+    pub connections: ConnectionLimits,
+    pub streams: StreamLimits,
 }
 
 impl Settings {
@@ -41,6 +43,8 @@ pub struct SigninLimits {
     pub per_addr: Limit,
     /// Failures older than this no longer count.
     pub window: Duration,
+    /// Sign-ins that may be checked or wait to be at once (`passwords::Queue`); beyond, 429 at once.
+    pub queue: usize,
 }
 
 impl Default for SigninLimits {
@@ -50,6 +54,7 @@ impl Default for SigninLimits {
             per_login: Limit { max_failures: 10, lock: fifteen_minutes },
             per_addr: Limit { max_failures: 50, lock: fifteen_minutes },
             window: fifteen_minutes,
+            queue: crate::server::auth::passwords::Queue::default_places(),
         }
     }
 }
@@ -73,6 +78,38 @@ pub struct SessionLimits {
 impl Default for SessionLimits {
     fn default() -> Self {
         SessionLimits { idle: Duration::from_secs(30 * 60), max: Duration::from_secs(12 * 60 * 60) }
+    }
+}
+
+/// How long a client may take to send a request: slow or silent clients must not hold connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// To send a request's headers, from connecting or from the last answer on the connection.
+    pub header_read: Duration,
+    /// To send a request's body.
+    pub body_read: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits { header_read: Duration::from_secs(15), body_read: Duration::from_secs(30) }
+    }
+}
+
+/// What one session may ask of the progress streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Streams one session may have open on one replica at once (a page's banner and its dialog, in a
+    /// few tabs); beyond it, 429.
+    pub per_session: usize,
+    /// How often an open stream looks at its session again, whether or not it has news to send: a
+    /// stream ends within this long of its session ending.
+    pub session_check: Duration,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits { per_session: 8, session_check: Duration::from_secs(5) }
     }
 }
 

@@ -13,11 +13,15 @@ impl Store {
     /// SQLite files in `dir`, and PostgreSQL if BENCH_DATABASE_URL names a server.
     pub async fn every(dir: &Path) -> Vec<Store> {
         let mut stores = vec![Store::Sqlite(dir.to_path_buf())];
-        if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
-            let admin = Database::connect(&server).await.expect("connect to BENCH_DATABASE_URL");
-            stores.push(Store::Postgres { admin, server, made: Default::default() });
-        }
+        stores.extend(Store::postgres().await);
         stores
+    }
+
+    /// The PostgreSQL server BENCH_DATABASE_URL names, if it names one.
+    pub async fn postgres() -> Option<Store> {
+        let server = std::env::var("BENCH_DATABASE_URL").ok()?;
+        let admin = Database::connect(&server).await.expect("connect to BENCH_DATABASE_URL");
+        Some(Store::Postgres { admin, server, made: Default::default() })
     }
 
     pub fn name(&self) -> &'static str {

@@ -17,7 +17,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use tower::ServiceExt;
 
 /// Every test of a binary runs on this one multi-threaded runtime, as every request of the server
@@ -99,7 +99,7 @@ pub async fn fresh_database() -> (String, Store) {
 pub async fn replica(url: &str, settings: Settings) -> (DatabaseConnection, axum::Router) {
     let db = db::connect(url).await.expect("connect and migrate");
     let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
-    let router = server::router(AppState { leptos_options, db: db.clone(), settings: Arc::new(settings) });
+    let router = server::router(AppState::new(leptos_options, db.clone(), settings));
     (db, router)
 }
 
@@ -126,6 +126,15 @@ impl TestApp {
     /// Another replica of this portal: its own pool and router on the same database.
     pub async fn replica(&self, settings: Settings) -> TestApp {
         let (db, router) = replica(&self.url, settings).await;
+        TestApp { db, url: self.url.clone(), router, _store: Store::Shared }
+    }
+
+    /// Another replica of this portal whose pool tells `count` the SQL of every statement it runs.
+    pub async fn replica_counting(&self, settings: Settings, count: impl Fn(&str) + Send + Sync + 'static) -> TestApp {
+        let mut db = db::connect(&self.url).await.expect("connect and migrate");
+        db.set_metric_callback(move |info| count(&info.statement.sql));
+        let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
+        let router = server::router(AppState::new(leptos_options, db.clone(), settings));
         TestApp { db, url: self.url.clone(), router, _store: Store::Shared }
     }
 
@@ -451,5 +460,60 @@ impl Events {
                 self.buffer.push_str(&String::from_utf8_lossy(&data));
             }
         }
+    }
+}
+
+/// A real `switchboard serve` process on a test's database (`TestApp::serve`), listening on an address of
+/// its own, its log in a file; killed when dropped, however the test ends.
+pub struct Served {
+    pub addr: SocketAddr,
+    process: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Starts `switchboard serve` on this test's database with `env` besides (`RUST_LOG` warn unless
+    /// said), and waits until it takes connections.
+    pub async fn serve(&self, env: &[(&str, &str)]) -> Served {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let addr = crate::smtp::free_addr();
+        let process = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("serve")
+            .env("DATABASE_URL", &self.url)
+            .env("LEPTOS_OUTPUT_NAME", "switchboard")
+            .env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("RUST_LOG", "warn")
+            .env("OUTBOX_DIR", dir.path().join("outbox"))
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("server.log")).expect("a log file"))
+            .spawn()
+            .expect("start switchboard serve");
+        let mut served = Served { addr, process, dir };
+        let started = std::time::Instant::now();
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            assert!(
+                served.process.try_wait().expect("the server's state").is_none(),
+                "the server exited:\n{}",
+                served.log()
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(30), "the server did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        served
+    }
+}
+
+impl Served {
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
     }
 }

@@ -3,15 +3,12 @@
 //! already gone, a panic that dropped about one connection in fifteen under this load.)
 
 use crate::common::{self, TestApp};
-use crate::smtp::free_addr;
 use app::bulk::Targets;
 use app::bulk::{ResetOptions, ResetRequest, When};
 use app::server::auth::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
 use app::server::{bulk::jobs, directory::demo};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const USERS: u32 = 300;
@@ -30,23 +27,6 @@ const PAGES: [&str; 9] = [
     "/me",
     "/login",
 ];
-
-fn serve(app: &TestApp, addr: SocketAddr, log: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.url)
-        .env("LEPTOS_OUTPUT_NAME", "switchboard")
-        .env("LEPTOS_SITE_ADDR", addr.to_string())
-        // A job that runs for the whole test, a few users at a time.
-        .env("BULK_BATCH_SIZE", "5")
-        .env("BULK_BATCH_PAUSE_MS", "100")
-        .env("RUST_LOG", "warn")
-        .env("OUTBOX_DIR", std::env::temp_dir().join("switchboard-load-test-outbox"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).expect("a log file"))
-        .spawn()
-        .expect("start switchboard serve")
-}
 
 /// One page load over a connection of its own: the status line and the whole body, or why not.
 async fn load(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Result<(String, String), String> {
@@ -88,15 +68,6 @@ fn dechunk(mut rest: &str) -> Option<String> {
     }
 }
 
-async fn wait_until_serving(addr: SocketAddr, server: &mut Child) {
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        assert!(server.try_wait().expect("the server's state").is_none(), "the server exited");
-        assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[test]
 fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_panics() {
     common::run(async {
@@ -104,7 +75,8 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
         demo::seed(&app.db, USERS, false, |_| {}).await.expect("seed the demo");
         let managed = demo::super_user(&app.db).await.unwrap();
         let origin = Origin { addr: None, user_agent: None, presented: None };
-        let token = sessions::start(&app.db, managed.actor().user_id, origin, &SessionLimits::default()).await.unwrap();
+        let token =
+            sessions::start_now(&app.db, managed.actor().user_id, origin, &SessionLimits::default()).await.unwrap();
         let cookie = format!("switchboard_session={token}");
         let users = demo::subscribers(&app.db, managed.domain()).await.unwrap();
         let request = ResetRequest {
@@ -115,11 +87,9 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
         };
         jobs::start_reset(&app.db, &managed, request, None).await.expect("start a job");
 
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("server.log");
-        let addr = free_addr();
-        let mut server = serve(&app, addr, &log);
-        wait_until_serving(addr, &mut server).await;
+        // A job that runs for the whole test, a few users at a time.
+        let server = app.serve(&[("BULK_BATCH_SIZE", "5"), ("BULK_BATCH_PAUSE_MS", "100")]).await;
+        let addr = server.addr;
 
         let clients = (0..CLIENTS).map(|client| {
             let cookie = cookie.clone();
@@ -144,9 +114,8 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
         for client in clients.collect::<Vec<_>>() {
             wrong.extend(client.await.expect("a client"));
         }
-        let _ = server.kill();
-        let _ = server.wait();
-        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        let log = server.log();
+        drop(server);
         let panics: Vec<&str> = log.lines().filter(|line| line.contains("panicked")).collect();
         assert!(
             wrong.is_empty() && panics.is_empty(),

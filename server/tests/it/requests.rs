@@ -1,5 +1,6 @@
 //! What the portal refuses before it reads a request: changes sent by another site's page, server
-//! function bodies of the wrong type, and bodies larger than any request of ours.
+//! function bodies of the wrong type, bodies larger than any request of ours, and clients too slow to
+//! send their request at all.
 
 use crate::common::{self, Session, TestApp, PASSWORD};
 use app::auth::{CurrentUser, Login};
@@ -9,11 +10,13 @@ use app::error::AppError;
 use app::model::{Me, Scope};
 use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{bulk_job, session};
-use app::server::settings::{PublicUrl, Settings};
+use app::server::settings::{ConnectionLimits, PublicUrl, Settings};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use futures::StreamExt;
 use leptos::server_fn::ServerFn;
 use sea_orm::{EntityTrait, PaginatorTrait};
+use std::time::Duration;
 
 fn login_form(login: &str) -> String {
     serde_qs::to_string(&Login { login: login.into(), password: PASSWORD.into() }).unwrap()
@@ -173,5 +176,53 @@ fn a_body_over_a_mebibyte_is_refused_whether_declared_or_streamed() {
         // Just under the limit is an ordinary request.
         let (status, me) = app.call::<_, Option<Me>>(CurrentUser {}, Some(&manager)).await;
         assert_eq!((status, me.unwrap().is_some()), (StatusCode::OK, true));
+    })
+}
+
+#[test]
+fn a_body_that_stops_arriving_is_answered_408_once_its_time_is_up() {
+    common::run(async {
+        let connections = ConnectionLimits { body_read: Duration::from_millis(500), ..ConnectionLimits::default() };
+        let app = TestApp::with_settings(Settings { connections, ..Settings::default() }).await;
+        // A first piece of the body, then nothing, ever: a client holding the request open.
+        let trickle = futures::stream::once(async { Ok::<_, std::io::Error>("{\"a\":".to_string()) })
+            .chain(futures::stream::pending());
+        let request = Request::post(CurrentUser::PATH)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from_stream(trickle))
+            .unwrap();
+        let (status, _, body) = app.request(request).await;
+        assert_eq!((status, error(&body)), (StatusCode::REQUEST_TIMEOUT, AppError::TooSlow));
+    })
+}
+
+/// Reads from `stream` until the server closes it (or 30 s, the guard against a test that never ends);
+/// returns what came.
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut received)).await;
+    assert!(read.is_ok(), "the server kept the connection open: {}", String::from_utf8_lossy(&received));
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[test]
+fn a_client_that_sends_its_headers_too_slowly_or_goes_quiet_is_disconnected() {
+    common::run(async {
+        use tokio::io::AsyncWriteExt;
+        let app = TestApp::new().await;
+        let server = app.serve(&[("HTTP_HEADER_TIMEOUT_SECS", "1")]).await;
+        let addr = server.addr;
+        // Half a request head, then silence.
+        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET /login HTTP/1.1\r\nHost: portal.test\r\n").await.unwrap();
+        // A whole request answered, then the kept-alive connection left idle.
+        let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+        idle.write_all(b"GET /login HTTP/1.1\r\nHost: portal.test\r\n\r\n").await.unwrap();
+        // Connected and never a byte sent.
+        let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        assert!(!until_closed(&mut slow).await.starts_with("HTTP/1.1 200"));
+        assert!(until_closed(&mut idle).await.starts_with("HTTP/1.1 200"));
+        until_closed(&mut silent).await;
     })
 }

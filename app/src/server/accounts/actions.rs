@@ -9,7 +9,7 @@ use crate::mail::MessageKind;
 use crate::model::UserStatus;
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::entities::{bulk_job, user};
-use crate::server::{auth::sessions, bulk::jobs, bulk::targets, mail::outbox};
+use crate::server::{accounts::links, auth::sessions, bulk::jobs, bulk::targets, mail::outbox};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, DatabaseTransaction};
@@ -19,6 +19,9 @@ pub fn skip_reason(action: AccountAction, user: &user::Model) -> Option<&'static
     match (action, user.status, &user.email) {
         (_, UserStatus::SetupRequired, _) => Some("Reset and waiting for a new holder: recycle the extension first."),
         (AccountAction::SendWelcome, _, None) => Some("No email address."),
+        (AccountAction::ForcePasswordReset { revoke: true }, _, None) => {
+            Some("No email address: without their password they would have no way back in. Tell them yourself.")
+        }
         _ => None,
     }
 }
@@ -63,7 +66,7 @@ pub fn refusal(action: &JobAction, users: &[user::Model]) -> Option<&'static str
     let action = match action {
         JobAction::Reset { .. } => return None,
         JobAction::SendWelcome => AccountAction::SendWelcome,
-        JobAction::ForcePasswordReset => AccountAction::ForcePasswordReset,
+        JobAction::ForcePasswordReset { revoke } => AccountAction::ForcePasswordReset { revoke: *revoke },
     };
     users.iter().find_map(|user| skip_reason(action, user))
 }
@@ -80,22 +83,32 @@ pub async fn send_welcome(
     Ok(())
 }
 
-/// Makes each of `users` choose a new password at next sign-in, signs them out everywhere and
-/// queues a reset link to those with an email address, in the batch's transaction.
+/// Makes each of `users` choose a new password, signs them out everywhere and queues a reset link to
+/// those with an email address, in the batch's transaction. Without `revoke`, their current password
+/// leads only to Change Password at next sign-in; with it, the password is gone, and so is every
+/// set-password link sent before: the new link is the only way back in.
 pub async fn force_password_reset(
     txn: &DatabaseTransaction,
     job: &bulk_job::Model,
     users: &[user::Model],
+    revoke: bool,
 ) -> Result<(), DbErr> {
     let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
-    user::Entity::update_many()
-        .col_expr(user::Column::MustChangePassword, Expr::value(true))
+    let mut update = user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.is_in(ids.clone()))
-        .exec(txn)
-        .await?;
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()));
+    update = if revoke {
+        update
+            .col_expr(user::Column::PasswordHash, Expr::value(None::<String>))
+            .col_expr(user::Column::MustChangePassword, Expr::value(false))
+    } else {
+        update.col_expr(user::Column::MustChangePassword, Expr::value(true))
+    };
+    update.filter(user::Column::Id.is_in(ids.clone())).exec(txn).await?;
     sessions::end_all(txn, &ids, None).await?;
+    if revoke {
+        links::forget(txn, &ids).await?;
+    }
     for user in users {
         outbox::enqueue(txn, user, MessageKind::PasswordReset, &job.actor).await?;
     }

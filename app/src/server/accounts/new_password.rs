@@ -70,7 +70,7 @@ pub async fn set_password(
         return Err(links::not_valid());
     }
     sessions::end_all(&txn, &[user.id], None).await?;
-    let session = sessions::start(&txn, user.id, origin, &settings.sessions).await?;
+    let session = sessions::start_now(&txn, user.id, origin, &settings.sessions).await?;
     audit::Entry::by_user(user.id, &user.login, Action::PasswordSet)
         .domain(user.domain_id)
         .target(user.id)
@@ -95,7 +95,7 @@ pub async fn change_password(
         return Err(AppError::Conflict("Your password does not need to be changed.".into()));
     }
     let mut problems = problems(&user, &new, PinRule::NotAsked);
-    if problems.is_empty() && passwords::verify(new.password.clone(), user.password_hash.clone()).await {
+    if problems.is_empty() && passwords::verify(new.password.clone(), user.password_hash.clone()).await? {
         problems.push(FieldError::new(PASSWORD_FIELD, "Choose a password different from your current one."));
     }
     AppError::unless_any(problems)?;

@@ -19,6 +19,8 @@ pub struct Actor {
     pub scope: Scope,
     pub domain_id: i32,
     pub reseller_id: i32,
+    /// Which holding of their extension they are (`user::Model::holding`).
+    pub holding: i32,
     /// An admin forced a password reset: until a new one is chosen, the user may do nothing else.
     pub must_change_password: bool,
 }
@@ -81,6 +83,7 @@ impl Actor {
             scope: user.scope,
             domain_id: domain.id,
             reseller_id: domain.reseller_id,
+            holding: user.holding,
             must_change_password: user.must_change_password,
         }
     }
@@ -131,6 +134,7 @@ mod tests {
             portal_security: false,
             voicemail_to_email: false,
             created_at: chrono::Utc::now(),
+            bulk_allowance: None,
         }
     }
 
@@ -141,6 +145,7 @@ mod tests {
             scope,
             domain_id: 1,
             reseller_id: 10,
+            holding: 1,
             must_change_password: false,
         }
     }

@@ -3,6 +3,12 @@
 //! knows every session and a copy of the table signs nobody in. A session ends after a while unused
 //! (`SessionLimits::idle`, renewed by every request) and a while after sign-in whatever happens
 //! (`SessionLimits::max`).
+//!
+//! A session also belongs to the user as they were when their password was checked: it carries the
+//! user's session epoch of that moment, which everything that signs a user out everywhere moves on
+//! (`end_all`: a reset, a recycle, a forced password reset, a new password). A sign-in that read the
+//! user before a reset and wrote its session after it therefore makes a session that never works,
+//! on any replica: the reset cannot be outrun.
 
 use crate::model::Scope;
 use crate::server::auth::authz::Actor;
@@ -13,6 +19,7 @@ use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set, FromQueryResult, JoinType, QuerySelect};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 const COOKIE_NAME: &str = "switchboard_session";
@@ -39,10 +46,12 @@ impl Origin {
     }
 }
 
-/// Starts a session for `user_id`, ending the one the browser presented; returns the token for the cookie.
+/// Starts a session for `user_id` in their session epoch `epoch` (as read with the password that was
+/// checked), ending the one the browser presented; returns the token for the cookie.
 pub async fn start(
     db: &impl ConnectionTrait,
     user_id: i32,
+    epoch: i32,
     origin: Origin,
     limits: &SessionLimits,
 ) -> Result<String, DbErr> {
@@ -68,70 +77,134 @@ pub async fn start(
         last_seen_at: Set(now),
         remote_addr: Set(origin.remote_addr()),
         user_agent: Set(origin.user_agent.map(|agent| agent.chars().take(MAX_USER_AGENT).collect())),
+        epoch: Set(epoch),
     }
     .insert(db)
     .await?;
     Ok(token)
 }
 
+/// Starts a session for `user_id` as they are now, in their current session epoch: for a session that
+/// follows no password check (a password just set through a link, in the transaction that set it).
+pub async fn start_now(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    origin: Origin,
+    limits: &SessionLimits,
+) -> Result<String, DbErr> {
+    let epoch: i32 = user::Entity::find_by_id(user_id)
+        .select_only()
+        .column(user::Column::SessionEpoch)
+        .into_tuple()
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("user {user_id}")))?;
+    start(db, user_id, epoch, origin, limits).await
+}
+
 #[derive(FromQueryResult)]
 struct ActorRow {
+    session_id: String,
     user_id: i32,
     login: String,
     scope: Scope,
     domain_id: i32,
     reseller_id: i32,
+    holding: i32,
     must_change_password: bool,
     last_seen_at: DateTime<Utc>,
 }
 
-/// The user a live session token belongs to, if any. Using a session keeps it alive.
+impl From<ActorRow> for Actor {
+    fn from(row: ActorRow) -> Self {
+        Actor {
+            user_id: row.user_id,
+            login: row.login,
+            scope: row.scope,
+            domain_id: row.domain_id,
+            reseller_id: row.reseller_id,
+            holding: row.holding,
+            must_change_password: row.must_change_password,
+        }
+    }
+}
+
+/// The user a live session token belongs to, if any: the session has not run out, and the user has not
+/// been signed out everywhere since it was made. Using a session keeps it alive.
 pub async fn actor(db: &DatabaseConnection, token: &str, limits: &SessionLimits) -> Result<Option<Actor>, DbErr> {
+    let mut found = actors(db, std::slice::from_ref(&token.to_string()), limits).await?;
+    Ok(found.remove(token))
+}
+
+/// `actor` for many tokens at once, in one query (the progress streams of a replica look at their
+/// sessions together): the users of those that are live, by token.
+pub async fn actors(
+    db: &DatabaseConnection,
+    tokens: &[String],
+    limits: &SessionLimits,
+) -> Result<HashMap<String, Actor>, DbErr> {
     let now = Utc::now();
-    let id = tokens::digest(token);
-    let row = session::Entity::find_by_id(id.clone())
+    let by_digest: HashMap<String, &String> = tokens.iter().map(|token| (tokens::digest(token), token)).collect();
+    let rows = session::Entity::find()
+        .filter(session::Column::Id.is_in(by_digest.keys().cloned()))
         .filter(session::Column::ExpiresAt.gt(now))
         .filter(session::Column::LastSeenAt.gt(now - span(limits.idle)))
+        .filter(Expr::col((session::Entity, session::Column::Epoch)).equals((user::Entity, user::Column::SessionEpoch)))
         .select_only()
+        .column_as(session::Column::Id, "session_id")
         .column_as(user::Column::Id, "user_id")
         .column(user::Column::Login)
         .column(user::Column::Scope)
         .column(user::Column::DomainId)
         .column(user::Column::MustChangePassword)
+        .column(user::Column::Holding)
         .column(domain::Column::ResellerId)
         .column(session::Column::LastSeenAt)
         .join(JoinType::InnerJoin, session::Relation::User.def())
         .join(JoinType::InnerJoin, user::Relation::Domain.def())
         .into_model::<ActorRow>()
-        .one(db)
+        .all(db)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    if now - row.last_seen_at >= span(RENEW_EVERY.min(limits.idle / 4)) {
+    let renew = span(RENEW_EVERY.min(limits.idle / 4));
+    let stale: Vec<String> =
+        rows.iter().filter(|row| now - row.last_seen_at >= renew).map(|row| row.session_id.clone()).collect();
+    if !stale.is_empty() {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
-            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::Id.is_in(stale))
             .exec(db)
             .await?;
     }
-    Ok(Some(Actor {
-        user_id: row.user_id,
-        login: row.login,
-        scope: row.scope,
-        domain_id: row.domain_id,
-        reseller_id: row.reseller_id,
-        must_change_password: row.must_change_password,
-    }))
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| Some(((*by_digest.get(&row.session_id)?).clone(), Actor::from(row))))
+        .collect())
 }
 
 pub async fn end(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
     session::Entity::delete_by_id(tokens::digest(token)).exec(db).await.map(|_| ())
 }
 
-/// Ends every session of the users `user_ids` except the one of `keep` (a token), if given.
+/// Signs the users `user_ids` out everywhere, except in the session of `keep` (a token), if given: their
+/// session epoch moves on, so that no session made before now works again, not even one being made by
+/// a sign-in that checked their password a moment ago; the sessions themselves are deleted too.
 pub async fn end_all(db: &impl ConnectionTrait, user_ids: &[i32], keep: Option<&str>) -> Result<(), DbErr> {
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.is_in(user_ids.iter().copied()));
+    let ids = || user_ids.iter().copied();
+    user::Entity::update_many()
+        .col_expr(user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
+        .filter(user::Column::Id.is_in(ids()))
+        .exec(db)
+        .await?;
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.is_in(ids()));
     if let Some(keep) = keep {
-        delete = delete.filter(session::Column::Id.ne(tokens::digest(keep)));
+        let kept = tokens::digest(keep);
+        // The kept session moves on with its user.
+        session::Entity::update_many()
+            .col_expr(session::Column::Epoch, Expr::col(session::Column::Epoch).add(1))
+            .filter(session::Column::Id.eq(kept.clone()))
+            .exec(db)
+            .await?;
+        delete = delete.filter(session::Column::Id.ne(kept));
     }
     delete.exec(db).await.map(|_| ())
 }

@@ -12,7 +12,8 @@ use crate::server::auth::throttle::{self, Attempt};
 use crate::server::entities::{domain, user};
 use crate::server::settings::Settings;
 use crate::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
-use sea_orm::{prelude::*, Condition, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, Condition, QueryOrder, QuerySelect};
 
 /// How many accounts one email address may sign in to (addresses are not unique: one person may hold
 /// several extensions). Every sign-in spends exactly this many password checks, whatever the login
@@ -24,6 +25,7 @@ const MAX_EMAIL_MATCHES: usize = 3;
 pub async fn sign_in(
     db: &DatabaseConnection,
     settings: &Settings,
+    queue: &passwords::Queue,
     login: &str,
     password: &str,
     origin: Origin,
@@ -38,30 +40,25 @@ pub async fn sign_in(
     if password.chars().count() > MAX_PASSWORD_LEN {
         return Err(AppError::invalid("password", format!("A password has at most {MAX_PASSWORD_LEN} characters.")));
     }
-    let attempt = Attempt::new(&login, origin.addr);
+    // A place in the queue for the password checks comes first: when it is full, nothing else is done.
+    let _place = queue.admit()?;
+    let candidates = candidates(db, &login).await?;
+    let accounts: Vec<(i32, String)> = candidates.iter().map(|user| (user.id, user.login.clone())).collect();
+    let attempt = Attempt::new(&login, &accounts, origin.addr);
     throttle::check(db, &attempt).await?;
-    let candidates = user::Entity::find()
-        .filter(
-            Condition::any()
-                .add(user::Column::Login.eq(&login))
-                // Emails are stored in lower case (`users::create`), so the index serves this.
-                .add(user::Column::Email.eq(&login)),
-        )
-        // A reset extension waits for a new holder: its former holder's password no longer opens it.
-        .filter(user::Column::Status.ne(UserStatus::SetupRequired))
-        .limit(MAX_EMAIL_MATCHES as u64)
-        .all(db)
-        .await?;
+    let reservation = throttle::reserve(db, &settings.signin, attempt).await?;
     let hashes = candidates.iter().map(|candidate| candidate.password_hash.clone()).collect();
-    let matched = passwords::first_match(password.to_string(), hashes, MAX_EMAIL_MATCHES).await;
+    let matched = passwords::first_match(password.to_string(), hashes, MAX_EMAIL_MATCHES).await?;
     let Some(user) = matched.and_then(|i| candidates.into_iter().nth(i)) else {
         audit::Entry::anonymous(&login, Action::SignInFailed).from_addr(origin.remote_addr()).record(db).await?;
-        throttle::failed(db, &settings.signin, &attempt).await?;
+        reservation.failed(db, &settings.signin).await?;
         return Err(AppError::InvalidCredentials);
     };
-    throttle::succeeded(db, &attempt).await?;
+    reservation.succeeded(db, user.id).await?;
     let remote_addr = origin.remote_addr();
-    let token = sessions::start(db, user.id, origin, &settings.sessions).await?;
+    // In the epoch read with the password just checked: if a reset has signed the user out everywhere
+    // since, this session is born dead.
+    let token = sessions::start(db, user.id, user.session_epoch, origin, &settings.sessions).await?;
     audit::Entry::by_user(user.id, &user.login, Action::SignIn)
         .domain(user.domain_id)
         .from_addr(remote_addr)
@@ -69,6 +66,27 @@ pub async fn sign_in(
         .await?;
     let me = me_of(db, user).await?;
     Ok((token, me))
+}
+
+/// The accounts `login` may open, at most `MAX_EMAIL_MATCHES` of them, in a fixed order: the account
+/// whose own login it is, then those with a password, oldest first. So an admin who gives a few
+/// extensions someone's email address cannot crowd that person's own account out of their sign-in.
+async fn candidates(db: &DatabaseConnection, login: &str) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::Login.eq(login))
+                // Emails are stored in lower case (`users::create`), so the index serves this.
+                .add(user::Column::Email.eq(login)),
+        )
+        // A reset extension waits for a new holder: its former holder's password no longer opens it.
+        .filter(user::Column::Status.ne(UserStatus::SetupRequired))
+        .order_by_desc(Expr::col(user::Column::Login).eq(login))
+        .order_by_desc(Expr::col(user::Column::PasswordHash).is_not_null())
+        .order_by_asc(user::Column::Id)
+        .limit(MAX_EMAIL_MATCHES as u64)
+        .all(db)
+        .await
 }
 
 /// Ends the session of `token`, if it is live, and records who signed out.

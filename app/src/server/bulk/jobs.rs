@@ -87,6 +87,7 @@ pub async fn start(
         domain_id: Set(domain.id),
         actor: Set(actor.login.clone()),
         actor_user_id: Set(Some(actor.user_id)),
+        actor_holding: Set(Some(actor.holding)),
         action: Set(action.slug().to_string()),
         params: Set(params),
         state: Set(if run_at.is_some() { JobState::Scheduled } else { JobState::Running }),
@@ -216,17 +217,22 @@ pub(super) fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
     }
 }
 
-/// The domain's unfinished jobs (running or scheduled), oldest first: what the Users page's banner shows.
+/// The managed domain's unfinished jobs (running or scheduled), oldest first: what the Users page's
+/// banner shows.
 pub async fn running(db: &DatabaseConnection, managed: &ManagedDomain) -> Result<Vec<JobProgress>, AppError> {
-    bulk_job::Entity::find()
-        .filter(bulk_job::Column::DomainId.eq(managed.domain().id))
+    Ok(unfinished(db, managed.domain().id).await?)
+}
+
+/// `running`, for the banner's live feed (`live`), whose viewers were checked when they came.
+pub(super) async fn unfinished(db: &DatabaseConnection, domain_id: i32) -> Result<Vec<JobProgress>, DbErr> {
+    let jobs = bulk_job::Entity::find()
+        .filter(bulk_job::Column::DomainId.eq(domain_id))
         .filter(bulk_job::Column::State.is_in([JobState::Running, JobState::Scheduled]))
         .order_by_asc(bulk_job::Column::Id)
         .all(db)
-        .await?
-        .iter()
-        .map(progress)
-        .collect()
+        .await?;
+    // A job whose request cannot be read (logged) is left out of the banner rather than ending it.
+    Ok(jobs.iter().filter_map(|job| progress(job).ok()).collect())
 }
 
 /// The most recent jobs in the actor's scope, newest first.
@@ -253,7 +259,8 @@ pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<JobSum
         .collect()
 }
 
-/// Cancels running or scheduled job `id`: its users still waiting are marked "Cancelled" and left as they are; those
+/// Cancels running or scheduled job `id`, if every one of its users is within the actor's reach
+/// (`targets::require_reach`): its users still waiting are marked "Cancelled" and left as they are; those
 /// done stay done (a reset cannot be undone). A batch a worker holds at that moment either finished
 /// first (its users are done) or finds its users cancelled and leaves them (the worker marks a user done
 /// only while its item is still pending), so no user is half done.
@@ -264,6 +271,7 @@ pub async fn cancel(
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
     let (job, domain) = visible_job(db, actor, id).await?;
+    targets::require_reach(db, actor, &job, "cancel").await?;
     let txn = db.begin().await?;
     // The items first, as the worker's transactions take them (items, then the job): no deadlock.
     let cancelled = bulk_job_item::Entity::update_many()

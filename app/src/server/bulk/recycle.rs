@@ -168,8 +168,9 @@ pub async fn recycle(
             .col_expr(user::Column::VoicemailPinHash, Expr::value(None::<String>))
             .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))
             .col_expr(user::Column::MustChangePassword, Expr::value(false))
-            // A new holder: a new holding of the extension.
+            // A new holder: a new holding of the extension, and no session of an earlier one works.
             .col_expr(user::Column::Holding, Expr::col(user::Column::Holding).add(1))
+            .col_expr(user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
             .filter(user::Column::Id.eq(entry.user_id))
             // Checked again here: another admin may have recycled (or reset) it since we read it.

@@ -7,10 +7,11 @@
 
 use crate::bulk::{ItemState, JobProgress, JobState, Schedule, When};
 use crate::error::AppError;
+use crate::model::UserStatus;
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::Actor;
 use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
-use crate::server::{bulk::jobs, bulk::worker};
+use crate::server::{bulk::hold, bulk::jobs, bulk::targets, bulk::worker};
 use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
@@ -115,6 +116,8 @@ pub async fn start_due(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let due = bulk_job::Entity::find()
         .filter(bulk_job::Column::State.eq(JobState::Scheduled))
         .filter(bulk_job::Column::RunAt.lte(Utc::now()))
+        // A held domain's jobs wait past their time, for the operator.
+        .filter(bulk_job::Column::DomainId.not_in_subquery(hold::standing_still()))
         .order_by_asc(bulk_job::Column::RunAt)
         .limit(DUE_PER_LOOK)
         .all(db)
@@ -126,7 +129,8 @@ pub async fn start_due(db: &DatabaseConnection) -> Result<usize, DbErr> {
     Ok(started)
 }
 
-/// "Run now": starts scheduled job `id` at once, if the actor may see it.
+/// "Run now": starts scheduled job `id` at once, if the actor may see it and every one of its users is
+/// within their reach (`targets::require_reach`).
 pub async fn run_now(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -134,6 +138,7 @@ pub async fn run_now(
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
     let (job, _) = jobs::visible_job(db, actor, id).await?;
+    targets::require_reach(db, actor, &job, "run").await?;
     if !begin(db, &job, Some((actor, remote_addr))).await? {
         return Err(AppError::Conflict(
             "This bulk action is not scheduled any more: it has started, finished or been cancelled.".into(),
@@ -218,7 +223,7 @@ async fn begin(
 }
 
 /// The job's items whose users no longer qualify, each with why: the rules of `targets::check`, as they
-/// stand now. (Nobody can be in another unfinished job: this job's pending items have held them since
+/// stand now, for the admin who scheduled it as they stand now (reset since, they have no authority). (Nobody can be in another unfinished job: this job's pending items have held them since
 /// it was scheduled; and the job holds at most `MAX_JOB_USERS` users since then too.)
 async fn no_longer_qualify<'a>(
     txn: &impl ConnectionTrait,
@@ -231,6 +236,13 @@ async fn no_longer_qualify<'a>(
         None => None,
     };
     let admin = match admin {
+        // Reset (and perhaps handed to someone else) since: the holder who scheduled it has left.
+        Some((user, _))
+            if user.status == UserStatus::SetupRequired
+                || job.actor_holding.is_some_and(|holding| holding != user.holding) =>
+        {
+            Err(format!("{}, who scheduled it, has been reset since and has no authority left.", job.actor))
+        }
         Some((user, Some(home))) => Ok(Actor::of(&user, &home)),
         _ => Err(format!("{} no longer has an account.", job.actor)),
     }

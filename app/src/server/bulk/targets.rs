@@ -4,13 +4,13 @@
 use crate::accounts::{PreviewUser, SkippedUser};
 use crate::bulk::{ItemState, JobState, Schedule, Targets, MAX_JOB_USERS};
 use crate::error::AppError;
-use crate::model::full_name;
+use crate::model::{full_name, Scope};
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::bulk::schedule;
 use crate::server::directory::users;
 use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
 use crate::words::{join_and, number};
-use sea_orm::prelude::*;
+use sea_orm::{prelude::*, QueryOrder};
 use std::collections::{BTreeSet, HashMap};
 
 /// What is being done to the users, for the messages: "reset", "recycle".
@@ -63,6 +63,44 @@ pub fn check(
         )));
     }
     free(busy)
+}
+
+/// Refuses `actor` the users of job `job` unless every one of them is theirs to act on: not the actor
+/// themself, and nobody above their scope. Stopping a job, or starting a scheduled one at once, needs
+/// the same reach as starting it would: an admin a job offboards cannot call it off, nor can an admin
+/// below someone it offboards. `verb` says what was asked: "cancel", "run".
+pub async fn require_reach(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    job: &bulk_job::Model,
+    verb: Verb,
+) -> Result<(), AppError> {
+    let above: Vec<Scope> = Scope::ALL.into_iter().filter(|scope| *scope > actor.scope).collect();
+    let of_job = sea_orm::sea_query::Query::select()
+        .column(bulk_job_item::Column::UserId)
+        .from(bulk_job_item::Entity)
+        .and_where(bulk_job_item::Column::JobId.eq(job.id))
+        .to_owned();
+    let out_of_reach = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(of_job))
+        .filter(sea_orm::Condition::any().add(user::Column::Id.eq(actor.user_id)).add(user::Column::Scope.is_in(above)))
+        // The actor's own account first: that is the reason to give.
+        .order_by_desc(sea_orm::sea_query::Expr::col(user::Column::Id).eq(actor.user_id))
+        .one(db)
+        .await?;
+    match out_of_reach {
+        None => Ok(()),
+        Some(user) if user.id == actor.user_id => Err(AppError::Forbidden(format!(
+            "You cannot {verb} this bulk action: it includes your own account ({}).",
+            user.extension
+        ))),
+        Some(user) => Err(AppError::Forbidden(format!(
+            "You cannot {verb} this bulk action: it includes {} ({}), a {} above your scope.",
+            user.extension,
+            full_name(&user.first_name, &user.last_name),
+            user.scope.label(),
+        ))),
+    }
 }
 
 /// A user in an unfinished job: their extension, and when that job is to start if it is scheduled.
@@ -234,7 +272,7 @@ pub fn preview_user(user: &user::Model) -> PreviewUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Scope, UserStatus};
+    use crate::model::UserStatus;
 
     fn domain(id: i32) -> domain::Model {
         domain::Model {
@@ -245,6 +283,7 @@ mod tests {
             portal_security: false,
             voicemail_to_email: false,
             created_at: chrono::Utc::now(),
+            bulk_allowance: None,
         }
     }
 
@@ -264,6 +303,7 @@ mod tests {
             status: UserStatus::Active,
             must_change_password: false,
             holding: 1,
+            session_epoch: 0,
             created_at: now,
             updated_at: now,
         }
@@ -276,6 +316,7 @@ mod tests {
             scope: Scope::OfficeManager,
             domain_id: 1,
             reseller_id: 1,
+            holding: 1,
             must_change_password: false,
         }
     }

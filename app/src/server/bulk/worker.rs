@@ -17,7 +17,7 @@ use crate::server::entities::{bulk_job, bulk_job_item, user};
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
-use crate::server::{accounts::actions, bulk::jobs, bulk::reset, bulk::schedule};
+use crate::server::{accounts::actions, bulk::hold, bulk::jobs, bulk::reset, bulk::schedule};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{prelude::*, Condition, DatabaseTransaction, PaginatorTrait, TransactionTrait};
@@ -74,6 +74,8 @@ pub struct Claim {
 enum Failure {
     /// Our lease ran out and another worker holds the items now: theirs to process, not a failure.
     LeaseLost,
+    /// The operator holds the domain's bulk work (`hold`) and lets fewer users through: they wait.
+    Held,
     /// Something about a user prevents it; said in words for the admin.
     User(String),
     Database(DbErr),
@@ -100,11 +102,13 @@ impl Worker {
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let token = self.claimant.next_token();
         let lease = span(self.config.lease);
-        // Pending items of running jobs: a scheduled job's items wait, pending, for its time.
+        // Pending items of running jobs: a scheduled job's items wait, pending, for its time, and a held
+        // domain's for the operator.
         let running = Query::select()
             .column(bulk_job::Column::Id)
             .from(bulk_job::Entity)
             .and_where(bulk_job::Column::State.eq(JobState::Running))
+            .and_where(bulk_job::Column::DomainId.not_in_subquery(hold::standing_still()))
             .to_owned();
         let pending = Condition::all()
             .add(bulk_job_item::Column::State.eq(ItemState::Pending))
@@ -161,6 +165,8 @@ impl Worker {
             Ok(()) => Ok(()),
             Err(Failure::Database(err)) if is_unavailable(&err) => Err(err),
             Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
+            // The operator lets fewer through than the batch: as many as they allow, one by one.
+            Err(Failure::Held) => self.one_by_one(job, &action, token, items).await,
             // One user's fault, or a lease lost on part of the batch: each user on their own, so that
             // the others are still done now.
             Err(failure) => {
@@ -170,16 +176,26 @@ impl Worker {
                     ?failure,
                     "batch failed; retrying its users one by one"
                 );
-                for item in items {
-                    match self.apply(job, &action, token, std::slice::from_ref(item)).await {
-                        Ok(()) => {}
-                        Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
-                        Err(failure) => self.fail(job, token, item, failure).await?,
-                    }
-                }
-                Ok(())
+                self.one_by_one(job, &action, token, items).await
             }
         }
+    }
+
+    async fn one_by_one(
+        &self,
+        job: &bulk_job::Model,
+        action: &JobAction,
+        token: &str,
+        items: &[bulk_job_item::Model],
+    ) -> Result<(), DbErr> {
+        for item in items {
+            match self.apply(job, action, token, std::slice::from_ref(item)).await {
+                Ok(()) => {}
+                Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
+                Err(failure) => self.fail(job, token, item, failure).await?,
+            }
+        }
+        Ok(())
     }
 
     /// Does the job's action for `items` and marks them done, all in one transaction.
@@ -195,6 +211,9 @@ impl Worker {
         let n = settle(&txn, token, items, ItemState::Done, None).await?;
         if n != items.len() {
             return Err(Failure::LeaseLost);
+        }
+        if !hold::take(&txn, job.domain_id, n).await? {
+            return Err(Failure::Held);
         }
         let user_ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
         if user_ids.len() != items.len() {
@@ -217,9 +236,9 @@ impl Worker {
                 actions::send_welcome(&txn, job, &users).await?;
                 Action::WelcomeEmailQueued
             }
-            JobAction::ForcePasswordReset => {
+            JobAction::ForcePasswordReset { revoke } => {
                 let users = whole(&txn, in_domain, action, user_ids.len()).await?;
-                actions::force_password_reset(&txn, job, &users).await?;
+                actions::force_password_reset(&txn, job, &users, *revoke).await?;
                 Action::PasswordResetForced
             }
         };
@@ -231,7 +250,8 @@ impl Worker {
         Ok(())
     }
 
-    /// Marks one item failed, with the reason, unless another worker holds it now.
+    /// Marks one item failed, with the reason, unless another worker holds it now; an item the
+    /// operator holds back is let go, to be claimed again once they let it through.
     async fn fail(
         &self,
         job: &bulk_job::Model,
@@ -241,6 +261,9 @@ impl Worker {
     ) -> Result<(), DbErr> {
         let reason = match failure {
             Failure::LeaseLost => return Ok(()),
+            Failure::Held => {
+                return leases::release::<bulk_job_item::Entity>(&self.db, &LEASE, token, &[item.id]).await
+            }
             Failure::Database(err) if is_unavailable(&err) => return Err(err),
             Failure::User(reason) => reason,
             Failure::Database(err) => {

@@ -11,6 +11,9 @@ pub struct Model {
     pub domain_id: i32,
     pub actor: String,
     pub actor_user_id: Option<i32>,
+    /// The holding of `actor_user_id`'s extension that made the job: a scheduled job whose admin has
+    /// been reset (or whose extension has a new holder) since does nothing when its time comes.
+    pub actor_holding: Option<i32>,
     /// `JobAction::slug`, for reading the table by hand; `params` is the whole request.
     pub action: String,
     /// `JobAction` as JSON.

@@ -12,6 +12,9 @@ pub struct Model {
     pub portal_security: bool,
     pub voicemail_to_email: bool,
     pub created_at: DateTimeUtc,
+    /// While an operator holds the domain's bulk work (`bulk::hold`), how many more users the workers
+    /// may still process (0: none); `None` when it is not held.
+    pub bulk_allowance: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

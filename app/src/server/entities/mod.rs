@@ -15,7 +15,7 @@ pub mod phone_number;
 pub mod queue_membership;
 pub mod reseller;
 pub mod session;
-pub mod signin_failure;
+pub mod signin_count;
 pub mod signin_lock;
 pub mod user;
 pub mod voicemail_greeting;

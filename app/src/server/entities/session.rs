@@ -14,6 +14,9 @@ pub struct Model {
     pub user_agent: Option<String>,
     /// When the session was last used (renewed at most about once a minute): it ends after a while idle.
     pub last_seen_at: DateTimeUtc,
+    /// The user's session epoch when the password was checked: once the user's has moved on (they
+    /// were reset or signed out everywhere since), this session no longer works.
+    pub epoch: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

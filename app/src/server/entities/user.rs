@@ -24,6 +24,9 @@ pub struct Model {
     /// Which holding of the extension this is: bumped by every reset and every recycle, so that what
     /// was made for one holder (an email, a set-password link) never works for the next.
     pub holding: i32,
+    /// Moved on by everything that signs the user out everywhere (a reset, a recycle, a forced password
+    /// reset, a new password): a session works only while its epoch is still the user's.
+    pub session_epoch: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -72,6 +72,23 @@ pub async fn claim<E: EntityTrait>(
     E::find().filter(columns.owner.eq(token)).filter(wanted).order_by_asc(columns.id).all(db).await
 }
 
+/// Lets go of the rows `ids` while they are held under `token`, leaving them for a later claim.
+pub async fn release<E: EntityTrait>(
+    db: &DatabaseConnection,
+    columns: &Columns<E::Column>,
+    token: &str,
+    ids: &[i32],
+) -> Result<(), DbErr> {
+    E::update_many()
+        .col_expr(columns.owner, Expr::value(None::<String>))
+        .col_expr(columns.until, Expr::value(None::<chrono::DateTime<Utc>>))
+        .filter(columns.id.is_in(ids.iter().copied()))
+        .filter(columns.owner.eq(token))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Lets go of every lease on `E`'s rows. For SQLite at start-up only: SQLite is served by one process,
 /// so a lease found then belongs to a process that is gone, and its rows are taken up at once rather
 /// than when the lease runs out. (On PostgreSQL other replicas may hold leases; they run out.)

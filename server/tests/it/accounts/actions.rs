@@ -17,6 +17,7 @@ use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction}
 use app::pages::users::bulk::progress::BulkJobStatus;
 use app::pages::users::bulk::reset::StartReset;
 use app::pages::users::ListUsers;
+use app::server::accounts::links;
 use axum::http::{header, StatusCode};
 use std::time::Duration;
 
@@ -29,7 +30,8 @@ fn a_forced_password_reset_signs_the_user_out_and_blocks_all_but_change_password
         let boss = app.sign_in(&fixture.super_user, PASSWORD).await;
         let ids = vec![app.user_id(&fixture.office_manager).await, app.user_id("204@a.example").await];
 
-        let (preview, job) = account_action(&app, &boss, AccountAction::ForcePasswordReset, ids).await;
+        let (preview, job) =
+            account_action(&app, &boss, AccountAction::ForcePasswordReset { revoke: false }, ids).await;
         assert_eq!(preview.users.len(), 2);
         assert!(preview.skipped.is_empty());
         assert_eq!(preview.without_email().map(|user| user.extension.as_str()).collect::<Vec<_>>(), ["204"]);
@@ -105,7 +107,7 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
             [(&fixture.other_office_manager, StatusCode::FORBIDDEN), (&fixture.basic, StatusCode::FORBIDDEN)]
         {
             let session = app.sign_in(login, PASSWORD).await;
-            for action in [AccountAction::SendWelcome, AccountAction::ForcePasswordReset] {
+            for action in [AccountAction::SendWelcome, AccountAction::ForcePasswordReset { revoke: false }] {
                 let (code, _) = app
                     .call::<_, JobProgress>(
                         StartAccountAction { domain: "a.example".into(), request: request(action) },
@@ -117,7 +119,7 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
         }
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let own = AccountRequest {
-            action: AccountAction::ForcePasswordReset,
+            action: AccountAction::ForcePasswordReset { revoke: false },
             targets: Targets::Ticked(vec![app.user_id(&fixture.office_manager).await]),
         };
         let (code, answer) = app
@@ -145,7 +147,7 @@ fn account_actions_obey_the_scope_rules_and_skip_reset_users() {
             .1
             .unwrap();
         app.run_jobs().await;
-        for action in [AccountAction::SendWelcome, AccountAction::ForcePasswordReset] {
+        for action in [AccountAction::SendWelcome, AccountAction::ForcePasswordReset { revoke: false }] {
             let (_, preview) = app
                 .call::<_, AccountPreview>(
                     PreviewAccountAction { domain: "a.example".into(), request: request(action) },
@@ -177,7 +179,8 @@ fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other(
         // The outbox refuses Noah's email, as a real database fault would.
         app.refuse("INSERT", "outbox_messages", "NEW.recipient = 'noah.brown@a.example'", "outbox is full").await;
 
-        let (_, job) = account_action(&app, &boss, AccountAction::ForcePasswordReset, vec![liam, noah]).await;
+        let (_, job) =
+            account_action(&app, &boss, AccountAction::ForcePasswordReset { revoke: false }, vec![liam, noah]).await;
         let (_, status) = app.call::<_, JobStatus>(BulkJobStatus { job: job.id }, Some(&boss)).await;
         let status = status.unwrap();
         assert_eq!((status.progress.done, status.progress.failed), (1, 1));
@@ -194,5 +197,49 @@ fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other(
         let noah = user_by_login(&app, "203@a.example").await;
         assert_eq!((noah.status, noah.must_change_password), (UserStatus::Active, false));
         assert!(me(&app, &noahs_session).await.is_some());
+    });
+}
+
+#[test]
+fn revoking_stops_the_current_password_at_once_and_leaves_out_users_without_email() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        app.user_without_password("a.example", "204", "Mia", "Noe").await;
+        let leaked = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let boss = app.sign_in(&fixture.super_user, PASSWORD).await;
+        let olga = user_by_login(&app, &fixture.office_manager).await;
+        let earlier_link = links::issue(&app.db, olga.id, olga.holding, MessageKind::Welcome).await.unwrap();
+        let ids = vec![olga.id, app.user_id("204@a.example").await];
+
+        let revoke = AccountAction::ForcePasswordReset { revoke: true };
+        let (preview, job) = account_action(&app, &boss, revoke, ids).await;
+        assert_eq!(preview.users.iter().map(|user| user.extension.as_str()).collect::<Vec<_>>(), ["200"]);
+        assert_eq!(preview.skipped.len(), 1);
+        assert_eq!(preview.skipped[0].user.extension, "204");
+        assert!(preview.skipped[0].reason.starts_with("No email address"), "{}", preview.skipped[0].reason);
+        assert_eq!(job.total, 1);
+
+        // Signed out everywhere, and the password that leaked opens nothing, not even Change Password.
+        assert_eq!(me(&app, &leaked).await, None);
+        let olga = user_by_login(&app, &fixture.office_manager).await;
+        assert_eq!((olga.status, olga.password_hash.is_none()), (UserStatus::PasswordRequired, true));
+        let login = app::auth::Login { login: fixture.office_manager.clone(), password: PASSWORD.into() };
+        let (code, _, _) = app.call_form(login, None).await;
+        assert_eq!(code, StatusCode::UNAUTHORIZED);
+        // A link sent before no longer works either; the one queued now is the way back in.
+        let (code, _, _) =
+            set_password(&app, &earlier_link, new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
+        assert_eq!(code, StatusCode::NOT_FOUND);
+        let [message] = messages(&app).await.try_into().unwrap();
+        assert_eq!((message.kind, message.recipient.as_str()), (MessageKind::PasswordReset, "olga.manning@a.example"));
+        let link = links::issue(&app.db, olga.id, olga.holding, MessageKind::PasswordReset).await.unwrap();
+        let (code, answer, session) =
+            set_password(&app, &link, new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN)).await;
+        assert_eq!(code, StatusCode::OK, "{answer:?}");
+        assert!(me(&app, &session.unwrap()).await.is_some());
+        // Mia, who has no email address, was left alone: told, not silently skipped.
+        assert_eq!(user_by_login(&app, "204@a.example").await.status, UserStatus::PasswordRequired);
+        let (_, status) = app.call::<_, JobStatus>(BulkJobStatus { job: job.id }, Some(&boss)).await;
+        assert_eq!(status.unwrap().progress.action.describe(), "Force Password Reset, current password revoked");
     });
 }

@@ -10,6 +10,7 @@ use app::accounts::{AccountAction, AccountRequest, NewPassword};
 use app::auth::ChangePassword;
 use app::auth::SetPassword;
 use app::auth::{CurrentUser, Login, Logout};
+use app::bulk::ItemState;
 use app::bulk::Targets;
 use app::bulk::{job_events_path, running_jobs_path, JobAction, RecycleEntry, ResetOptions, ResetRequest, When};
 use app::mail::{MessageKind, MessageState};
@@ -27,7 +28,7 @@ use app::server::auth::authz::Actor;
 use app::server::auth::sessions::{self, Origin};
 use app::server::directory::domains;
 use app::server::directory::users::{self, NewUser};
-use app::server::entities::{outbox_message, user};
+use app::server::entities::{bulk_job_item, outbox_message, user};
 use app::server::settings::SessionLimits;
 use app::server::{accounts::links, bulk::jobs, bulk::reset, bulk::schedule, mail::outbox};
 use axum::body::Body;
@@ -69,7 +70,9 @@ impl Who {
 
 /// What a row's request may use: users of a.example made for this cell alone (`target`: Active, with
 /// an email and a failed message; `reset_target`: reset, waiting for a new holder), a finished reset of
-/// a.example, a running job and a scheduled one made for this cell, and a link to set a password.
+/// a.example, a running job and a scheduled one made for this cell, a Super User's scheduled offboarding
+/// of a.example's Office Manager and one of a.example's Reseller (above the Office Manager), and a link
+/// to set a password.
 struct Cell {
     target: i32,
     reset_target: i32,
@@ -77,6 +80,8 @@ struct Cell {
     job: i32,
     running_job: i32,
     scheduled_job: i32,
+    of_manager: i32,
+    of_reseller: i32,
     token: String,
 }
 
@@ -114,6 +119,9 @@ struct Route {
 const A_EXAMPLE_ADMINS: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK];
 /// Something of a.example looked up by id: to other domains' admins it does not exist.
 const A_EXAMPLE_BY_ID: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, OK];
+/// A job of a.example that offboards its Office Manager, or someone above them: theirs neither to cancel
+/// nor to run, though they see it.
+const OUT_OF_REACH: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK];
 /// Every admin, each in their own scope.
 const ANY_ADMIN: [StatusCode; 6] = [UNAUTHORIZED, FORBIDDEN, OK, OK, OK, OK];
 /// Open to everyone.
@@ -163,6 +171,27 @@ fn functions() -> Vec<Function> {
             path: RunScheduledJob::PATH,
             call: |cell| json(RunScheduledJob { job: cell.scheduled_job }),
             expected: A_EXAMPLE_BY_ID,
+        },
+        // The admin a job targets, and an admin below someone it targets: out of reach.
+        Function {
+            path: CancelJob::PATH,
+            call: |cell| json(CancelJob { job: cell.of_manager }),
+            expected: OUT_OF_REACH,
+        },
+        Function {
+            path: RunScheduledJob::PATH,
+            call: |cell| json(RunScheduledJob { job: cell.of_manager }),
+            expected: OUT_OF_REACH,
+        },
+        Function {
+            path: CancelJob::PATH,
+            call: |cell| json(CancelJob { job: cell.of_reseller }),
+            expected: OUT_OF_REACH,
+        },
+        Function {
+            path: RunScheduledJob::PATH,
+            call: |cell| json(RunScheduledJob { job: cell.of_reseller }),
+            expected: OUT_OF_REACH,
         },
         Function {
             path: RecycleFormForJob::PATH,
@@ -319,23 +348,43 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
         .update(&app.db)
         .await
         .unwrap();
+    let tomorrow = Some(chrono::Duration::days(1));
     Cell {
         target: target.id,
         reset_target: reset_target.id,
         message: message.id,
         job,
-        running_job: waiting_job(app, n, None).await,
-        scheduled_job: waiting_job(app, n + 100_000, Some(chrono::Duration::days(1))).await,
+        running_job: waiting_job(app, new_user(app, n).await, None).await,
+        scheduled_job: waiting_job(app, new_user(app, n + 100_000).await, tomorrow).await,
+        of_manager: waiting_job(app, freed(app, "200@a.example").await, tomorrow).await,
+        of_reseller: waiting_job(app, freed(app, "150@a.example").await, tomorrow).await,
         token,
     }
 }
 
-/// A job of a.example that has not started yet (no worker runs in this test), for one user of its own;
-/// scheduled that far `ahead`, if given.
-async fn waiting_job(app: &TestApp, n: usize, ahead: Option<chrono::Duration>) -> i32 {
+/// A user of a.example of its own for cell `n`'s job.
+async fn new_user(app: &TestApp, n: usize) -> i32 {
     let extension = (5000 + n).to_string();
     app.user_without_password("a.example", &extension, "Wes", "Waiting").await;
-    let waiting = app.user_id(&format!("{extension}@a.example")).await;
+    app.user_id(&format!("{extension}@a.example")).await
+}
+
+/// The user `login`, taken out of the earlier cells' jobs (a user waits in one job at a time).
+async fn freed(app: &TestApp, login: &str) -> i32 {
+    let id = app.user_id(login).await;
+    bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, sea_orm::sea_query::Expr::value(ItemState::Cancelled))
+        .filter(bulk_job_item::Column::UserId.eq(id))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    id
+}
+
+/// A Super User's job of a.example for `waiting` that has not started yet (no worker runs in this
+/// test); scheduled that far `ahead`, if given.
+async fn waiting_job(app: &TestApp, waiting: i32, ahead: Option<chrono::Duration>) -> i32 {
     let domain = domains::find(&app.db, "a.example").await.unwrap().unwrap();
     let boss = user::Entity::find_by_id(app.user_id("100@a.example").await).one(&app.db).await.unwrap().unwrap();
     let managed = Actor::of(&boss, &domain).manage("a.example", Some(domain)).unwrap();
@@ -351,7 +400,7 @@ async fn cookie(app: &TestApp, who: Who) -> Option<String> {
     let login = who.login()?;
     let user_id = app.user_id(login).await;
     let origin = Origin { addr: None, user_agent: None, presented: None };
-    let token = sessions::start(&app.db, user_id, origin, &SessionLimits::default()).await.unwrap();
+    let token = sessions::start_now(&app.db, user_id, origin, &SessionLimits::default()).await.unwrap();
     Some(format!("switchboard_session={token}"))
 }
 

@@ -96,3 +96,57 @@ fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with
         assert_eq!(who(&app, &manager).await, None);
     })
 }
+
+/// The holder of 201 signs in over and over, on eight connections at once, while an admin resets
+/// them: every session it got, even one whose sign-in had read the account before the reset and
+/// finished after it, is refused afterwards, and stays refused once the extension has a new holder.
+#[test]
+fn sign_ins_racing_a_reset_leave_no_session_of_the_old_holding() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let leaver = app.user_id(&fixture.basic).await;
+        let reset_done = std::sync::atomic::AtomicBool::new(false);
+        let sessions = std::sync::Mutex::new(Vec::<Session>::new());
+        let sign_in_loop = || async {
+            let body =
+                serde_qs::to_string(&app::auth::Login { login: fixture.basic.clone(), password: PASSWORD.into() })
+                    .unwrap();
+            while !reset_done.load(std::sync::atomic::Ordering::SeqCst) {
+                let request = axum::http::Request::post(<app::auth::Login as leptos::server_fn::ServerFn>::PATH)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(body.clone()))
+                    .unwrap();
+                let (status, headers, _) = app.request(request).await;
+                if let (true, Some(cookie)) = (status.is_success(), headers.get("set-cookie")) {
+                    let cookie = cookie.to_str().unwrap();
+                    let session =
+                        Session { cookie: cookie.split(';').next().unwrap().into(), set_cookie: cookie.into() };
+                    sessions.lock().unwrap().push(session);
+                }
+            }
+        };
+        let reset = async {
+            // Once every loop is under way.
+            while sessions.lock().unwrap().len() < 8 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            app.reset_users(&manager, vec![leaver]).await;
+            reset_done.store(true, std::sync::atomic::Ordering::SeqCst);
+        };
+        futures::join!(reset, futures::future::join_all((0..8).map(|_| sign_in_loop())));
+
+        let sessions = sessions.into_inner().unwrap();
+        let mut alive = Vec::new();
+        for session in &sessions {
+            if who(&app, session).await.is_some() {
+                alive.push(session.cookie.clone());
+            }
+        }
+        assert!(alive.is_empty(), "{} of {} sessions outlived the reset", alive.len(), sessions.len());
+        app.recycle_user(&manager, leaver, "Nia", "New", "nia.new@a.example").await;
+        for session in &sessions {
+            assert_eq!(who(&app, session).await, None, "a session of the former holder works for the new one");
+        }
+    })
+}

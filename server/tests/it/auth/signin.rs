@@ -147,3 +147,26 @@ fn without_a_cookie_nobody_is_signed_in() {
         assert_eq!((status, me.unwrap()), (StatusCode::OK, None));
     })
 }
+
+/// An admin gives three other extensions someone's email address (as recycling lets them): that
+/// person still signs in with their email, to their own account, wherever its row happens to be.
+#[test]
+fn extensions_given_someones_email_cannot_crowd_out_their_own_account() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        // Vic's account is the newest of the four; the three recycled extensions were made before it.
+        app.user("a.example", "204", "Vic", "Tim", Scope::BasicUser).await;
+        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let mut decoys = Vec::new();
+        for extension in ["201", "202", "203"] {
+            decoys.push(app.user_id(&format!("{extension}@a.example")).await);
+        }
+        app.reset_users(&manager, decoys.clone()).await;
+        for id in decoys {
+            app.recycle_user(&manager, id, "Not", "Vic", "vic.tim@a.example").await;
+        }
+        let session = app.sign_in("vic.tim@a.example", PASSWORD).await;
+        let (_, me) = app.call::<_, Option<Me>>(CurrentUser {}, Some(&session)).await;
+        assert_eq!(me.unwrap().unwrap().extension, "204");
+    })
+}

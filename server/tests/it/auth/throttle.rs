@@ -6,7 +6,7 @@ use crate::common::{self, TestApp, PASSWORD};
 use app::auth::Login;
 use app::error::AppError;
 use app::model::Scope;
-use app::server::entities::{audit_log, signin_failure};
+use app::server::entities::{audit_log, session, signin_count};
 use app::server::settings::{Limit, Settings, SigninLimits};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -66,9 +66,15 @@ fn limits(per_login: u32, per_addr: u32, lock: Duration) -> Settings {
             per_login: Limit { max_failures: per_login, lock },
             per_addr: Limit { max_failures: per_addr, lock },
             window: Duration::from_secs(900),
+            ..SigninLimits::default()
         },
         ..Settings::default()
     }
+}
+
+/// Room in the sign-in queue for a whole burst: what is refused then is refused by the count alone.
+fn roomy() -> Settings {
+    Settings { signin: SigninLimits { queue: 256, ..SigninLimits::default() }, ..Settings::default() }
 }
 
 #[test]
@@ -83,8 +89,8 @@ fn ten_failures_lock_a_login_for_fifteen_minutes_even_against_the_right_password
         assert_eq!((status, error.clone()), (StatusCode::TOO_MANY_REQUESTS, locked(15)));
         assert_eq!(error.unwrap().to_string(), "Too many failed sign-ins. Try again in 15 minutes.");
         assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "900");
-        // The same account by its email address is another login; other logins are untouched.
-        app.sign_in("olga.manning@a.example", PASSWORD).await;
+        // The same account by its email address is the same account; other accounts are untouched.
+        assert_eq!(attempt(&app, None, "olga.manning@a.example", PASSWORD).await.1, locked(15));
         app.sign_in(&fixture.basic, PASSWORD).await;
         let locks = audited(&app, "sign_in_locked").await;
         assert_eq!(locks.len(), 1);
@@ -174,7 +180,7 @@ fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
         let keys = |app: &TestApp| {
             let db = app.db.clone();
             async move {
-                let rows = signin_failure::Entity::find().all(&db).await.unwrap();
+                let rows = signin_count::Entity::find().all(&db).await.unwrap();
                 rows.into_iter().map(|row| row.key).filter(|key| key.starts_with("addr:")).collect::<Vec<_>>()
             }
         };
@@ -201,6 +207,104 @@ fn an_over_long_login_or_password_is_refused_at_its_field_and_counts_for_nothing
         let (status, error, _) = attempt(&app, None, &fixture.basic, &"x".repeat(257)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error, Some(AppError::invalid("password", "A password has at most 256 characters.")));
-        assert_eq!(signin_failure::Entity::find().count(&app.db).await.unwrap(), 0);
+        assert_eq!(signin_count::Entity::find().count(&app.db).await.unwrap(), 0);
+    })
+}
+
+/// A burst of 199 wrong passwords sent together, half by the account's extension login and half by its
+/// email address, spread over `replicas`; then, once the limit's worth of them have been checked, the
+/// right password. Returns how many passwords were checked (each checked failure is audited), the
+/// right one's answer, and how many sessions the account has.
+async fn burst(replicas: &[&TestApp], login: &str, alias: &str) -> (usize, Option<AppError>, u64) {
+    let limit = Settings::default().signin.per_login.max_failures as usize;
+    let first = replicas[0];
+    let wrong = (0..199).map(|n| {
+        let replica = replicas[n % replicas.len()];
+        let login = if n % 2 == 0 { login } else { alias };
+        attempt(replica, None, login, "not the password")
+    });
+    let right = async {
+        while audited(first, "sign_in_failed").await.len() < limit {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        attempt(replicas[replicas.len() - 1], None, login, PASSWORD).await
+    };
+    let (answers, (_, right, _)) = futures::join!(futures::future::join_all(wrong), right);
+    for (status, error, _) in &answers {
+        assert!(matches!(status, &StatusCode::UNAUTHORIZED | &StatusCode::TOO_MANY_REQUESTS), "{status}: {error:?}");
+    }
+    let user_id = first.user_id(login).await;
+    let sessions = session::Entity::find().filter(session::Column::UserId.eq(user_id)).count(&first.db).await.unwrap();
+    let checked = audited(first, "sign_in_failed").await.len() + audited(first, "sign_in").await.len();
+    (checked, right, sessions)
+}
+
+#[test]
+fn a_burst_of_wrong_passwords_checks_at_most_the_limit_and_the_right_one_after_it_is_refused() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let one = app.replica(roomy()).await;
+        let (checked, right, sessions) = burst(&[&one], &fixture.office_manager, "olga.manning@a.example").await;
+        assert_eq!(checked, 10, "passwords checked: exactly the limit's worth");
+        assert_eq!((right, sessions), (locked(15), 0));
+    })
+}
+
+#[test]
+fn a_burst_spread_over_two_replicas_checks_at_most_the_limit_between_them() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let (one, other) = (app.replica(roomy()).await, app.replica(roomy()).await);
+        let (checked, right, sessions) =
+            burst(&[&one, &other], &fixture.office_manager, "olga.manning@a.example").await;
+        assert_eq!(checked, 10, "passwords checked: exactly the limit's worth");
+        assert_eq!((right, sessions), (locked(15), 0));
+    })
+}
+
+#[test]
+fn an_ipv6_client_is_one_address_for_its_whole_64() {
+    common::run(async {
+        let (app, login) = TestApp::with_one_user(limits(10, 5, Duration::from_secs(900)), Scope::BasicUser).await;
+        // Five guesses, each from another address of one /64, as a client given a /64 may send them.
+        for n in 1..=5 {
+            let (status, ..) = attempt(&app, Some(&format!("[2001:db8:7:8::{n:x}]")), "300@a.example", "guess").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(attempt(&app, Some("[2001:db8:7:8:ffff::1]"), &login, PASSWORD).await.1, locked(15));
+        assert_eq!(attempt(&app, Some("[2001:db8:7:9::1]"), &login, PASSWORD).await.0, StatusCode::OK);
+        let lock = audited(&app, "sign_in_locked").await;
+        assert_eq!(lock[0].actor, "address 2001:db8:7:8::/64");
+    })
+}
+
+/// A log line the throttle writes names the login tried: a line break in that login is written
+/// escaped, so that it cannot start a forged line of its own. (The real server's log.)
+#[test]
+fn a_login_with_a_line_break_is_logged_escaped() {
+    common::run(async {
+        let app = TestApp::new().await;
+        let server = app.serve(&[("SIGNIN_MAX_FAILURES", "2")]).await;
+        let forged = "x@a.example\nWARN sign-in of 100@a.example succeeded";
+        let body = serde_qs::to_string(&Login { login: forged.into(), password: "guess".into() }).unwrap();
+        for _ in 0..2 {
+            let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+            let request = format!(
+                "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                <Login as leptos::server_fn::ServerFn>::PATH,
+                server.addr,
+                body.len()
+            );
+            tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut answer).await.unwrap();
+            assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        }
+        let written = server.log();
+        assert!(written.contains("sign-in locked"), "{written}");
+        // (Logins are read in lower case.)
+        assert!(written.contains("x@a.example\\nwarn sign-in"), "{written}");
+        assert!(!written.lines().any(|line| line.starts_with("warn sign-in of")), "{written}");
     })
 }

@@ -9,6 +9,7 @@ use app::bulk::{
     ResetRequest, When,
 };
 use app::pages::users::bulk::reset::StartReset;
+use app::server::settings::{Settings, StreamLimits};
 use axum::http::StatusCode;
 
 /// Three users of a.example ticked for a reset by its Office Manager, the second of whom cannot be
@@ -155,5 +156,96 @@ fn a_failure_recorded_after_a_later_users_failure_is_still_sent() {
         fail_item(&app, job.id, "201", 2).await;
         assert!(matches!(next(&mut events).await, JobEvent::Failed(item) if item.extension == "201"));
         assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 2));
+    })
+}
+
+/// A reset of 202 and 203 scheduled for tomorrow by a.example's Office Manager: a job that changes
+/// nothing while it waits.
+async fn scheduled_job(app: &TestApp, session: &common::Session) -> JobProgress {
+    let ids = vec![app.user_id("202@a.example").await, app.user_id("203@a.example").await];
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M").to_string();
+    let request = ResetRequest {
+        targets: Targets::Ticked(ids),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::At { local: tomorrow, zone: "UTC".into() },
+    };
+    let (code, job) =
+        app.call::<_, JobProgress>(StartReset { domain: "a.example".into(), request }, Some(session)).await;
+    assert_eq!(code, StatusCode::OK, "{job:?}");
+    job.unwrap()
+}
+
+fn streams(per_session: usize, session_check: std::time::Duration) -> Settings {
+    Settings { streams: StreamLimits { per_session, session_check }, ..Settings::default() }
+}
+
+#[test]
+fn one_session_may_open_only_so_many_streams_and_gets_them_back_as_they_close() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let app = app.replica(streams(3, std::time::Duration::from_secs(5))).await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let job = scheduled_job(&app, &session).await;
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+            assert_eq!(events.status, StatusCode::OK);
+            assert!(events.next().await.is_some());
+            open.push(events);
+        }
+        let refused = app.events(&running_jobs_path("a.example"), Some(&session), None).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        // Another session of the same user is another browser: it has streams of its own.
+        let other = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        assert_eq!(app.events(&job_events_path(job.id), Some(&other), None).await.status, StatusCode::OK);
+        open.pop();
+        assert_eq!(app.events(&job_events_path(job.id), Some(&session), None).await.status, StatusCode::OK);
+    })
+}
+
+#[test]
+fn a_stream_with_nothing_to_send_still_ends_soon_after_its_session() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let app = app.replica(streams(8, std::time::Duration::from_millis(300))).await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let job = scheduled_job(&app, &session).await;
+        let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+        assert!(matches!(next(&mut events).await, JobEvent::Counts(counts) if counts.state == JobState::Scheduled));
+        let (code, _) = app.call::<_, ()>(Logout {}, Some(&session)).await;
+        assert_eq!(code, StatusCode::OK);
+        // The job will not change before tomorrow; the stream ends all the same.
+        assert!(events.next().await.is_none());
+    })
+}
+
+#[test]
+fn many_watchers_of_one_job_are_fed_by_one_reader() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = reads.clone();
+        let app = app
+            .replica_counting(Settings::default(), move |sql| {
+                if sql.contains("FROM \"bulk_jobs\"") {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            })
+            .await;
+        let mut watchers = Vec::new();
+        let job = scheduled_job(&app, &app.sign_in(&fixture.office_manager, PASSWORD).await).await;
+        for _ in 0..20 {
+            let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+            let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+            assert!(events.next().await.is_some());
+            watchers.push((session, events));
+        }
+        let before = reads.load(std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let during = reads.load(std::sync::atomic::Ordering::SeqCst) - before;
+        // One reader looks at the waiting job about once a second; one per watcher would have read it
+        // some 160 times (twenty watchers, four times a second, two seconds).
+        assert!(during <= 10, "the job was read {during} times in two seconds for twenty watchers");
     })
 }

@@ -187,3 +187,70 @@ fn a_time_that_has_passed_or_does_not_exist_is_refused_at_the_field_and_nothing_
         assert_eq!(bulk_job::Entity::find().count(&app.db).await.unwrap(), 0);
     })
 }
+
+/// Makes job `job` due now, as if its time had come.
+async fn make_due(app: &TestApp, job: i32) {
+    let due = bulk_job::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(job),
+        run_at: sea_orm::ActiveValue::Set(Some(Utc::now() - chrono::Duration::seconds(1))),
+        ..Default::default()
+    };
+    due.update(&app.db).await.unwrap();
+}
+
+#[test]
+fn an_admin_cannot_cancel_or_run_a_job_that_targets_them_or_anyone_above_them() {
+    common::run(async {
+        let (app, fixture, manager, ids) = world().await;
+        let boss = app.sign_in(&fixture.super_user, PASSWORD).await;
+        let (om, reseller) = (app.user_id(&fixture.office_manager).await, app.user_id(&fixture.reseller).await);
+        // The Super User schedules the Office Manager's offboarding, and a Reseller's.
+        let of_manager = schedule(&app, &boss, at(vec![om, ids[0]], Duration::from_secs(24 * 3600))).await;
+        let of_reseller = schedule(&app, &boss, at(vec![reseller, ids[1]], Duration::from_secs(24 * 3600))).await;
+        for (job, whom) in [(of_manager.id, "your own account (200)"), (of_reseller.id, "150 (Rita Seller)")] {
+            let (code, refused) = app.call::<_, JobProgress>(CancelJob { job }, Some(&manager)).await;
+            assert_eq!(code, StatusCode::FORBIDDEN, "{refused:?}");
+            assert!(refused.unwrap_err().to_string().contains(whom), "cancel of job {job}");
+            let (code, refused) = app.call::<_, JobProgress>(RunScheduledJob { job }, Some(&manager)).await;
+            assert_eq!(code, StatusCode::FORBIDDEN, "{refused:?}");
+            assert!(refused.unwrap_err().to_string().contains(whom), "run now of job {job}");
+        }
+        for job in [&of_manager, &of_reseller] {
+            let progress = status(&app, &boss, job.id).await.1.unwrap().progress;
+            assert_eq!(progress.state, JobState::Scheduled, "untouched");
+        }
+        assert_eq!(audited(&app, "bulk_job_cancelled", of_manager.id).await, 0);
+        // The Super User, above them all, may.
+        let (code, _) = app.call::<_, JobProgress>(CancelJob { job: of_manager.id }, Some(&boss)).await;
+        assert_eq!(code, StatusCode::OK);
+        let (code, _) = app.call::<_, JobProgress>(RunScheduledJob { job: of_reseller.id }, Some(&boss)).await;
+        assert_eq!(code, StatusCode::OK);
+    })
+}
+
+#[test]
+fn a_scheduled_job_whose_admin_was_reset_since_does_nothing_when_its_time_comes() {
+    common::run(async {
+        let (app, fixture, manager, ids) = world().await;
+        let before = snapshots(&app, &ids).await;
+        let job = schedule(&app, &manager, at(ids.clone(), Duration::from_secs(24 * 3600))).await;
+        // The Office Manager who scheduled it leaves: a Super User resets their account.
+        let boss = app.sign_in(&fixture.super_user, PASSWORD).await;
+        let om = app.user_id(&fixture.office_manager).await;
+        let (code, started) = start(&app, &boss, "a.example", request(vec![om], ResetOptions::defaults())).await;
+        assert_eq!(code, StatusCode::OK, "{started:?}");
+        app.run_jobs().await;
+
+        make_due(&app, job.id).await;
+        app.run_jobs().await;
+        let status = status(&app, &boss, job.id).await.1.unwrap();
+        assert_eq!((status.progress.state, status.progress.done, status.progress.skipped), (JobState::Finished, 0, 3));
+        for item in &status.items {
+            assert_eq!(
+                item.error.as_deref(),
+                Some("200@a.example, who scheduled it, has been reset since and has no authority left."),
+            );
+        }
+        assert_eq!(snapshots(&app, &ids).await, before, "nothing was done");
+    })
+}

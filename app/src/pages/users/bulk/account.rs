@@ -27,6 +27,23 @@ pub async fn start_account_action(domain: String, request: AccountRequest) -> Re
 
 #[component]
 pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView {
+    // Force Password Reset's choice (keep or revoke the current password) asks the server again who it
+    // reaches: revoking leaves out those without an email address.
+    let preview = RwSignal::new(preview);
+    let targets = flow.selection.read_untracked().targets();
+    let ask = Action::new({
+        let targets = targets.clone();
+        move |action: &AccountAction| {
+            let (domain, request) =
+                (flow.domain.get_untracked(), AccountRequest { action: *action, targets: targets.clone() });
+            async move { preview_account_action(domain, request).await }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(asked)) = ask.value().get() {
+            preview.set(asked);
+        }
+    });
     let start = Action::new(move |request: &AccountRequest| {
         let (domain, request) = (flow.domain.get_untracked(), request.clone());
         async move { start_account_action(domain, request).await }
@@ -38,12 +55,9 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
         }
     });
     flow.busy_while(Memo::new(move |_| start.pending().get()));
-    let error = move || start.value().get().and_then(Result::err);
-    let action = preview.action;
-    // The same users as the preview: those ticked, or the filter, which the server evaluates again.
-    let request = AccountRequest { action, targets: flow.selection.read_untracked().targets() };
-    let nobody = preview.users.is_empty();
-    let without_email: Vec<PreviewUser> = preview.without_email().cloned().collect();
+    let error = move || start.value().get().and_then(Result::err).or_else(|| ask.value().get().and_then(Result::err));
+    let action = move || preview.read().action;
+    let nobody = move || preview.read().users.is_empty();
     let user_line = |user: PreviewUser| {
         view! {
             <li>
@@ -52,30 +66,76 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
             </li>
         }
     };
+    let is_force = matches!(preview.read_untracked().action, AccountAction::ForcePasswordReset { .. });
     view! {
         <div class="confirm">
-            {(!nobody).then(|| view! { <p>{preview.summary()}</p> })}
-            {(!preview.users.is_empty()).then(|| view! {
+            {is_force.then(|| view! { <PasswordChoice preview ask /> })}
+            {move || (!nobody()).then(|| view! { <p>{preview.read().summary()}</p> })}
+            {move || (!nobody()).then(|| view! {
                 <ul class="selected-users" aria-label="Users to reach" tabindex="0">
-                    {preview.users.clone().into_iter().map(user_line).collect_view()}
+                    {preview.read().users.clone().into_iter().map(user_line).collect_view()}
                 </ul>
             })}
-            {(action == AccountAction::ForcePasswordReset && !without_email.is_empty()).then(|| view! {
-                <p class="hint">{format!(
-                    "No email address, so no link: {}. Tell them yourself; they can log in with their current password and will be asked for a new one.",
-                    without_email.iter().map(|user| user.extension.clone()).collect::<Vec<_>>().join(", ")
-                )}</p>
-            })}
-            <LeftOut users=preview.skipped.clone() />
-            {nobody.then(|| view! { <p class="problem" role="alert">"None of the selected users can be reached this way."</p> })}
+            {move || {
+                let without_email: Vec<String> = preview.read().without_email().map(|user| user.extension.clone()).collect();
+                (action() == AccountAction::ForcePasswordReset { revoke: false } && !without_email.is_empty()).then(|| view! {
+                    <p class="hint">{format!(
+                        "No email address, so no link: {}. Tell them yourself; they can log in with their current password and will be asked for a new one.",
+                        without_email.join(", ")
+                    )}</p>
+                })
+            }}
+            {move || view! { <LeftOut users=preview.read().skipped.clone() /> }}
+            {move || nobody().then(|| view! { <p class="problem" role="alert">"None of the selected users can be reached this way."</p> })}
         </div>
         {move || error().map(|error| view! { <Problem error /> })}
         <div class="actions">
             <button type="button" class="secondary" on:click=move |_| flow.go(Step::Actions)>"Back"</button>
-            <button type="button" class="primary" disabled=move || nobody || start.pending().get()
-                on:click=move |_| { start.dispatch(request.clone()); }>
-                {action.title()}
+            <button type="button" class="primary" disabled=move || nobody() || start.pending().get() || ask.pending().get()
+                on:click=move |_| {
+                    // The same users as the preview: those ticked, or the filter, which the server evaluates again.
+                    start.dispatch(AccountRequest { action: action(), targets: targets.clone() });
+                }>
+                {move || action().title()}
             </button>
         </div>
+    }
+}
+
+/// Force Password Reset's choice: the current password keeps working until a new one is chosen
+/// (today's way), or it is revoked at once, for a password that may have leaked.
+#[component]
+fn PasswordChoice(
+    preview: RwSignal<AccountPreview>,
+    ask: Action<AccountAction, Result<AccountPreview, AppError>>,
+) -> impl IntoView {
+    let revoking = move || preview.read().action == AccountAction::ForcePasswordReset { revoke: true };
+    let choose = move |revoke: bool| {
+        ask.dispatch(AccountAction::ForcePasswordReset { revoke });
+    };
+    view! {
+        <fieldset class="options">
+            <legend>"Their current password"</legend>
+            <div class="option">
+                <label>
+                    <input type="radio" name="current-password" value="keep" prop:checked=move || !revoking()
+                        aria-describedby="keep-password-hint" on:change=move |_| choose(false) />
+                    "Keep it until they choose a new one"
+                </label>
+                <small class="hint" id="keep-password-hint">
+                    "They are signed out everywhere now; signing in with it leads only to choosing a new one."
+                </small>
+            </div>
+            <div class="option">
+                <label>
+                    <input type="radio" name="current-password" value="revoke" prop:checked=revoking
+                        aria-describedby="revoke-password-hint" on:change=move |_| choose(true) />
+                    "Sign them out and revoke the current password"
+                </label>
+                <small class="hint" id="revoke-password-hint">
+                    "For a password that may have leaked: it stops working at once, and the emailed link is the only way back in. Users without an email address are left out."
+                </small>
+            </div>
+        </fieldset>
     }
 }

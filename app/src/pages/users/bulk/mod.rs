@@ -176,7 +176,7 @@ fn ActionsStep(flow: Flow) -> impl IntoView {
                 }>
                 "Recycle Users"
             </button>
-            {[AccountAction::SendWelcome, AccountAction::ForcePasswordReset].into_iter().map(|action| view! {
+            {[AccountAction::SendWelcome, AccountAction::ForcePasswordReset { revoke: false }].into_iter().map(|action| view! {
                 <button type="button" class="secondary" disabled=busy on:click=move |_| { account.dispatch(action); }>
                     {action.title()}
                 </button>

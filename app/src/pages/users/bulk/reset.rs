@@ -81,10 +81,21 @@ pub fn OptionsStep(
         <div class="option recycle">
             <label>
                 <input type="checkbox" aria-describedby="recycle-hint" prop:checked=move || recycle.get()
-                    on:change=move |ev| recycle.set(event_target_checked(&ev)) />
+                    on:change=move |ev| {
+                        let ticked = event_target_checked(&ev);
+                        recycle.set(ticked);
+                        if ticked {
+                            options.update(ResetOptions::for_a_new_holder);
+                        }
+                    } />
                 "Recycle Users"
             </label>
-            <small class="hint" id="recycle-hint">"Give the extensions to new people right after the reset."</small>
+            <small class="hint" id="recycle-hint">
+                "Give the extensions to new people right after the reset."
+                {move || recycle.get().then_some(
+                    " Voicemail Messages, Voicemail Greetings, Contacts and Call History are ticked too, so that the new people do not get the former holders' own; untick any you mean to hand over."
+                )}
+            </small>
         </div>
         <WhenChoice when problems=time_problems />
         {move || other_error().map(|error| view! { <Problem error /> })}
