@@ -135,7 +135,9 @@ impl AppError {
     /// Logs an unexpected server-side failure with its cause and turns it into `Internal`.
     #[cfg(feature = "ssr")]
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
+        // Debug-quoted: a cause may hold text from a request, and a line break in it must not start a
+        // line of its own in the log.
+        tracing::error!(cause = ?cause.to_string(), "internal error");
         AppError::Internal
     }
 }

@@ -334,3 +334,34 @@ fn recycle_prints_a_refused_row_without_the_control_characters_the_file_holds() 
         assert!(stderr.contains("refused: Line 1: \u{201c}\\u{1b}[2J\u{201d} is not an extension"), "{stderr:?}");
     })
 }
+
+#[test]
+fn an_operator_holds_a_domains_jobs_lets_a_few_users_through_and_releases_them() {
+    use app::server::entities::audit_log;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    common::run(async {
+        let (app, _fixture) = TestApp::with_fixture().await;
+        let allowance = || async {
+            app::server::directory::domains::find(&app.db, "a.example").await.unwrap().unwrap().bulk_allowance
+        };
+        let held = switchboard(&app, &["jobs", "hold", "--domain", "a.example"], "");
+        assert!(held.status.success(), "{}", text(&held.stderr));
+        assert!(text(&held.stdout).contains("The bulk jobs of a.example are held"), "{}", text(&held.stdout));
+        assert_eq!(allowance().await, Some(0));
+        let some = switchboard(&app, &["jobs", "release", "--domain", "a.example", "--users", "2"], "");
+        assert!(text(&some.stdout).contains("go on for 2 more users, then wait"), "{}", text(&some.stdout));
+        assert_eq!(allowance().await, Some(2));
+        let all = switchboard(&app, &["jobs", "release", "--domain", "A.Example"], "");
+        assert!(text(&all.stdout).contains("The bulk jobs of a.example go on."), "{}", text(&all.stdout));
+        assert_eq!(allowance().await, None);
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.is_in(["bulk_work_held", "bulk_work_released"]))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 3);
+        let unknown = switchboard(&app, &["jobs", "hold", "--domain", "nope.example"], "");
+        assert_eq!(unknown.status.code(), Some(1));
+        assert!(text(&unknown.stderr).contains("There is no domain named nope.example."), "{}", text(&unknown.stderr));
+    })
+}

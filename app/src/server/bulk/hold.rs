@@ -11,7 +11,7 @@ use crate::server::audit::{self, Action};
 use crate::server::directory::domains;
 use crate::server::entities::domain;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
-use sea_orm::{prelude::*, DatabaseTransaction};
+use sea_orm::{prelude::*, DatabaseTransaction, QuerySelect};
 use serde_json::json;
 
 /// How much of a domain's bulk work may go on.
@@ -55,17 +55,24 @@ pub fn standing_still() -> SelectStatement {
 /// Takes `users` from the domain's allowance, in the transaction that processes them; false when the
 /// domain is held and lets fewer than that through (then none are taken, and the caller leaves them).
 pub async fn take(txn: &DatabaseTransaction, domain_id: i32, users: usize) -> Result<bool, DbErr> {
-    let users = i32::try_from(users).unwrap_or(i32::MAX);
+    let held: Option<Option<i32>> = domain::Entity::find_by_id(domain_id)
+        .select_only()
+        .column(domain::Column::BulkAllowance)
+        .into_tuple()
+        .one(txn)
+        .await?;
     // Only a held domain's row is written: free domains' batches do not queue on it.
+    if held.flatten().is_none() {
+        return Ok(true);
+    }
+    let users = i32::try_from(users).unwrap_or(i32::MAX);
+    // The allowance is taken only if it is (still) enough: of replicas taking at once, the database
+    // lets one at a time through this test.
     let taken = domain::Entity::update_many()
         .col_expr(domain::Column::BulkAllowance, Expr::col(domain::Column::BulkAllowance).sub(users))
         .filter(domain::Column::Id.eq(domain_id))
         .filter(domain::Column::BulkAllowance.gte(users))
         .exec(txn)
         .await?;
-    if taken.rows_affected == 1 {
-        return Ok(true);
-    }
-    let held = domain::Entity::find_by_id(domain_id).one(txn).await?.and_then(|domain| domain.bulk_allowance);
-    Ok(held.is_none())
+    Ok(taken.rows_affected == 1)
 }

@@ -304,7 +304,7 @@ impl Dispatcher {
             let tries = message.attempts.saturating_add(1);
             let (state, error, next_attempt) = match outcome {
                 Ok(()) => {
-                    tracing::info!(message = message.id, to = %message.recipient, "email sent");
+                    tracing::info!(message = message.id, to = ?message.recipient, "email sent");
                     sent.push(message.id);
                     continue;
                 }
@@ -316,7 +316,7 @@ impl Dispatcher {
                     (MessageState::Queued, reason, Some(now + span(self.config.backoff(tries))))
                 }
             };
-            tracing::warn!(message = message.id, to = %message.recipient, ?state, reason = %error, "email not sent");
+            tracing::warn!(message = message.id, to = ?message.recipient, ?state, reason = ?error, "email not sent");
             let mut update = attempted(token)
                 .col_expr(outbox_message::Column::State, Expr::value(state))
                 .col_expr(outbox_message::Column::LastError, Expr::value(error))

@@ -7,33 +7,52 @@ use app::auth::CurrentUser;
 use app::mail::MessageKind;
 use app::model::{Me, Scope};
 use app::server::accounts::links;
-use app::server::settings::{SessionLimits, Settings};
-use std::time::{Duration, Instant};
+use app::server::entities::session;
+use app::server::settings::Settings;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ActiveValue::Unchanged, EntityTrait};
+use std::time::Duration;
 
 async fn who(app: &TestApp, session: &Session) -> Option<String> {
     app.call::<_, Option<Me>>(CurrentUser {}, Some(session)).await.1.unwrap().map(|me| me.login)
 }
 
-async fn app_with(idle: Duration, max: Duration) -> (TestApp, String) {
-    TestApp::with_one_user(
-        Settings { sessions: SessionLimits { idle, max }, ..Settings::default() },
-        Scope::OfficeManager,
-    )
-    .await
+/// Moves the times of every session of the app back by `by`, as if that long had passed (instead of
+/// waiting for it: nothing then depends on how fast the machine is).
+async fn time_passes(app: &TestApp, by: chrono::Duration) {
+    for row in session::Entity::find().all(&app.db).await.unwrap() {
+        session::ActiveModel {
+            id: Unchanged(row.id),
+            last_seen_at: Set(row.last_seen_at - by),
+            created_at: Set(row.created_at - by),
+            expires_at: Set(row.expires_at - by),
+            ..Default::default()
+        }
+        .update(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+/// The times of `app`'s only session.
+async fn times(app: &TestApp) -> session::Model {
+    session::Entity::find().one(&app.db).await.unwrap().expect("a session")
 }
 
 #[test]
 fn a_session_lives_while_it_is_used_and_ends_after_a_while_unused() {
     common::run(async {
-        let (app, login) = app_with(Duration::from_secs(2), Duration::from_secs(3600)).await;
+        let (app, login) = TestApp::with_one_user(Settings::default(), Scope::OfficeManager).await;
+        let idle = chrono::Duration::minutes(30);
         let session = app.sign_in(&login, PASSWORD).await;
-        // Used every 600 ms for twice the idle limit: still signed in.
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(4) {
-            assert_eq!(who(&app, &session).await.as_deref(), Some(login.as_str()), "after {:?}", started.elapsed());
-            tokio::time::sleep(Duration::from_millis(600)).await;
+        // Used every 25 minutes for two hours, four times the idle limit: still signed in, each use
+        // renewing it.
+        for _ in 0..5 {
+            time_passes(&app, chrono::Duration::minutes(25)).await;
+            assert_eq!(who(&app, &session).await.as_deref(), Some(login.as_str()));
+            assert!(chrono::Utc::now() - times(&app).await.last_seen_at < chrono::Duration::minutes(1), "renewed");
         }
-        tokio::time::sleep(Duration::from_millis(2_200)).await;
+        // Then unused for a little longer than the limit: over.
+        time_passes(&app, idle + chrono::Duration::seconds(1)).await;
         assert_eq!(who(&app, &session).await, None);
     })
 }
@@ -41,14 +60,15 @@ fn a_session_lives_while_it_is_used_and_ends_after_a_while_unused() {
 #[test]
 fn a_session_ends_at_its_maximum_however_much_it_is_used() {
     common::run(async {
-        let (app, login) = app_with(Duration::from_secs(3600), Duration::from_secs(2)).await;
+        let (app, login) = TestApp::with_one_user(Settings::default(), Scope::OfficeManager).await;
         let session = app.sign_in(&login, PASSWORD).await;
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(1_500) {
+        // Used every 20 minutes, for eleven hours and forty minutes: still signed in.
+        for _ in 0..35 {
+            time_passes(&app, chrono::Duration::minutes(20)).await;
             assert!(who(&app, &session).await.is_some());
-            tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        // Twenty minutes more is past twelve hours since sign-in, used or not.
+        time_passes(&app, chrono::Duration::minutes(20)).await;
         assert_eq!(who(&app, &session).await, None);
     })
 }

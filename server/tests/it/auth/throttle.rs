@@ -6,11 +6,11 @@ use crate::common::{self, TestApp, PASSWORD};
 use app::auth::Login;
 use app::error::AppError;
 use app::model::Scope;
-use app::server::entities::{audit_log, session, signin_count};
+use app::server::entities::{audit_log, session, signin_count, signin_lock};
 use app::server::settings::{Limit, Settings, SigninLimits};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
-use sea_orm::{prelude::*, QueryOrder};
+use sea_orm::{prelude::*, sea_query::Expr, QueryOrder};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -122,12 +122,20 @@ fn a_successful_sign_in_starts_the_count_again() {
 #[test]
 fn a_lock_runs_out_and_its_start_and_end_are_audited() {
     common::run(async {
-        let (app, login) = TestApp::with_one_user(limits(3, 50, Duration::from_secs(1)), Scope::BasicUser).await;
+        let (app, login) = TestApp::with_one_user(limits(3, 50, Duration::from_secs(900)), Scope::BasicUser).await;
         for _ in 0..3 {
             attempt(&app, None, &login, "wrong password").await;
         }
-        assert_eq!(attempt(&app, None, &login, PASSWORD).await.1, locked(1), "a second left is a minute, rounded up");
-        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        assert_eq!(attempt(&app, None, &login, PASSWORD).await.1, locked(15));
+        // A second left is a minute, rounded up; then the lock runs out (brought forward, not waited for).
+        let runs_out = |left: chrono::Duration| {
+            signin_lock::Entity::update_many()
+                .col_expr(signin_lock::Column::Until, Expr::value(chrono::Utc::now() + left))
+                .exec(&app.db)
+        };
+        runs_out(chrono::Duration::seconds(30)).await.unwrap();
+        assert_eq!(attempt(&app, None, &login, PASSWORD).await.1, locked(1));
+        runs_out(chrono::Duration::seconds(-1)).await.unwrap();
         assert_eq!(attempt(&app, None, &login, PASSWORD).await.0, StatusCode::OK);
         let lock = audited(&app, "sign_in_locked").await;
         let unlock = audited(&app, "sign_in_unlocked").await;

@@ -131,8 +131,11 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
             assert!(waited.elapsed() < Duration::from_secs(30), "the workers never got going");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // On a machine slow enough, the workers may finish every user first: then there is nothing left to
+        // cancel, and each user must be done; either way, none may be half reset.
         let (code, cancelled) = app.call::<_, JobProgress>(CancelJob { job: job.id }, Some(&session)).await;
-        assert_eq!(code, StatusCode::OK, "{cancelled:?}");
+        assert!(matches!(code, StatusCode::OK | StatusCode::CONFLICT), "{code}: {cancelled:?}");
+        let ended = if code == StatusCode::OK { JobState::Cancelled } else { JobState::Finished };
         for worker in workers {
             worker.await.unwrap();
         }
@@ -151,6 +154,6 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
         }
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
         let done = items.iter().filter(|item| item.state == ItemState::Done).count() as u64;
-        assert_eq!((progress.state, progress.done), (JobState::Cancelled, done));
+        assert_eq!((progress.state, progress.done), (ended, done));
     })
 }

@@ -27,7 +27,7 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
         }
         let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
 
-        let config = worker::Config { batch_size: 2, lease: Duration::from_millis(300), ..worker::Config::default() };
+        let config = worker::Config { batch_size: 2, ..worker::Config::default() };
         let first = Worker::new(app.db.clone(), config.clone());
         assert_eq!(first.run_once().await.unwrap(), 2);
         // The first worker claims its next batch and dies before committing it.
@@ -46,7 +46,13 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
         assert_eq!(second.run_once().await.unwrap(), 2);
         assert_eq!(second.run_once().await.unwrap(), 1);
         assert_eq!(second.run_once().await.unwrap(), 0, "the dead worker's batch is still leased");
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        // Its lease runs out (brought forward, rather than waited for).
+        bulk_job_item::Entity::update_many()
+            .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)))
+            .filter(bulk_job_item::Column::LeaseOwner.is_not_null())
+            .exec(&app.db)
+            .await
+            .unwrap();
         assert_eq!(second.run_once().await.unwrap(), 2);
 
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
@@ -191,5 +197,35 @@ fn a_worker_whose_lease_ran_out_leaves_taken_users_to_their_new_holder_and_does_
         let resets =
             audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
         assert_eq!(resets, 2);
+    })
+}
+
+#[test]
+fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_many_users_through() {
+    use app::server::bulk::hold::{self, Pace};
+    common::run(async {
+        let (app, _, session, ids) = world().await;
+        hold::set(&app.db, "a.example", Pace::HeldAfter(0)).await.unwrap();
+        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
+        app.run_jobs().await;
+        let progress = || async { status(&app, &session, job.id).await.1.unwrap().progress };
+        assert_eq!((progress().await.state, progress().await.done), (JobState::Running, 0), "held: nothing done");
+
+        // One user let through, to two workers of two replicas at once, in batches larger than that:
+        // exactly one is done.
+        hold::set(&app.db, "a.example", Pace::HeldAfter(1)).await.unwrap();
+        let replica = app.replica(Default::default()).await;
+        let config = worker::Config { batch_size: 3, ..worker::Config::default() };
+        let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
+        let (a, b) = tokio::join!(one.run_once(), two.run_once());
+        (a.unwrap(), b.unwrap());
+        app.run_jobs().await;
+        assert_eq!(progress().await.done, 1);
+        assert_eq!(snapshot(&app, ids[0]).await.user.status, UserStatus::SetupRequired, "in order of extension");
+        assert_eq!(snapshot(&app, ids[1]).await.user.status, UserStatus::Active);
+
+        hold::set(&app.db, "a.example", Pace::Free).await.unwrap();
+        app.run_jobs().await;
+        assert_eq!((progress().await.state, progress().await.done), (JobState::Finished, 3));
     })
 }

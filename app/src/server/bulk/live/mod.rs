@@ -13,21 +13,25 @@
 //!   ends within that time of its session, and costs nothing meanwhile;
 //! - one session may have only `StreamLimits::per_session` streams open on a replica.
 
+mod feeds;
+mod viewers;
+
 use crate::bulk::{ItemOutcome, ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
 use crate::error::AppError;
 use crate::server::auth::authz::Actor;
 use crate::server::auth::request::{self, Identity};
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
 use crate::server::settings::{SessionLimits, StreamLimits};
-use crate::server::{auth::sessions, bulk::jobs, directory::domains, AppState};
+use crate::server::{bulk::jobs, directory::domains, AppState};
+use feeds::{Feeds, Reader};
 use futures::stream::{self, Stream};
 use http::HeaderMap;
 use sea_orm::{prelude::*, QueryOrder, QuerySelect};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::Hash;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use viewers::{Pass, Viewers};
 
 /// How often a reader looks at a running job: a dialog updates at least twice a second.
 pub const TICK: Duration = Duration::from_millis(250);
@@ -44,7 +48,7 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(db: DatabaseConnection, sessions: SessionLimits, streams: StreamLimits) -> Self {
-        let viewers = Arc::new(Viewers { sessions, streams, open: Mutex::default(), checker: OnceLock::new() });
+        let viewers = Arc::new(Viewers::new(sessions, streams));
         Hub { db, jobs: Feeds::default(), banners: Feeds::default(), viewers }
     }
 }
@@ -84,188 +88,6 @@ impl Viewer {
     }
 }
 
-/// The sessions watching streams on this replica, each with its number of open streams and the actor
-/// it was last found to belong to (`None`: it has ended).
-struct Viewers {
-    sessions: SessionLimits,
-    streams: StreamLimits,
-    open: Mutex<HashMap<String, Watching>>,
-    /// The task that looks at every open session together, started with the first stream.
-    checker: OnceLock<()>,
-}
-
-struct Watching {
-    streams: usize,
-    actor: watch::Sender<Option<Actor>>,
-}
-
-/// One open stream's place among its session's: given back when the stream ends.
-struct Pass {
-    viewers: Arc<Viewers>,
-    token: String,
-    session: watch::Receiver<Option<Actor>>,
-}
-
-impl Viewers {
-    /// A place for one more stream of the session `token` (whose user is `actor`), if it has one left.
-    fn enter(self: &Arc<Self>, db: &DatabaseConnection, token: String, actor: &Actor) -> Result<Pass, AppError> {
-        self.checker.get_or_init(|| {
-            tokio::spawn(check_sessions(Arc::downgrade(self), db.clone()));
-        });
-        let mut open = self.open.lock().map_err(AppError::internal)?;
-        let watching = open
-            .entry(token.clone())
-            .or_insert_with(|| Watching { streams: 0, actor: watch::Sender::new(Some(actor.clone())) });
-        if watching.streams >= self.streams.per_session {
-            return Err(AppError::TooManyStreams);
-        }
-        watching.streams += 1;
-        Ok(Pass { viewers: self.clone(), token, session: watching.actor.subscribe() })
-    }
-}
-
-impl Drop for Pass {
-    fn drop(&mut self) {
-        let Ok(mut open) = self.viewers.open.lock() else { return };
-        if let Some(watching) = open.get_mut(&self.token) {
-            watching.streams -= 1;
-            if watching.streams == 0 {
-                open.remove(&self.token);
-            }
-        }
-    }
-}
-
-impl Viewers {
-    /// Looks at the sessions of all open streams in one query, and tells each stream whom its session
-    /// belongs to now (no one: it has ended).
-    async fn check(&self, db: &DatabaseConnection) {
-        let tokens: Vec<String> = match self.open.lock() {
-            Ok(open) => open.keys().cloned().collect(),
-            Err(_) => return,
-        };
-        if tokens.is_empty() {
-            return;
-        }
-        let mut live = match sessions::actors(db, &tokens, &self.sessions).await {
-            Ok(live) => live,
-            Err(err) => {
-                // Looked at again next time; meanwhile the streams go on as they were.
-                tracing::warn!(%err, "cannot look at the progress streams' sessions");
-                return;
-            }
-        };
-        let Ok(open) = self.open.lock() else { return };
-        for (token, watching) in open.iter() {
-            // A session that came after the query is left as it was found when it came.
-            let Some(now) = tokens.contains(token).then(|| live.remove(token)) else { continue };
-            watching.actor.send_if_modified(|was| {
-                let changed = *was != now;
-                *was = now;
-                changed
-            });
-        }
-    }
-}
-
-/// Every `session_check`, looks at the sessions of all open streams (`Viewers::check`), news or not.
-/// Ends with the hub.
-async fn check_sessions(viewers: Weak<Viewers>, db: DatabaseConnection) {
-    loop {
-        let Some(every) = viewers.upgrade().map(|viewers| viewers.streams.session_check) else { return };
-        tokio::time::sleep(every).await;
-        let Some(viewers) = viewers.upgrade() else { return };
-        viewers.check(&db).await;
-    }
-}
-
-/// The feeds of one kind: a reader per key (a job, a domain) while anyone listens, and its latest news.
-struct Feeds<K, T> {
-    open: Arc<Mutex<HashMap<K, Arc<watch::Sender<Option<T>>>>>>,
-}
-
-impl<K, T> Default for Feeds<K, T> {
-    fn default() -> Self {
-        Feeds { open: Arc::default() }
-    }
-}
-
-/// What a feed's reader does: reads the news of `key` (`None`: it is gone), says whether it is the last
-/// there will be, and how long to wait before reading again.
-trait Reader<K, T>: Send + Sync + 'static {
-    fn read(&self, key: K) -> impl std::future::Future<Output = Result<Option<T>, DbErr>> + Send;
-    fn is_last(&self, news: &T) -> bool;
-    fn pause(&self, news: &T) -> Duration;
-}
-
-impl<K, T> Feeds<K, T>
-where
-    K: Copy + Eq + Hash + Send + Sync + std::fmt::Debug + 'static,
-    T: Clone + PartialEq + Send + Sync + 'static,
-{
-    /// The news of `key`, from its reader, started here if nobody listens yet.
-    fn listen(&self, hub: &Hub, key: K, reader: impl Reader<K, T>) -> Result<watch::Receiver<Option<T>>, AppError> {
-        let mut open = self.open.lock().map_err(AppError::internal)?;
-        if let Some(feed) = open.get(&key) {
-            return Ok(feed.subscribe());
-        }
-        let feed = Arc::new(watch::Sender::new(None));
-        let listener = feed.subscribe();
-        open.insert(key, feed.clone());
-        let watchers = (hub.viewers.clone(), hub.db.clone());
-        tokio::spawn(read(self.open.clone(), key, feed, reader, watchers));
-        Ok(listener)
-    }
-}
-
-/// A feed's reader: reads `key`'s news and, when it has changed and once the sessions of the streams
-/// have been looked at again, publishes it; until nobody listens or the news is the last.
-async fn read<K, T>(
-    open: Arc<Mutex<HashMap<K, Arc<watch::Sender<Option<T>>>>>>,
-    key: K,
-    feed: Arc<watch::Sender<Option<T>>>,
-    reader: impl Reader<K, T>,
-    (viewers, db): (Arc<Viewers>, DatabaseConnection),
-) where
-    K: Copy + Eq + Hash + std::fmt::Debug,
-    T: Clone + PartialEq,
-{
-    loop {
-        let pause = match reader.read(key).await {
-            Ok(Some(news)) => {
-                let (last, pause) = (reader.is_last(&news), reader.pause(&news));
-                if feed.borrow().as_ref() != Some(&news) {
-                    viewers.check(&db).await;
-                    feed.send_replace(Some(news));
-                }
-                if last {
-                    break;
-                }
-                pause
-            }
-            Ok(None) => break,
-            Err(err) => {
-                // The streams end; their browsers reconnect and start a new reader.
-                tracing::warn!(%err, ?key, "a progress feed ended");
-                break;
-            }
-        };
-        tokio::time::sleep(pause).await;
-        // Whether anyone still listens is decided under the lock new listeners take: none can join a
-        // feed that has decided to stop.
-        let Ok(mut listening) = open.lock() else { return };
-        if feed.receiver_count() == 0 {
-            listening.remove(&key);
-            return;
-        }
-    }
-    if let Ok(mut open) = open.lock() {
-        if open.get(&key).is_some_and(|mine| Arc::ptr_eq(mine, &feed)) {
-            open.remove(&key);
-        }
-    }
-}
-
 /// What a job's reader publishes: its counts and its first failures, each with its item's id.
 #[derive(Clone, Debug, PartialEq)]
 struct JobNews {
@@ -278,16 +100,15 @@ type Failures = Arc<Vec<(i32, ItemOutcome)>>;
 struct JobReader {
     db: DatabaseConnection,
     /// The failures last read, and the count they were read at: read again only when it changes.
-    failed: Mutex<Option<(u64, Failures)>>,
+    failed: Option<(u64, Failures)>,
 }
 
 impl Reader<i32, JobNews> for JobReader {
-    async fn read(&self, id: i32) -> Result<Option<JobNews>, DbErr> {
+    async fn read(&mut self, id: i32) -> Result<Option<JobNews>, DbErr> {
         let Some(job) = bulk_job::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
         let counts = jobs::counts(&job);
-        let known = self.failed.lock().ok().and_then(|failed| failed.clone());
-        let failed = match known {
-            Some((count, failed)) if count == counts.failed => failed,
+        let failed = match &self.failed {
+            Some((count, failed)) if *count == counts.failed => failed.clone(),
             _ => {
                 let items = bulk_job_item::Entity::find()
                     .filter(bulk_job_item::Column::JobId.eq(id))
@@ -297,9 +118,7 @@ impl Reader<i32, JobNews> for JobReader {
                     .all(&self.db)
                     .await?;
                 let failed: Failures = Arc::new(items.into_iter().map(|item| (item.id, jobs::outcome(item))).collect());
-                if let Ok(mut known) = self.failed.lock() {
-                    *known = Some((counts.failed, failed.clone()));
-                }
+                self.failed = Some((counts.failed, failed.clone()));
                 failed
             }
         };
@@ -324,7 +143,7 @@ struct BannerReader {
 }
 
 impl Reader<i32, Vec<JobProgress>> for BannerReader {
-    async fn read(&self, domain_id: i32) -> Result<Option<Vec<JobProgress>>, DbErr> {
+    async fn read(&mut self, domain_id: i32) -> Result<Option<Vec<JobProgress>>, DbErr> {
         jobs::unfinished(&self.db, domain_id).await.map(Some)
     }
 
@@ -352,8 +171,8 @@ pub async fn job_events(
     after: Option<i32>,
 ) -> Result<impl Stream<Item = Numbered> + Send + 'static, AppError> {
     let (job, domain) = jobs::visible_job(&hub.db, &viewer.actor, id).await?;
-    let reader = JobReader { db: hub.db.clone(), failed: Mutex::new(None) };
-    let news = hub.jobs.listen(hub, job.id, reader)?;
+    let reader = JobReader { db: hub.db.clone(), failed: None };
+    let news = hub.jobs.listen((&hub.viewers, &hub.db), job.id, reader)?;
     let watch = JobWatch { news, viewer, domain, shown: None, after: after.unwrap_or(0), sent: HashSet::new() };
     Ok(stream::unfold((watch, VecDeque::new(), false), |(mut watch, mut queue, mut over)| async move {
         loop {
@@ -419,7 +238,7 @@ pub async fn running(
 ) -> Result<impl Stream<Item = Vec<JobProgress>> + Send + 'static, AppError> {
     let managed = domains::managed(&hub.db, &viewer.actor, name).await?;
     let domain = managed.domain().clone();
-    let news = hub.banners.listen(hub, domain.id, BannerReader { db: hub.db.clone() })?;
+    let news = hub.banners.listen((&hub.viewers, &hub.db), domain.id, BannerReader { db: hub.db.clone() })?;
     let state = (news, viewer, domain, None::<Vec<JobProgress>>, false);
     Ok(stream::unfold(state, |(mut news, mut viewer, domain, mut shown, done)| async move {
         loop {
