@@ -164,9 +164,9 @@ impl Worker {
         match self.apply(job, &action, token, items).await {
             Ok(()) => Ok(()),
             Err(Failure::Database(err)) if is_unavailable(&err) => Err(err),
-            Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
             // The operator lets fewer through than the batch: as many as they allow, one by one.
             Err(Failure::Held) => self.one_by_one(job, &action, token, items).await,
+            Err(failure) if items.len() == 1 => self.fail(job, token, &items[0], failure).await,
             // One user's fault, or a lease lost on part of the batch: each user on their own, so that
             // the others are still done now.
             Err(failure) => {
@@ -181,6 +181,8 @@ impl Worker {
         }
     }
 
+    /// Each of `items` in a transaction of its own; once the operator's hold stops one, the rest are
+    /// let go at once, to wait for them.
     async fn one_by_one(
         &self,
         job: &bulk_job::Model,
@@ -188,10 +190,14 @@ impl Worker {
         token: &str,
         items: &[bulk_job_item::Model],
     ) -> Result<(), DbErr> {
-        for item in items {
+        for (n, item) in items.iter().enumerate() {
             match self.apply(job, action, token, std::slice::from_ref(item)).await {
                 Ok(()) => {}
                 Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
+                Err(Failure::Held) => {
+                    let waiting: Vec<i32> = items[n..].iter().map(|item| item.id).collect();
+                    return leases::release::<bulk_job_item::Entity>(&self.db, &LEASE, token, &waiting).await;
+                }
                 Err(failure) => self.fail(job, token, item, failure).await?,
             }
         }
