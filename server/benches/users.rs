@@ -22,7 +22,6 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, PaginatorTrait, Statement};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use stores::Store;
 use tower::ServiceExt;

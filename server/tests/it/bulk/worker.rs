@@ -218,7 +218,8 @@ fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_man
         let config = worker::Config { batch_size: 3, ..worker::Config::default() };
         let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
         let (a, b) = tokio::join!(one.run_once(), two.run_once());
-        (a.unwrap(), b.unwrap());
+        a.unwrap();
+        b.unwrap();
         app.run_jobs().await;
         assert_eq!(progress().await.done, 1);
         assert_eq!(snapshot(&app, ids[0]).await.user.status, UserStatus::SetupRequired, "in order of extension");

@@ -109,33 +109,41 @@ fn PasswordChoice(
     preview: RwSignal<AccountPreview>,
     ask: Action<AccountAction, Result<AccountPreview, AppError>>,
 ) -> impl IntoView {
-    let revoking = move || preview.read().action == AccountAction::ForcePasswordReset { revoke: true };
-    let choose = move |revoke: bool| {
-        ask.dispatch(AccountAction::ForcePasswordReset { revoke });
+    const CHOICES: [(bool, &str, &str, &str); 2] = [
+        (
+            false,
+            "keep",
+            "Keep it until they choose a new one",
+            "They are signed out everywhere now; signing in with it leads only to choosing a new one.",
+        ),
+        (
+            true,
+            "revoke",
+            "Sign them out and revoke the current password",
+            "For a password that may have leaked: it stops working at once, and the emailed link is the only way back in. Users without an email address are left out.",
+        ),
+    ];
+    let chosen = move || match preview.read().action {
+        AccountAction::ForcePasswordReset { revoke } => revoke,
+        AccountAction::SendWelcome => false,
     };
     view! {
         <fieldset class="options">
             <legend>"Their current password"</legend>
-            <div class="option">
-                <label>
-                    <input type="radio" name="current-password" value="keep" prop:checked=move || !revoking()
-                        aria-describedby="keep-password-hint" on:change=move |_| choose(false) />
-                    "Keep it until they choose a new one"
-                </label>
-                <small class="hint" id="keep-password-hint">
-                    "They are signed out everywhere now; signing in with it leads only to choosing a new one."
-                </small>
-            </div>
-            <div class="option">
-                <label>
-                    <input type="radio" name="current-password" value="revoke" prop:checked=revoking
-                        aria-describedby="revoke-password-hint" on:change=move |_| choose(true) />
-                    "Sign them out and revoke the current password"
-                </label>
-                <small class="hint" id="revoke-password-hint">
-                    "For a password that may have leaked: it stops working at once, and the emailed link is the only way back in. Users without an email address are left out."
-                </small>
-            </div>
+            {CHOICES.into_iter().map(|(revoke, value, label, hint)| {
+                let hint_id = format!("{value}-password-hint");
+                view! {
+                    <div class="option">
+                        <label>
+                            <input type="radio" name="current-password" value=value
+                                prop:checked=move || chosen() == revoke aria-describedby=hint_id.clone()
+                                on:change=move |_| { ask.dispatch(AccountAction::ForcePasswordReset { revoke }); } />
+                            {label}
+                        </label>
+                        <small class="hint" id=hint_id>{hint}</small>
+                    </div>
+                }
+            }).collect_view()}
         </fieldset>
     }
 }

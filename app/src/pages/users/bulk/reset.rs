@@ -7,6 +7,7 @@ use crate::components::clock;
 use crate::components::field::Field;
 use crate::components::problem::Problem;
 use crate::error::AppError;
+use crate::words::join_and;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -92,9 +93,10 @@ pub fn OptionsStep(
             </label>
             <small class="hint" id="recycle-hint">
                 "Give the extensions to new people right after the reset."
-                {move || recycle.get().then_some(
-                    " Voicemail Messages, Voicemail Greetings, Contacts and Call History are ticked too, so that the new people do not get the former holders' own; untick any you mean to hand over."
-                )}
+                {move || recycle.get().then(|| format!(
+                    " {} are ticked too, so that the new people do not get the former holders' own; untick any you mean to hand over.",
+                    join_and(ResetOption::PERSONAL.map(|option| option.label().to_string()).to_vec())
+                ))}
             </small>
         </div>
         <WhenChoice when problems=time_problems />

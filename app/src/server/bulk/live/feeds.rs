@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// The feeds of one kind: a reader per key (a job, a domain) while anyone listens, and its latest news.
+/// Each key's feed: where its reader publishes, and where listeners subscribe.
+type Open<K, T> = Arc<Mutex<HashMap<K, Arc<watch::Sender<Option<T>>>>>>;
+
 pub(super) struct Feeds<K, T> {
-    open: Arc<Mutex<HashMap<K, Arc<watch::Sender<Option<T>>>>>>,
+    open: Open<K, T>,
 }
 
 impl<K, T> Default for Feeds<K, T> {
@@ -58,7 +61,7 @@ where
 /// A feed's reader: reads `key`'s news and, when it has changed and once the sessions of the streams
 /// have been looked at again, publishes it; until nobody listens or the news is the last.
 async fn read<K, T>(
-    open: Arc<Mutex<HashMap<K, Arc<watch::Sender<Option<T>>>>>>,
+    open: Open<K, T>,
     key: K,
     feed: Arc<watch::Sender<Option<T>>>,
     mut reader: impl Reader<K, T>,
