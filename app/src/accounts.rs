@@ -31,6 +31,11 @@ impl AccountAction {
     }
 }
 
+/// Why revoking the current password leaves a user out: with no address for the link, they would have no
+/// way back in.
+pub const NO_WAY_BACK: &str =
+    "No email address: without their password they would have no way back in. Tell them yourself.";
+
 /// A user as the confirmation step lists them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviewUser {
@@ -89,6 +94,20 @@ impl AccountPreview {
     /// The users the action reaches who have no email address (they must be told another way).
     pub fn without_email(&self) -> impl Iterator<Item = &PreviewUser> {
         self.users.iter().filter(|user| user.email.is_none())
+    }
+
+    /// This Force Password Reset (made keeping the password) as it is with `revoke` chosen: the same
+    /// users, but revoking leaves out those without an email address (`NO_WAY_BACK`). The browser shows
+    /// the choice at once with it; the server applies the same rule when the job starts.
+    pub fn choosing(&self, revoke: bool) -> AccountPreview {
+        if !revoke {
+            return self.clone();
+        }
+        let (users, left_out): (Vec<PreviewUser>, Vec<PreviewUser>) =
+            self.users.iter().cloned().partition(|user| user.email.is_some());
+        let mut skipped = self.skipped.clone();
+        skipped.extend(left_out.into_iter().map(|user| SkippedUser { user, reason: NO_WAY_BACK.into() }));
+        AccountPreview { action: AccountAction::ForcePasswordReset { revoke: true }, users, skipped }
     }
 }
 
@@ -191,6 +210,20 @@ mod tests {
              2 of them get a link to choose it by email."
         );
         assert_eq!(preview.without_email().map(|user| user.user_id).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn revoking_leaves_out_whoever_has_no_email_and_says_why() {
+        let kept = AccountPreview {
+            action: AccountAction::ForcePasswordReset { revoke: false },
+            users: vec![user(1, Some("a@x.example")), user(2, None)],
+            skipped: Vec::new(),
+        };
+        assert_eq!(kept.choosing(false), kept);
+        let revoked = kept.choosing(true);
+        assert_eq!(revoked.action, AccountAction::ForcePasswordReset { revoke: true });
+        assert_eq!(revoked.users, [user(1, Some("a@x.example"))]);
+        assert_eq!(revoked.skipped, [SkippedUser { user: user(2, None), reason: NO_WAY_BACK.into() }]);
     }
 
     #[test]

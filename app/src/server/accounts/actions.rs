@@ -2,7 +2,7 @@
 //! skips (before the admin confirms), and what the worker does for each user, inside the transaction
 //! that marks the user's item done, so that the outbox row exists if and only if the change does.
 
-use crate::accounts::{AccountAction, AccountPreview, AccountRequest, SkippedUser};
+use crate::accounts::{AccountAction, AccountPreview, AccountRequest, SkippedUser, NO_WAY_BACK};
 use crate::bulk::{JobAction, JobProgress, Targets};
 use crate::error::AppError;
 use crate::mail::MessageKind;
@@ -19,9 +19,7 @@ pub fn skip_reason(action: AccountAction, user: &user::Model) -> Option<&'static
     match (action, user.status, &user.email) {
         (_, UserStatus::SetupRequired, _) => Some("Reset and waiting for a new holder: recycle the extension first."),
         (AccountAction::SendWelcome, _, None) => Some("No email address."),
-        (AccountAction::ForcePasswordReset { revoke: true }, _, None) => {
-            Some("No email address: without their password they would have no way back in. Tell them yourself.")
-        }
+        (AccountAction::ForcePasswordReset { revoke: true }, _, None) => Some(NO_WAY_BACK),
         _ => None,
     }
 }

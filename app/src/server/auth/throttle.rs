@@ -218,6 +218,12 @@ impl Reservation {
     /// The password was wrong: the places stay counted as failures, and each key whose count is full
     /// is locked.
     pub async fn failed(self, db: &DatabaseConnection, limits: &SigninLimits) -> Result<(), DbErr> {
+        // Housekeeping on the failure path: a count whose window has passed counts for nothing (a guess at
+        // a thousand made-up logins leaves no thousand rows behind).
+        signin_count::Entity::delete_many()
+            .filter(signin_count::Column::Since.lt(Utc::now() - span(limits.window)))
+            .exec(db)
+            .await?;
         for key in &self.keys {
             let limit = key.limit(limits);
             let count = signin_count::Entity::find_by_id(key.column()).one(db).await?;

@@ -1,5 +1,6 @@
 //! The confirmation step of Send Welcome Email and Force Password Reset: who will be reached, who is
-//! skipped and why, before the job starts; with the server functions behind it.
+//! skipped and why, before the job starts, and for Force Password Reset whether the current password
+//! is kept or revoked; with the server functions behind it.
 
 use super::{Flow, LeftOut, Step};
 use crate::accounts::{AccountAction, AccountPreview, AccountRequest, PreviewUser};
@@ -27,23 +28,11 @@ pub async fn start_account_action(domain: String, request: AccountRequest) -> Re
 
 #[component]
 pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView {
-    // Force Password Reset's choice (keep or revoke the current password) asks the server again who it
-    // reaches: revoking leaves out those without an email address.
-    let preview = RwSignal::new(preview);
-    let targets = flow.selection.read_untracked().targets();
-    let ask = Action::new({
-        let targets = targets.clone();
-        move |action: &AccountAction| {
-            let (domain, request) =
-                (flow.domain.get_untracked(), AccountRequest { action: *action, targets: targets.clone() });
-            async move { preview_account_action(domain, request).await }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(asked)) = ask.value().get() {
-            preview.set(asked);
-        }
-    });
+    // Force Password Reset's choice: revoking leaves out those without an email address, which the
+    // preview (made keeping the password) shows at once.
+    let revoke = RwSignal::new(false);
+    let action = preview.action;
+    let shown = move || preview.choosing(revoke.get());
     let start = Action::new(move |request: &AccountRequest| {
         let (domain, request) = (flow.domain.get_untracked(), request.clone());
         async move { start_account_action(domain, request).await }
@@ -55,9 +44,44 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
         }
     });
     flow.busy_while(Memo::new(move |_| start.pending().get()));
-    let error = move || start.value().get().and_then(Result::err).or_else(|| ask.value().get().and_then(Result::err));
-    let action = move || preview.read().action;
-    let nobody = move || preview.read().users.is_empty();
+    let error = move || start.value().get().and_then(Result::err);
+    let is_force = matches!(action, AccountAction::ForcePasswordReset { .. });
+    let nobody = {
+        let shown = shown.clone();
+        move || shown().users.is_empty()
+    };
+    // The same users as the preview: those ticked, or the filter, which the server evaluates again.
+    let targets = flow.selection.read_untracked().targets();
+    let title = action.title();
+    view! {
+        <div class="confirm">
+            {is_force.then(|| view! { <PasswordChoice revoke /> })}
+            {move || reached(shown())}
+        </div>
+        {move || error().map(|error| view! { <Problem error /> })}
+        <div class="actions">
+            <button type="button" class="secondary" on:click=move |_| flow.go(Step::Actions)>"Back"</button>
+            <button type="button" class="primary" disabled=move || nobody() || start.pending().get()
+                on:click=move |_| {
+                    let action = match action {
+                        AccountAction::ForcePasswordReset { .. } => {
+                            AccountAction::ForcePasswordReset { revoke: revoke.get_untracked() }
+                        }
+                        other => other,
+                    };
+                    start.dispatch(AccountRequest { action, targets: targets.clone() });
+                }>
+                {title}
+            </button>
+        </div>
+    }
+}
+
+/// Who the action reaches and who it leaves out, and why, as the server counted them.
+fn reached(preview: AccountPreview) -> impl IntoView {
+    let nobody = preview.users.is_empty();
+    let without_email: Vec<String> = preview.without_email().map(|user| user.extension.clone()).collect();
+    let tell_them = preview.action == AccountAction::ForcePasswordReset { revoke: false } && !without_email.is_empty();
     let user_line = |user: PreviewUser| {
         view! {
             <li>
@@ -66,49 +90,28 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
             </li>
         }
     };
-    let is_force = matches!(preview.read_untracked().action, AccountAction::ForcePasswordReset { .. });
     view! {
-        <div class="confirm">
-            {is_force.then(|| view! { <PasswordChoice preview ask /> })}
-            {move || (!nobody()).then(|| view! { <p>{preview.read().summary()}</p> })}
-            {move || (!nobody()).then(|| view! {
-                <ul class="selected-users" aria-label="Users to reach" tabindex="0">
-                    {preview.read().users.clone().into_iter().map(user_line).collect_view()}
-                </ul>
-            })}
-            {move || {
-                let without_email: Vec<String> = preview.read().without_email().map(|user| user.extension.clone()).collect();
-                (action() == AccountAction::ForcePasswordReset { revoke: false } && !without_email.is_empty()).then(|| view! {
-                    <p class="hint">{format!(
-                        "No email address, so no link: {}. Tell them yourself; they can log in with their current password and will be asked for a new one.",
-                        without_email.join(", ")
-                    )}</p>
-                })
-            }}
-            {move || view! { <LeftOut users=preview.read().skipped.clone() /> }}
-            {move || nobody().then(|| view! { <p class="problem" role="alert">"None of the selected users can be reached this way."</p> })}
-        </div>
-        {move || error().map(|error| view! { <Problem error /> })}
-        <div class="actions">
-            <button type="button" class="secondary" on:click=move |_| flow.go(Step::Actions)>"Back"</button>
-            <button type="button" class="primary" disabled=move || nobody() || start.pending().get() || ask.pending().get()
-                on:click=move |_| {
-                    // The same users as the preview: those ticked, or the filter, which the server evaluates again.
-                    start.dispatch(AccountRequest { action: action(), targets: targets.clone() });
-                }>
-                {move || action().title()}
-            </button>
-        </div>
+        {(!nobody).then(|| view! { <p>{preview.summary()}</p> })}
+        {(!nobody).then(|| view! {
+            <ul class="selected-users" aria-label="Users to reach" tabindex="0">
+                {preview.users.clone().into_iter().map(user_line).collect_view()}
+            </ul>
+        })}
+        {tell_them.then(|| view! {
+            <p class="hint">{format!(
+                "No email address, so no link: {}. Tell them yourself; they can log in with their current password and will be asked for a new one.",
+                without_email.join(", ")
+            )}</p>
+        })}
+        <LeftOut users=preview.skipped />
+        {nobody.then(|| view! { <p class="problem" role="alert">"None of the selected users can be reached this way."</p> })}
     }
 }
 
 /// Force Password Reset's choice: the current password keeps working until a new one is chosen
 /// (today's way), or it is revoked at once, for a password that may have leaked.
 #[component]
-fn PasswordChoice(
-    preview: RwSignal<AccountPreview>,
-    ask: Action<AccountAction, Result<AccountPreview, AppError>>,
-) -> impl IntoView {
+fn PasswordChoice(revoke: RwSignal<bool>) -> impl IntoView {
     const CHOICES: [(bool, &str, &str, &str); 2] = [
         (
             false,
@@ -123,21 +126,17 @@ fn PasswordChoice(
             "For a password that may have leaked: it stops working at once, and the emailed link is the only way back in. Users without an email address are left out.",
         ),
     ];
-    let chosen = move || match preview.read().action {
-        AccountAction::ForcePasswordReset { revoke } => revoke,
-        AccountAction::SendWelcome => false,
-    };
     view! {
         <fieldset class="options">
             <legend>"Their current password"</legend>
-            {CHOICES.into_iter().map(|(revoke, value, label, hint)| {
+            {CHOICES.into_iter().map(|(choice, value, label, hint)| {
                 let hint_id = format!("{value}-password-hint");
                 view! {
                     <div class="option">
                         <label>
                             <input type="radio" name="current-password" value=value
-                                prop:checked=move || chosen() == revoke aria-describedby=hint_id.clone()
-                                on:change=move |_| { ask.dispatch(AccountAction::ForcePasswordReset { revoke }); } />
+                                prop:checked=move || revoke.get() == choice aria-describedby=hint_id.clone()
+                                on:change=move |_| revoke.set(choice) />
                             {label}
                         </label>
                         <small class="hint" id=hint_id>{hint}</small>
