@@ -21,10 +21,13 @@ build: tools
 	@echo "==> Building Switchboard (release)"
 	cargo leptos build --release --precompress
 
-## Every test: Rust on SQLite, the integration tests again on PostgreSQL, then Playwright.
+## Every test: the app's modules free of import circles, Rust on SQLite, the integration tests again
+## on PostgreSQL, then Playwright.
 test: test-tools test-rust test-postgres test-e2e
 
 test-rust:
+	@echo "==> No import circles among the app's modules"
+	@scripts/import-circles.py app/src
 	@echo "==> Rust tests on SQLite"
 	cargo test --workspace
 

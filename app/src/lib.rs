@@ -1,18 +1,13 @@
-//! Switchboard's application: routes, components and server functions, compiled twice — for the
-//! server (`ssr`) and for the browser (`hydrate`). Server-only code lives in `server`.
+//! Switchboard's application, compiled twice — for the server (`ssr`) and for the browser (`hydrate`).
+//! Each folder says which side its code runs on:
+//! - `shared`: types, rules and addresses that the browser and the server both use;
+//! - `ui`: the pages and components (rendered on the server, hydrated in the browser), with the server
+//!   functions they call beside them;
+//! - `server`: the services behind those server functions and the command line, only on the server.
 
-pub mod accounts;
-pub mod app;
-pub mod auth;
-pub mod bulk;
-pub mod components;
-pub mod error;
-pub mod mail;
-pub mod model;
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
-pub mod validate;
-pub mod words;
+pub mod shared;
+pub mod ui;
 
-pub use app::{shell, App};
+pub use ui::app::{shell, App};

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { Page, TestInfo } from '@playwright/test';
+import { Locator, Page, TestInfo } from '@playwright/test';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -44,30 +44,45 @@ async function settle(page: Page) {
   await page.evaluate(() => (window as any).__a11yIdle?.(true)).catch(() => {});
 }
 
-/** Every action of a locator, and the keyboard's and `goto`, settle the checker first. */
-function settleBeforeActions(page: Page) {
-  const locator = Object.getPrototypeOf(page.locator('html'));
-  if (!locator.__settles) {
-    locator.__settles = true;
-    const actions = ['check', 'uncheck', 'setChecked', 'click', 'dblclick', 'tap', 'fill', 'clear', 'press',
-      'pressSequentially', 'type', 'selectOption', 'selectText', 'setInputFiles', 'hover', 'focus', 'dispatchEvent'];
-    for (const name of actions) {
-      const original = locator[name];
-      locator[name] = async function (this: any, ...args: unknown[]) {
-        await settle(this.page());
-        return original.apply(this, args);
+/** What acts on the page: each first lets the checker finish with the step on screen. */
+const LOCATOR_ACTIONS = new Set(['check', 'uncheck', 'setChecked', 'click', 'dblclick', 'tap', 'fill', 'clear', 'press',
+  'pressSequentially', 'type', 'selectOption', 'selectText', 'setInputFiles', 'hover', 'focus', 'dispatchEvent']);
+const KEYBOARD_ACTIONS = new Set(['press', 'type', 'insertText', 'down', 'up']);
+const PAGE_ACTIONS = new Set(['goto', 'reload', 'goBack', 'goForward']);
+
+/**
+ * `page` as the tests see it (the `page` fixture of `fixtures.ts`): the same page, whose locators,
+ * keyboard and navigation let the checker settle before they act. A view of the test's own objects
+ * (a Proxy), so Playwright itself is left as it is; every other call goes straight to the real object.
+ */
+export function settling(page: Page): Page {
+  return view(page, PAGE_ACTIONS, page);
+}
+
+function view<T extends object>(target: T, actions: Set<string>, page: Page): T {
+  return new Proxy(target, {
+    get(object, name, receiver) {
+      const value = Reflect.get(object, name, receiver);
+      if (name === 'keyboard') return view(value, KEYBOARD_ACTIONS, page);
+      if (typeof value !== 'function' || typeof name !== 'string') return value;
+      if (actions.has(name)) {
+        return async (...args: unknown[]) => {
+          await settle(page);
+          return value.apply(object, args);
+        };
+      }
+      // Anything else as it is, except that the locators it makes (`getByRole`, `filter`, `nth`, …)
+      // settle too.
+      return (...args: unknown[]) => {
+        const result = value.apply(object, args);
+        return isLocator(result) ? view(result, LOCATOR_ACTIONS, page) : result;
       };
-    }
-  }
-  for (const [target, names] of [[page.keyboard, ['press', 'type', 'insertText']], [page, ['goto', 'reload', 'goBack']]] as const) {
-    for (const name of names) {
-      const original = (target as any)[name].bind(target);
-      (target as any)[name] = async (...args: unknown[]) => {
-        await settle(page);
-        return original(...args);
-      };
-    }
-  }
+    },
+  });
+}
+
+function isLocator(value: unknown): value is Locator {
+  return typeof value === 'object' && value !== null && value.constructor?.name === 'Locator';
 }
 
 /** Installs the checker in every document `page` loads; findings arrive in the returned report. */
@@ -81,7 +96,6 @@ export async function watchAccessibility(page: Page): Promise<Report> {
   });
   await page.addInitScript({ content: axeSource });
   await page.addInitScript(checker, { tags: WCAG_TAGS, impacts: FAILING_IMPACTS });
-  settleBeforeActions(page);
   watched.add(page);
   return report;
 }

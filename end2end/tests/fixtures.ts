@@ -1,6 +1,6 @@
 import { test as base, expect, Page, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, watchAccessibility } from './a11y';
+import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, settling, watchAccessibility } from './a11y';
 
 /**
  * Every test of the suite runs with this `test`: it fails a test in which the browser reported a
@@ -10,7 +10,7 @@ import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, watchAccessibility } f
  * or dialog step the test passed through has a serious accessibility problem, or a page shifted its
  * layout (`a11y.ts`).
  */
-export const test = base.extend<{ cspViolations: string[]; accessibility: void; jobs: Jobs }>({
+export const test = base.extend<{ cspViolations: string[]; jobs: Jobs }>({
   jobs: async ({}, use) => {
     const held = new Set<string>();
     await use({
@@ -29,25 +29,23 @@ export const test = base.extend<{ cspViolations: string[]; accessibility: void; 
     // A test that failed half-way leaves no domain held for the next one.
     for (const domain of held) switchboard('jobs', 'release', '--domain', domain);
   },
-  accessibility: [
-    async ({ page }, use, testInfo) => {
-      // E2E_CONSOLE=1 prints what the page logs and throws (a hydration panic, say) while working on a test.
-      if (process.env.E2E_CONSOLE) {
-        page.on('console', (message) => console.log(`[console.${message.type()}] ${message.text()}`));
-        page.on('pageerror', (error) => console.log(`[pageerror] ${error.message}`));
-      }
-      const report = await watchAccessibility(page);
-      await use();
-      await finishAccessibility(page, report, testInfo);
-      expect(report.findings, `accessibility problems:\n${describe(report.findings)}`).toEqual([]);
-      const worst = report.layoutShift.reduce((most, shift) => (shift.value > most.value ? shift : most), {
-        step: '',
-        value: 0,
-      });
-      expect(worst.value, `cumulative layout shift of ${worst.step}`).toBeLessThan(MAX_LAYOUT_SHIFT);
-    },
-    { auto: true },
-  ],
+  // The checks of `a11y.ts` run for every test: the page the test gets lets them settle before it acts.
+  page: async ({ page }, use, testInfo) => {
+    // E2E_CONSOLE=1 prints what the page logs and throws (a hydration panic, say) while working on a test.
+    if (process.env.E2E_CONSOLE) {
+      page.on('console', (message) => console.log(`[console.${message.type()}] ${message.text()}`));
+      page.on('pageerror', (error) => console.log(`[pageerror] ${error.message}`));
+    }
+    const report = await watchAccessibility(page);
+    await use(settling(page));
+    await finishAccessibility(page, report, testInfo);
+    expect(report.findings, `accessibility problems:\n${describe(report.findings)}`).toEqual([]);
+    const worst = report.layoutShift.reduce((most, shift) => (shift.value > most.value ? shift : most), {
+      step: '',
+      value: 0,
+    });
+    expect(worst.value, `cumulative layout shift of ${worst.step}`).toBeLessThan(MAX_LAYOUT_SHIFT);
+  },
   cspViolations: [
     async ({ page }, use) => {
       const violations: string[] = [];

@@ -14,12 +14,12 @@ mod serve;
 #[path = "common/wrk.rs"]
 mod wrk;
 
-use app::bulk::Targets;
-use app::bulk::{JobState, ResetOptions, ResetRequest, When};
 use app::server::auth::sessions::{self, Origin};
 use app::server::entities::bulk_job;
 use app::server::settings::SessionLimits;
-use app::server::{bulk::jobs, db, directory::demo};
+use app::server::{bulk::actions::reset, db, directory::demo};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{JobState, ResetOptions, ResetRequest, When};
 use sea_orm::EntityTrait;
 use serve::{mb, peak_rss, serve};
 use std::path::Path;
@@ -93,7 +93,7 @@ async fn prepare(url: &str, users: u32, options: ResetOptions) -> (String, i32) 
         sessions::start_now(&db, managed.actor().user_id, origin, &SessionLimits::default()).await.expect("a session");
     let user_ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
     let request = ResetRequest { targets: Targets::Ticked(user_ids), options, recycle: false, when: When::Now };
-    let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the reset");
+    let job = reset::start(&db, &managed, request, None).await.expect("start the reset");
     (format!("switchboard_session={token}"), job.id)
 }
 

@@ -19,16 +19,17 @@ mod results;
 #[path = "common/stores.rs"]
 mod stores;
 
-use app::accounts::{AccountAction, AccountRequest};
-use app::bulk::Targets;
-use app::bulk::{JobState, ResetOptions, ResetRequest, When};
-use app::mail::MessageState;
-use app::model::UserStatus;
 use app::server::auth::authz::ManagedDomain;
+use app::server::bulk::actions::{self, reset};
 use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{bulk_job, outbox_message, user};
 use app::server::mail::dispatcher::{Config, Dispatcher, Transport};
-use app::server::{accounts::actions, bulk::jobs, db, directory::demo};
+use app::server::{db, directory::demo};
+use app::shared::accounts::{AccountAction, AccountRequest};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{JobState, ResetOptions, ResetRequest, When};
+use app::shared::mail::MessageState;
+use app::shared::model::UserStatus;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::{Duration, Instant};
 use stores::Store;
@@ -83,7 +84,7 @@ async fn compare(store: &Store, users: u32) -> Vec<Row> {
         let request =
             ResetRequest { targets: Targets::Ticked(ids), options: options.clone(), recycle: false, when: When::Now };
         let started = Instant::now();
-        jobs::start_reset(&db, &managed, request, None).await.expect("start the job");
+        reset::start(&db, &managed, request, None).await.expect("start the job");
         let worker = Worker::new(db.clone(), worker::Config::default());
         while worker.run_once().await.expect("the worker runs") > 0 {}
         let ours = started.elapsed();
@@ -178,12 +179,12 @@ async fn bench(store: &str, url: &str, users: u32) {
     };
 
     let started = Instant::now();
-    let preview = jobs::preview_reset(&db, &managed, &request).await.expect("preview");
+    let preview = reset::preview(&db, &managed, &request).await.expect("preview");
     report("count what will be deleted", started.elapsed(), None);
     println!("   {}", preview.deletions().unwrap_or_default());
 
     let started = Instant::now();
-    let job = jobs::start_reset(&db, &managed, request, None).await.expect("start the job");
+    let job = reset::start(&db, &managed, request, None).await.expect("start the job");
     report("start the job", started.elapsed(), None);
 
     let started = Instant::now();
@@ -207,7 +208,7 @@ async fn bench(store: &str, url: &str, users: u32) {
 async fn welcome_everyone(db: &DatabaseConnection, managed: &ManagedDomain, user_ids: &[i32]) {
     let started = Instant::now();
     let request = AccountRequest { action: AccountAction::SendWelcome, targets: Targets::Ticked(user_ids.to_vec()) };
-    let job = actions::start(db, managed, request, None).await.expect("start the welcome job");
+    let job = actions::start_account(db, managed, request, None).await.expect("start the welcome job");
     let worker = Worker::new(db.clone(), worker::Config::default());
     while worker.run_once().await.expect("the worker runs") > 0 {}
     report("queue welcome emails (job)", started.elapsed(), Some(job.total));

@@ -11,11 +11,11 @@ mod results;
 #[path = "common/stores.rs"]
 mod stores;
 
-use app::model::{SortDir, SortKey, UserQuery, UserStatus};
-use app::pages::users::{query::to_search, ListUsers};
 use app::server::auth::sessions::{self, Origin};
 use app::server::settings::{SessionLimits, Settings};
 use app::server::{db, directory::demo, directory::users, AppState};
+use app::shared::model::{SortDir, SortKey, UserQuery, UserStatus};
+use app::ui::pages::users::{query::to_search, ListUsers};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;

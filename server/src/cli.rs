@@ -1,15 +1,15 @@
 //! The `switchboard` command line: serving, and the few administrative tasks that come before
 //! anyone can sign in (creating domains and users, seeding the demo).
 
-use app::bulk::new_hires;
-use app::error::AppError;
-use app::model::Scope;
 use app::server::audit::{self, Action};
-use app::server::bulk::{hold, recycle, worker};
+use app::server::bulk::{actions::recycle, hold, worker};
 use app::server::directory::demo::{self, Outcome};
 use app::server::directory::users::NewUser;
 use app::server::settings::{ConnectionLimits, Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
 use app::server::{db, directory::domains, directory::users, mail::dispatcher, AppState};
+use app::shared::bulk::new_hires;
+use app::shared::error::AppError;
+use app::shared::model::Scope;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipnet::IpNet;
@@ -303,7 +303,7 @@ pub enum CliError {
 }
 
 fn rows(n: usize) -> String {
-    app::words::count_of(n as u64, "row was", "rows were")
+    app::shared::words::count_of(n as u64, "row was", "rows were")
 }
 
 /// The browser's "Something went wrong on the server…" would send the operator to an administrator:
@@ -401,15 +401,15 @@ async fn recycle_users(db: &DatabaseConnection, args: UserRecycle) -> Result<(),
         0 => println!("No users of {} were recycled.", domain.name),
         _ => println!(
             "Recycled {} of {}: {}.",
-            app::words::count_of(recycled, "user", "users"),
+            app::shared::words::count_of(recycled, "user", "users"),
             domain.name,
-            app::words::join_and(outcome.recycled)
+            app::shared::words::join_and(outcome.recycled)
         ),
     }
     if outcome.welcomed > 0 {
         println!(
             "Welcome emails queued for {} (the running server sends them).",
-            app::words::count_of(outcome.welcomed as u64, "user", "users")
+            app::shared::words::count_of(outcome.welcomed as u64, "user", "users")
         );
     }
     match outcome.refused.len() {
@@ -441,7 +441,7 @@ async fn pace_jobs(db: &DatabaseConnection, command: JobsCommand) -> Result<(), 
         hold::Pace::HeldAfter(users) => println!(
             "The bulk jobs of {} go on for {}, then wait for `switchboard jobs release`.",
             domain.name,
-            app::words::count_of(u64::from(users), "more user", "more users")
+            app::shared::words::count_of(u64::from(users), "more user", "more users")
         ),
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! job's per-user results as CSV.
 
 use app::server::auth::request::Identity;
-use app::server::bulk::jobs;
+use app::server::bulk::progress;
 use app::server::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -11,15 +11,12 @@ use axum::http::Response;
 use axum::response::IntoResponse;
 use axum::Extension;
 
-/// Where a job's CSV is served (`app::pages::activity::results_csv_path` makes its links).
-pub const RESULTS_CSV_ROUTE: &str = "/activity/{job}/results.csv";
-
 pub async fn results_csv(
     State(state): State<AppState>,
     Extension(identity): Extension<Identity>,
     Path(job): Path<i32>,
 ) -> Response<Body> {
-    let result = async { jobs::results_csv(&state.db, &identity.admitted()?, job).await }.await;
+    let result = async { progress::results_csv(&state.db, &identity.admitted()?, job).await }.await;
     match result {
         Ok((file_name, csv)) => (
             [
@@ -29,6 +26,6 @@ pub async fn results_csv(
             csv,
         )
             .into_response(),
-        Err(err) => (err.status(), err.to_string()).into_response(),
+        Err(err) => err.into_response(),
     }
 }

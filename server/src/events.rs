@@ -3,10 +3,10 @@
 //! `EventSource` reconnects by itself after a dropped connection, sending the id of the last event it
 //! had; a refusal (signed out, no such job, another domain) ends it for good.
 
-use app::bulk::{JobEvent, JobProgress};
 use app::server::auth::request::Identity;
 use app::server::bulk::live::{self, Viewer};
 use app::server::AppState;
+use app::shared::bulk::{JobEvent, JobProgress};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -15,11 +15,6 @@ use axum::Extension;
 use futures::StreamExt;
 use serde::Serialize;
 use std::convert::Infallible;
-
-/// Where a job's progress is streamed (`app::bulk::job_events_path` makes the addresses).
-pub const JOB_EVENTS_ROUTE: &str = "/api/jobs/{job}/events";
-/// Where a domain's unfinished jobs are streamed (`app::bulk::running_jobs_path`).
-pub const RUNNING_JOBS_ROUTE: &str = "/api/domains/{domain}/jobs/events";
 
 pub async fn job_events(
     State(state): State<AppState>,
@@ -38,7 +33,7 @@ pub async fn job_events(
                 None => event,
             }
         })),
-        Err(err) => crate::refuse(err),
+        Err(err) => err.into_response(),
     }
 }
 
@@ -51,7 +46,7 @@ pub async fn running_jobs(
     let stream = async { live::running(&state.live, Viewer::of(&state, &headers, identity)?, &domain).await };
     match stream.await {
         Ok(events) => sse(events.map(|jobs: Vec<JobProgress>| data(&jobs))),
-        Err(err) => crate::refuse(err),
+        Err(err) => err.into_response(),
     }
 }
 

@@ -8,15 +8,16 @@
 //!   form, every other server function JSON only. (A cross-site page can send a form or text without
 //!   asking the browser's permission, but not JSON.)
 
-use crate::refuse;
-use app::auth::form_paths;
-use app::error::AppError;
 use app::server::auth::client::Client;
 use app::server::AppState;
+use app::shared::error::AppError;
+use app::shared::routes;
+use app::ui::session::form_paths;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, Response};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 /// The largest body the portal takes: a Recycle Users form of a few thousand rows fits well.
@@ -35,17 +36,17 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
                 .get(header::ORIGIN)
                 .map(|origin| String::from_utf8_lossy(origin.as_bytes()).chars().take(100).collect::<String>());
             tracing::warn!(?origin, "cross-site request refused");
-            return refuse(AppError::CrossSite);
+            return AppError::CrossSite.into_response();
         }
     }
-    if request.method() == Method::POST && request.uri().path().starts_with("/api/") {
+    if request.method() == Method::POST && request.uri().path().starts_with(routes::API) {
         if let Err(error) = body_type(&request) {
-            return refuse(error);
+            return error.into_response();
         }
     }
     match within_limit(request, state.settings.connections.body_read).await {
         Ok(request) => next.run(request).await,
-        Err(error) => refuse(error),
+        Err(error) => error.into_response(),
     }
 }
 

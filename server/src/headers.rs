@@ -3,8 +3,8 @@
 //! sniffing, no framing, no Referer beyond the portal (none at all from the Set Password page, whose
 //! address holds a token), and, when the portal is served over https, HSTS.
 
-use app::accounts::SET_PASSWORD_PATH;
 use app::server::{csp, AppState};
+use app::shared::routes;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Response};
@@ -14,7 +14,7 @@ use axum::middleware::Next;
 const HSTS: &str = "max-age=31536000";
 
 pub async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response<Body> {
-    let referrer = if request.uri().path() == SET_PASSWORD_PATH { "no-referrer" } else { "same-origin" };
+    let referrer = if request.uri().path() == routes::SET_PASSWORD { "no-referrer" } else { "same-origin" };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(csp::NOT_A_PAGE));

@@ -12,12 +12,13 @@ mod listen;
 mod panics;
 mod session;
 
-use app::error::AppError;
 use app::server::AppState;
+use app::shared::error::AppError;
+use app::shared::routes;
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, Response};
+use axum::http::Response;
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -28,12 +29,6 @@ use std::sync::OnceLock;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-
-pub use downloads::RESULTS_CSV_ROUTE;
-pub use events::{JOB_EVENTS_ROUTE, RUNNING_JOBS_ROUTE};
-
-/// When a client refused as busy may come back: the queue it met drains within about a second.
-const BUSY_RETRY_SECS: u64 = 2;
 
 /// Server function errors are small JSON documents; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -55,9 +50,9 @@ pub fn router(state: AppState) -> Router {
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
     let app = Router::new()
-        .route(RESULTS_CSV_ROUTE, get(downloads::results_csv))
-        .route(JOB_EVENTS_ROUTE, get(events::job_events))
-        .route(RUNNING_JOBS_ROUTE, get(events::running_jobs))
+        .route(routes::RESULTS_CSV, get(downloads::results_csv))
+        .route(routes::JOB_EVENTS, get(events::job_events))
+        .route(routes::RUNNING_JOBS, get(events::running_jobs))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         // On the app's pages, server functions and downloads; static files and the 404 page need no session.
         .route_layer(middleware::from_fn_with_state(state.clone(), session::session))
@@ -103,19 +98,8 @@ fn compression() -> CompressionLayer {
     CompressionLayer::new().quality(CompressionLevel::Precise(4))
 }
 
-/// An `AppError` as the answer to a request, the way server functions answer: its status, and the
-/// error as JSON, which the browser's server function client shows as the error's message.
-fn refuse(error: AppError) -> Response<Body> {
-    let body = serde_json::to_string(&error).unwrap_or_default();
-    let mut response = (error.status(), body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(SERVER_FN_ERROR_HEADER, HeaderValue::from_static("true"));
-    response
-}
-
 /// Leptos answers every failed server function with 500; this gives each `AppError` its own status
-/// (401, 403, 404, 409, 422, 429 …), mapped once in `AppError::status`.
+/// (401, 403, 404, 409, 422, 429 …) and headers: its answer, `AppError::into_response`.
 async fn error_status(request: Request, next: Next) -> Response<Body> {
     let response = next.run(request).await;
     if !response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
@@ -125,25 +109,23 @@ async fn error_status(request: Request, next: Next) -> Response<Body> {
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = error.status();
-        let retry_after = match error {
-            AppError::TooManyAttempts { minutes } => Some(minutes * 60),
-            AppError::Busy => Some(BUSY_RETRY_SECS),
-            _ => None,
-        };
-        if let Some(secs) = retry_after {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
+    let Ok(error) = serde_json::from_slice::<AppError>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    // The error's own answer, keeping what the server function set besides (cookies, say).
+    let (answer, body) = error.into_response().into_parts();
+    parts.status = answer.status;
+    for (name, value) in &answer.headers {
+        parts.headers.insert(name, value.clone());
     }
-    Response::from_parts(parts, Body::from(bytes))
+    Response::from_parts(parts, body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use app::server::settings::Settings;
-    use axum::http::StatusCode;
+    use axum::http::{header, StatusCode};
     use tower::ServiceExt;
 
     /// A handler that panics, inside the layers of the real router: its 500 is an answer like any other,

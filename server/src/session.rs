@@ -3,18 +3,16 @@
 //! sent to the login page here, as plain HTTP redirects, before any rendering; the signed-in are sent
 //! on from the login page to their start page. What it serves is personal: no cache keeps it.
 
-use app::accounts::{CHANGE_PASSWORD_PATH, SET_PASSWORD_PATH};
 use app::server::auth::authz::Actor;
 use app::server::auth::request::{self, Identity};
 use app::server::AppState;
+use app::shared::routes::{self, CHANGE_PASSWORD, LOGIN, SET_PASSWORD};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::http::{HeaderValue, Method, Response, StatusCode};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
-
-const LOGIN_PAGE: &str = "/login";
 
 pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response<Body> {
     let actor = match request::identify(&state, request.headers()).await {
@@ -29,7 +27,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     }
     let path = request.uri().path();
     let mut response = match page_redirect(actor.as_ref(), path).filter(|_| request.method() == Method::GET) {
-        Some(to) if !path.starts_with("/api/") => found(to),
+        Some(to) if !path.starts_with(routes::API) => found(to),
         _ => {
             request.extensions_mut().insert(Identity(actor));
             next.run(request).await
@@ -44,13 +42,13 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
 /// password reset was forced to Change Password, which is only for them.
 fn page_redirect(actor: Option<&Actor>, path: &str) -> Option<&'static str> {
     match actor {
-        None if path == LOGIN_PAGE || path == SET_PASSWORD_PATH => None,
-        None => Some(LOGIN_PAGE),
+        None if path == LOGIN || path == SET_PASSWORD => None,
+        None => Some(LOGIN),
         // (An emailed link serves them as well as the page does.)
         Some(actor) if actor.must_change_password => {
-            (path != CHANGE_PASSWORD_PATH && path != SET_PASSWORD_PATH).then_some(CHANGE_PASSWORD_PATH)
+            (path != CHANGE_PASSWORD && path != SET_PASSWORD).then_some(CHANGE_PASSWORD)
         }
-        Some(_) if path == LOGIN_PAGE || path == CHANGE_PASSWORD_PATH => Some("/"),
+        Some(_) if path == LOGIN || path == CHANGE_PASSWORD => Some(routes::HOME),
         Some(_) => None,
     }
 }

@@ -1,7 +1,7 @@
 //! Opening the database: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
 //! Migrations run here, so every process that opens the database sees the current schema.
 
-use crate::error::AppError;
+use crate::shared::error::AppError;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sea_orm::{

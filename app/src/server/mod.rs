@@ -10,6 +10,7 @@ pub mod csp;
 pub mod db;
 pub mod directory;
 pub mod entities;
+pub mod error_response;
 pub mod mail;
 pub mod settings;
 pub mod tasks;

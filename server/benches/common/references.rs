@@ -3,11 +3,11 @@
 //! typically does (for each user: load it and its rows through the ORM, delete them one by one, update
 //! the user, commit).
 
-use app::bulk::{ResetOption, ResetOptions};
-use app::model::UserStatus;
 use app::server::entities::{
     answering_rule, call_history, contact, device, queue_membership, user, voicemail_greeting, voicemail_message,
 };
+use app::shared::bulk::{ResetOption, ResetOptions};
+use app::shared::model::UserStatus;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, TransactionTrait,

@@ -241,8 +241,8 @@ fn a_failure_inside_is_told_in_the_command_lines_words_with_its_cause_in_the_log
 
 #[test]
 fn recycle_from_a_file_saves_the_good_rows_and_refuses_each_bad_one_with_why() {
-    use app::model::{Scope, UserStatus};
     use app::server::entities::{audit_log, outbox_message};
+    use app::shared::model::{Scope, UserStatus};
     use sea_orm::{ColumnTrait, QueryFilter};
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;

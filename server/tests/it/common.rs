@@ -1,12 +1,12 @@
 //! The integration tests' world: a real database (a fresh SQLite file, or a fresh PostgreSQL database
 //! when TEST_DATABASE_URL points at a server), the real axum router, and requests through it.
 
-use app::bulk::Targets;
-use app::error::AppError;
-use app::model::Scope;
 use app::server::directory::users::NewUser;
 use app::server::settings::Settings;
 use app::server::{bulk::worker, db, directory::domains, directory::users, AppState};
+use app::shared::bulk::Targets;
+use app::shared::error::AppError;
+use app::shared::model::Scope;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -192,7 +192,7 @@ impl TestApp {
         F: ServerFn + Serialize,
         T: DeserializeOwned,
     {
-        if app::auth::form_paths().contains(&F::PATH) {
+        if app::ui::session::form_paths().contains(&F::PATH) {
             let (status, _, body) = self.call_form(args, session).await;
             return (status, decode(status, &body));
         }
@@ -221,7 +221,7 @@ impl TestApp {
     /// Signs in through the `login` server function and keeps the session cookie.
     pub async fn sign_in(&self, login: &str, password: &str) -> Session {
         let (status, headers, body) =
-            self.call_form(app::auth::Login { login: login.into(), password: password.into() }, None).await;
+            self.call_form(app::ui::session::Login { login: login.into(), password: password.into() }, None).await;
         // As for the browser's fetch: 200, with the redirect to "/" in headers for the client to follow.
         assert!(status.is_success(), "sign-in of {login} failed with {status}: {body}");
         assert_eq!(headers.get(header::LOCATION).map(|l| l.as_bytes()), Some(&b"/"[..]));
@@ -250,14 +250,14 @@ impl TestApp {
 
     /// Resets `user_ids` of a.example with the default options as `session`, and runs the job.
     pub async fn reset_users(&self, session: &Session, user_ids: Vec<i32>) {
-        use app::bulk::{JobProgress, ResetOptions, ResetRequest, When};
+        use app::shared::bulk::{JobProgress, ResetOptions, ResetRequest, When};
         let request = ResetRequest {
             targets: Targets::Ticked(user_ids),
             options: ResetOptions::defaults(),
             recycle: false,
             when: When::Now,
         };
-        let start = app::pages::users::bulk::reset::StartReset { domain: "a.example".into(), request };
+        let start = app::ui::components::bulk_action::reset_step::StartReset { domain: "a.example".into(), request };
         let (code, job) = self.call::<_, JobProgress>(start, Some(session)).await;
         assert_eq!(code, StatusCode::OK, "{job:?}");
         self.run_jobs().await;
@@ -265,7 +265,7 @@ impl TestApp {
 
     /// Hands reset `user_id` of a.example to `first last` at `email` as `session`, without a welcome email.
     pub async fn recycle_user(&self, session: &Session, user_id: i32, first: &str, last: &str, email: &str) {
-        use app::bulk::{RecycleEntry, RecycleOutcome};
+        use app::shared::bulk::{RecycleEntry, RecycleOutcome};
         let entry = RecycleEntry {
             user_id,
             first_name: first.into(),
@@ -273,8 +273,10 @@ impl TestApp {
             email: email.into(),
             send_welcome: false,
         };
-        let recycle =
-            app::pages::users::bulk::recycle::RecycleUsers { domain: "a.example".into(), entries: vec![entry] };
+        let recycle = app::ui::components::bulk_action::recycle_step::RecycleUsers {
+            domain: "a.example".into(),
+            entries: vec![entry],
+        };
         let (code, outcome) = self.call::<_, RecycleOutcome>(recycle, Some(session)).await;
         assert_eq!(outcome.map(|outcome| outcome.saved), Ok(vec![user_id]), "{code}");
     }

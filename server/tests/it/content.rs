@@ -6,15 +6,15 @@ use crate::accounts::account_action;
 use crate::common::{self, TestApp, PASSWORD};
 use crate::mail::messages;
 use crate::smtp::{Answer, SmtpServer};
-use app::accounts::AccountAction;
-use app::bulk::{JobStatus, RecycleEntry, RecycleField, RecycleOutcome};
-use app::error::AppError;
-use app::model::Scope;
-use app::pages::outbox::RetryMessage;
-use app::pages::users::bulk::progress::BulkJobStatus;
-use app::pages::users::bulk::recycle::RecycleUsers;
 use app::server::directory::users::{self, NewUser};
 use app::server::mail::dispatcher::{Config, Dispatcher, Transport};
+use app::shared::accounts::AccountAction;
+use app::shared::bulk::{JobStatus, RecycleEntry, RecycleField, RecycleOutcome};
+use app::shared::error::AppError;
+use app::shared::model::Scope;
+use app::ui::components::bulk_action::progress_step::BulkJobStatus;
+use app::ui::components::bulk_action::recycle_step::RecycleUsers;
+use app::ui::pages::outbox::RetryMessage;
 use axum::http::StatusCode;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
@@ -123,7 +123,9 @@ fn another_domains_job_or_message_is_answered_as_one_that_does_not_exist() {
             assert_eq!(code, StatusCode::NOT_FOUND, "job {job} exists: {exists}");
             assert_eq!(answer.unwrap_err(), AppError::NotFound(format!("There is no bulk action number {job}.")));
             let (code, _, text) = app.get(&format!("/activity/{job}/results.csv"), Some(&other)).await;
-            assert_eq!((code, text), (StatusCode::NOT_FOUND, format!("There is no bulk action number {job}.")));
+            let refusal: AppError = serde_json::from_str(&text).expect("the refusal, as every route gives it");
+            assert_eq!(code, StatusCode::NOT_FOUND);
+            assert_eq!(refusal, AppError::NotFound(format!("There is no bulk action number {job}.")));
         }
         for (id, exists) in [(message, true), (999, false)] {
             let (code, answer) = app.call::<_, ()>(RetryMessage { id }, Some(&other)).await;

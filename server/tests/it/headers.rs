@@ -4,9 +4,9 @@
 //! PUBLIC_URL rather than request headers.
 
 use crate::common::{self, TestApp, PASSWORD};
-use app::auth::CurrentUser;
-use app::model::{Me, Scope};
 use app::server::settings::{PublicUrl, Settings};
+use app::shared::model::{Me, Scope};
+use app::ui::session::CurrentUser;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use leptos::server_fn::ServerFn;
@@ -123,7 +123,7 @@ fn pages_come_compressed_to_browsers_that_accept_it_and_event_streams_never() {
             assert!(body.len() * 3 < plain.len(), "{encoding}: {} bytes of {}", body.len(), plain.len());
         }
 
-        let events = Request::get(app::bulk::running_jobs_path("a.example"))
+        let events = Request::get(app::shared::routes::running_jobs("a.example"))
             .header(header::COOKIE, &session.cookie)
             .header(header::ACCEPT_ENCODING, "br, gzip")
             .body(Body::empty())

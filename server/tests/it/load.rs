@@ -3,11 +3,11 @@
 //! already gone, a panic that dropped about one connection in fifteen under this load.)
 
 use crate::common::{self, TestApp};
-use app::bulk::Targets;
-use app::bulk::{ResetOptions, ResetRequest, When};
 use app::server::auth::sessions::{self, Origin};
 use app::server::settings::SessionLimits;
-use app::server::{bulk::jobs, directory::demo};
+use app::server::{bulk::actions::reset, directory::demo};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{ResetOptions, ResetRequest, When};
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -85,7 +85,7 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
             recycle: false,
             when: When::Now,
         };
-        jobs::start_reset(&app.db, &managed, request, None).await.expect("start a job");
+        reset::start(&app.db, &managed, request, None).await.expect("start a job");
 
         // A job that runs for the whole test, a few users at a time.
         let server = app.serve(&[("BULK_BATCH_SIZE", "5"), ("BULK_BATCH_PAUSE_MS", "100")]).await;

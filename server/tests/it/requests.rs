@@ -3,14 +3,14 @@
 //! send their request at all.
 
 use crate::common::{self, Session, TestApp, PASSWORD};
-use app::auth::{CurrentUser, Login};
-use app::bulk::Targets;
-use app::bulk::{JobProgress, ResetOptions, ResetRequest, When};
-use app::error::AppError;
-use app::model::{Me, Scope};
-use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{bulk_job, session};
 use app::server::settings::{ConnectionLimits, PublicUrl, Settings};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{JobProgress, ResetOptions, ResetRequest, When};
+use app::shared::error::AppError;
+use app::shared::model::{Me, Scope};
+use app::ui::components::bulk_action::reset_step::StartReset;
+use app::ui::session::{CurrentUser, Login};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use futures::StreamExt;

@@ -3,10 +3,10 @@
 use crate::common;
 
 use crate::common::{Session, TestApp, PASSWORD};
-use app::error::AppError;
-use app::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserStatus};
-use app::pages::users::ListUsers;
 use app::server::entities::user;
+use app::shared::error::AppError;
+use app::shared::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserStatus};
+use app::ui::pages::users::ListUsers;
 use axum::http::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 

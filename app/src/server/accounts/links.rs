@@ -3,23 +3,17 @@
 //! recycle starts a new holding (`user::Model::holding`), and the links of earlier ones stop working
 //! (a reset also forgets them, `forget`).
 
-use crate::accounts::SET_PASSWORD_PATH;
-use crate::error::AppError;
-use crate::mail::MessageKind;
-use crate::model::UserStatus;
 use crate::server::auth::tokens;
 use crate::server::entities::{password_link, user};
+use crate::shared::error::AppError;
+use crate::shared::mail::MessageKind;
+use crate::shared::model::UserStatus;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set};
 
 /// How long a link works after it was sent.
 pub const LIFETIME: Duration = Duration::hours(72);
-
-/// Where a link leads: the Set Password page, with the token.
-pub fn path(token: &str) -> String {
-    format!("{SET_PASSWORD_PATH}?token={token}")
-}
 
 /// A new link for `holding` of the extension of `user_id`; returns its token, which exists nowhere
 /// else after the message is sent. (It works only while that is the extension's present holding.)

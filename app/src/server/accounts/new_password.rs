@@ -3,15 +3,15 @@
 //! Either way the user ends up Active and signed in, every older link stops working and every other
 //! session of the user ends.
 
-use crate::accounts::{LinkHolder, NewPassword, PinRule, PASSWORD_FIELD};
-use crate::error::{AppError, FieldError};
-use crate::model::{full_name, UserStatus};
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::Actor;
 use crate::server::auth::sessions::{self, Origin};
 use crate::server::entities::{domain, password_link, user};
 use crate::server::settings::Settings;
 use crate::server::{accounts::links, auth::passwords, auth::tokens};
+use crate::shared::accounts::{LinkHolder, NewPassword, PinRule, PASSWORD_FIELD};
+use crate::shared::error::{AppError, FieldError};
+use crate::shared::model::{full_name, UserStatus};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, TransactionTrait};

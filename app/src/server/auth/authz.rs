@@ -6,9 +6,9 @@
 //! - Reseller: every domain of their reseller.
 //! - Super User: every domain.
 
-use crate::error::AppError;
-use crate::model::Scope;
 use crate::server::entities::{domain, user};
+use crate::shared::error::AppError;
+use crate::shared::model::Scope;
 use sea_orm::{ColumnTrait, Condition};
 
 /// The signed-in user on whose behalf a request acts.

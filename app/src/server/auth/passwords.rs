@@ -4,8 +4,8 @@
 //! Sign-ins, which anyone can send, also wait in a bounded queue (`Queue`): beyond it, a request is
 //! refused at once as busy, rather than waiting behind thousands of others while its connection is held.
 
-use crate::error::AppError;
-use crate::validate::password_problems;
+use crate::shared::error::AppError;
+use crate::shared::validate::password_problems;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::seq::SliceRandom;

@@ -1,12 +1,12 @@
 //! What a server function knows of the HTTP request it serves: the shared state, the signed-in actor
 //! (read from the session cookie), the client, and a way to set cookies on the response.
 
-use crate::error::AppError;
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::auth::client::Client;
 use crate::server::auth::sessions::{self, Origin};
 use crate::server::directory::domains;
 use crate::server::AppState;
+use crate::shared::error::AppError;
 use cookie::Cookie;
 use http::{header, request::Parts, HeaderMap, HeaderValue};
 use leptos::prelude::use_context;

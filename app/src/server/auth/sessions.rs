@@ -10,11 +10,11 @@
 //! user before a reset and wrote its session after it therefore makes a session that never works,
 //! on any replica: the reset cannot be outrun.
 
-use crate::model::Scope;
 use crate::server::auth::authz::Actor;
 use crate::server::auth::tokens;
 use crate::server::entities::{domain, session, user};
 use crate::server::settings::{span, SessionLimits, Settings};
+use crate::shared::model::Scope;
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;

@@ -2,8 +2,6 @@
 //! trail of both. A wrong login and a wrong password look the same from outside, in words and in time;
 //! too many wrong ones lock the login (or the address they come from) for a while (`throttle`).
 
-use crate::error::AppError;
-use crate::model::{Me, UserStatus};
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::Actor;
 use crate::server::auth::passwords;
@@ -11,7 +9,9 @@ use crate::server::auth::sessions::{self, Origin};
 use crate::server::auth::throttle::{self, Attempt};
 use crate::server::entities::{domain, user};
 use crate::server::settings::Settings;
-use crate::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
+use crate::shared::error::AppError;
+use crate::shared::model::{Me, UserStatus};
+use crate::shared::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, Condition, QueryOrder, QuerySelect};
 

@@ -18,10 +18,10 @@
 //! exist. A successful sign-in clears its account's count but not its address's, so that an attacker
 //! cannot clear their address's count by signing in to an account of their own.
 
-use crate::error::AppError;
 use crate::server::audit::{self, Action};
 use crate::server::entities::{signin_count, signin_lock};
 use crate::server::settings::{span, Limit, SigninLimits};
+use crate::shared::error::AppError;
 use chrono::{DateTime, Utc};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use sea_orm::sea_query::{Expr, OnConflict};

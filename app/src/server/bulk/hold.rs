@@ -6,10 +6,10 @@
 //! agree, because the allowance is a column of the domain that each batch takes from in its own
 //! transaction.
 
-use crate::error::AppError;
 use crate::server::audit::{self, Action};
 use crate::server::directory::domains;
 use crate::server::entities::domain;
+use crate::shared::error::AppError;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{prelude::*, DatabaseTransaction, QuerySelect};
 use serde_json::json;

@@ -1,69 +1,28 @@
-//! Bulk jobs: starting one (a job row and one item row per user, in one transaction), and reading how
-//! far jobs have got, for the status step, the Users page's banner, the Activity page and the CSV. The
-//! work itself is done by `worker`.
+//! A job's life: starting one (a job row and one item row per user, in one transaction), starting a
+//! scheduled one when its time comes (by whichever worker looks first, exactly once) or at "Run now",
+//! cancelling one, and the bookkeeping every job action shares (its audit entries, its counters, and
+//! finishing it once no user is pending). Each action's own work is in `actions`, run by `worker`.
+//!
+//! A scheduled job holds its users from the start (their items are pending, so no other job can take
+//! them), but the rules are checked again when it starts: a user who no longer qualifies then is
+//! skipped, with the reason, and nothing is done to them.
 
-use crate::bulk::{
-    ItemOutcome, ItemState, JobAction, JobCounts, JobProgress, JobState, JobStatus, JobSummary, ResetPreview,
-    ResetRequest, Targets, ITEMS_SHOWN,
-};
-use crate::error::AppError;
-use crate::model::full_name;
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::bulk::{hold, progress, reach, schedule};
 use crate::server::db::{self, OnUnique};
-use crate::server::directory::domains;
-use crate::server::entities::{bulk_job, bulk_job_item, domain};
-use crate::server::time;
-use crate::server::{bulk::reset, bulk::schedule, bulk::spreadsheet, bulk::targets};
+use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
+use crate::shared::bulk::{ItemState, JobAction, JobProgress, JobState, Targets};
+use crate::shared::error::AppError;
+use crate::shared::model::{full_name, UserStatus};
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
 
-/// How many jobs the Activity page lists.
-const RECENT_JOBS: u64 = 50;
-
-fn require_options(request: &ResetRequest) -> Result<(), AppError> {
-    if request.options.is_empty() {
-        return Err(AppError::invalid("options", "Choose at least one kind of data to clear."));
-    }
-    Ok(())
-}
-
-/// What resetting the request's users would delete, counted in the database, after the same checks as
-/// `start_reset`.
-pub async fn preview_reset(
-    db: &DatabaseConnection,
-    managed: &ManagedDomain,
-    request: &ResetRequest,
-) -> Result<ResetPreview, AppError> {
-    require_options(request)?;
-    let run_at = schedule::parse(&request.when, Utc::now())?;
-    let chosen = targets::choose(db, managed, &request.targets, "reset").await?;
-    let ids: Vec<i32> = chosen.users.iter().map(|user| user.id).collect();
-    let rows = reset::count(db, &ids, &request.options).await?;
-    Ok(ResetPreview {
-        users: ids.len() as u64,
-        options: request.options.clone(),
-        rows,
-        excluded: chosen.excluded,
-        schedule: run_at.map(|run_at| run_at.schedule()),
-    })
-}
-
-/// Starts (or schedules, for the time the request names) a reset of the request's users in `domain`,
-/// after checking every rule; returns its progress.
-pub async fn start_reset(
-    db: &DatabaseConnection,
-    managed: &ManagedDomain,
-    request: ResetRequest,
-    remote_addr: Option<String>,
-) -> Result<JobProgress, AppError> {
-    require_options(&request)?;
-    let run_at = schedule::parse(&request.when, Utc::now())?;
-    let action = JobAction::Reset { options: request.options, recycle: request.recycle };
-    start(db, managed, &request.targets, action, run_at, remote_addr).await
-}
+/// How many due jobs a worker starts in one look.
+const DUE_PER_LOOK: u64 = 10;
 
 /// Starts a job doing `action` to the users `targets` names in the managed domain, after checking every
 /// rule of `targets`; with `run_at`, schedules it for then, holding its users until then. A filter is
@@ -105,9 +64,9 @@ pub async fn start(
     }
     .insert(&txn)
     .await?;
-    let chosen = targets::choose(&txn, managed, targets, action.verb()).await?;
+    let chosen = reach::choose(&txn, managed, targets, action.verb()).await?;
     if chosen.users.is_empty() {
-        return Err(targets::none_left(&chosen.excluded));
+        return Err(reach::none_left(&chosen.excluded));
     }
     let users = chosen.users;
     let items: Vec<_> = users
@@ -146,121 +105,181 @@ pub async fn start(
         .await?;
     txn.commit().await?;
     tracing::info!(job = job.id, users = total, action = action.slug(), run_at = ?job.run_at, "{said}");
-    progress(&job)
+    progress::progress(&job)
 }
 
-/// A job's counts as the browser shows them.
-pub fn progress(job: &bulk_job::Model) -> Result<JobProgress, AppError> {
-    Ok(JobProgress::new(job.id, action_of(job)?, counts(job), schedule::of(job)))
-}
-
-/// The part of a job's progress that changes while it runs.
-pub fn counts(job: &bulk_job::Model) -> JobCounts {
-    JobCounts {
-        state: job.state,
-        total: job.total.unsigned_abs().into(),
-        done: job.done_count.unsigned_abs().into(),
-        failed: job.failed_count.unsigned_abs().into(),
-        skipped: job.skipped_count.unsigned_abs().into(),
+/// Starts the scheduled jobs whose time has come; returns how many this call started (another
+/// worker may have started some of them first).
+pub async fn start_due(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let due = bulk_job::Entity::find()
+        .filter(bulk_job::Column::State.eq(JobState::Scheduled))
+        .filter(bulk_job::Column::RunAt.lte(Utc::now()))
+        // A held domain's jobs wait past their time, for the operator.
+        .filter(bulk_job::Column::DomainId.not_in_subquery(hold::standing_still()))
+        .order_by_asc(bulk_job::Column::RunAt)
+        .limit(DUE_PER_LOOK)
+        .all(db)
+        .await?;
+    let mut started = 0;
+    for job in due {
+        started += usize::from(begin(db, &job, None).await?);
     }
+    Ok(started)
 }
 
-pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
-    serde_json::from_str(&job.params).map_err(|err| AppError::internal(format!("job {}: bad params: {err}", job.id)))
-}
-
-/// The job `id` and its domain, if the actor may see that domain.
-pub(super) async fn visible_job(
+/// "Run now": starts scheduled job `id` at once, if the actor may see it and every one of its users is
+/// within their reach (`reach::require`).
+pub async fn run_now(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
-) -> Result<(bulk_job::Model, domain::Model), AppError> {
-    domains::row_in_scope::<bulk_job::Entity>(db, actor, id, "bulk action").await
-}
-
-/// The progress of job `id` and its users' outcomes: every failure, then the rest in extension order.
-pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<JobStatus, AppError> {
-    let (job, domain) = visible_job(db, actor, id).await?;
-    let of_job = || bulk_job_item::Entity::find().filter(bulk_job_item::Column::JobId.eq(job.id));
-    let mut items = of_job()
-        .filter(bulk_job_item::Column::State.eq(ItemState::Failed))
-        .order_by_asc(bulk_job_item::Column::Id)
-        .limit(ITEMS_SHOWN)
-        .all(db)
-        .await?;
-    let room = ITEMS_SHOWN.saturating_sub(items.len() as u64);
-    items.extend(
-        of_job()
-            .filter(bulk_job_item::Column::State.ne(ItemState::Failed))
-            .order_by_asc(bulk_job_item::Column::Id)
-            .limit(room)
-            .all(db)
-            .await?,
-    );
-    let progress = progress(&job)?;
-    Ok(JobStatus {
-        email_recommended: domain.wants_email(),
-        domain: domain.name,
-        truncated: (items.len() as u64) < progress.total,
-        items: items.into_iter().map(outcome).collect(),
-        progress,
-    })
-}
-
-pub(super) fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
-    ItemOutcome {
-        user_id: item.user_id,
-        extension: item.extension,
-        name: item.name,
-        state: item.state,
-        error: item.error,
+    remote_addr: Option<String>,
+) -> Result<JobProgress, AppError> {
+    let (job, _) = progress::visible_job(db, actor, id).await?;
+    reach::require(db, actor, &job, "run").await?;
+    if !begin(db, &job, Some((actor, remote_addr))).await? {
+        return Err(AppError::Conflict(
+            "This bulk action is not scheduled any more: it has started, finished or been cancelled.".into(),
+        ));
     }
+    let job = bulk_job::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::internal("job gone"))?;
+    progress::progress(&job)
 }
 
-/// The managed domain's unfinished jobs (running or scheduled), oldest first: what the Users page's
-/// banner shows.
-pub async fn running(db: &DatabaseConnection, managed: &ManagedDomain) -> Result<Vec<JobProgress>, AppError> {
-    Ok(unfinished(db, managed.domain().id).await?)
-}
-
-/// `running`, for the banner's live feed (`live`), whose viewers were checked when they came.
-pub(super) async fn unfinished(db: &DatabaseConnection, domain_id: i32) -> Result<Vec<JobProgress>, DbErr> {
-    let jobs = bulk_job::Entity::find()
-        .filter(bulk_job::Column::DomainId.eq(domain_id))
-        .filter(bulk_job::Column::State.is_in([JobState::Running, JobState::Scheduled]))
-        .order_by_asc(bulk_job::Column::Id)
-        .all(db)
+/// Starts scheduled job `job` if it is still scheduled (false: another worker started it, or an admin
+/// cancelled or ran it, first), in one transaction: the job becomes running, the users who no longer
+/// qualify are skipped with the reason, and the start is recorded, on the job's actor's behalf or, for
+/// "Run now", by the admin who asked.
+async fn begin(
+    db: &DatabaseConnection,
+    job: &bulk_job::Model,
+    run_now_by: Option<(&Actor, Option<String>)>,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    // The state changes only where it is still "scheduled": of two workers (or a worker and Run now),
+    // exactly one changes it; the other's update waits for the first to commit, then finds nothing.
+    let now = Utc::now();
+    let started = bulk_job::Entity::update_many()
+        .col_expr(bulk_job::Column::State, Expr::value(JobState::Running))
+        .col_expr(bulk_job::Column::StartedAt, Expr::value(now))
+        .filter(bulk_job::Column::Id.eq(job.id))
+        .filter(bulk_job::Column::State.eq(JobState::Scheduled))
+        .exec(&txn)
         .await?;
-    // A job whose request cannot be read (logged) is left out of the banner rather than ending it.
-    Ok(jobs.iter().filter_map(|job| progress(job).ok()).collect())
+    if started.rows_affected == 0 {
+        return Ok(false);
+    }
+    let items = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::JobId.eq(job.id))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .all(&txn)
+        .await?;
+    let skipped = no_longer_qualify(&txn, job, &items).await?;
+    let mut by_reason: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for (item, reason) in &skipped {
+        by_reason.entry(reason.as_str()).or_default().push(item.id);
+    }
+    for (reason, ids) in by_reason {
+        for ids in ids.chunks(1000) {
+            bulk_job_item::Entity::update_many()
+                .col_expr(bulk_job_item::Column::State, Expr::value(ItemState::Skipped))
+                .col_expr(bulk_job_item::Column::Error, Expr::value(reason))
+                .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(now))
+                .filter(bulk_job_item::Column::Id.is_in(ids.to_vec()))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let entries = skipped
+        .iter()
+        .map(|(item, reason)| entry(job, Action::BulkItemSkipped, item, json!({ "job": job.id, "reason": reason })));
+    audit::record_many(&txn, entries).await?;
+    let skipped_count = i32::try_from(skipped.len()).unwrap_or(i32::MAX);
+    bulk_job::Entity::update_many()
+        .col_expr(bulk_job::Column::SkippedCount, Expr::value(skipped_count))
+        .filter(bulk_job::Column::Id.eq(job.id))
+        .exec(&txn)
+        .await?;
+    let detail = json!({
+        "job": job.id,
+        "scheduled_for": job.run_at,
+        "users": job.total,
+        "skipped": skipped_count,
+        "run_now": run_now_by.is_some(),
+    });
+    let entry = match run_now_by {
+        Some((admin, addr)) => {
+            audit::Entry::by(admin, Action::BulkJobStarted).domain(job.domain_id).from_addr(addr).detail(detail)
+        }
+        None => on_behalf(job, Action::BulkJobStarted, detail),
+    };
+    entry.record(&txn).await?;
+    finish_if_complete(&txn, job).await?;
+    txn.commit().await?;
+    tracing::info!(job = job.id, skipped = skipped.len(), "scheduled bulk job started");
+    Ok(true)
 }
 
-/// The most recent jobs in the actor's scope, newest first.
-pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<JobSummary>, AppError> {
-    actor.require_admin()?;
-    let Some(in_scope) = actor.domain_scope().condition(bulk_job::Column::DomainId) else { return Ok(Vec::new()) };
-    bulk_job::Entity::find()
-        .find_also_related(domain::Entity)
-        .filter(in_scope)
-        .order_by_desc(bulk_job::Column::Id)
-        .limit(RECENT_JOBS)
-        .all(db)
+/// The job's items whose users no longer qualify, each with why: the rules of `reach::check`, as they
+/// stand now, for the admin who scheduled it as they stand now (reset since, they have no authority).
+/// (Nobody can be in another unfinished job: this job's pending items have held them since it was
+/// scheduled; and the job holds at most `MAX_JOB_USERS` users since then too.)
+async fn no_longer_qualify<'a>(
+    txn: &impl ConnectionTrait,
+    job: &bulk_job::Model,
+    items: &'a [bulk_job_item::Model],
+) -> Result<Vec<(&'a bulk_job_item::Model, String)>, DbErr> {
+    let Some(domain) = domain::Entity::find_by_id(job.domain_id).one(txn).await? else { return Ok(Vec::new()) };
+    let admin = match job.actor_user_id {
+        Some(id) => user::Entity::find_by_id(id).find_also_related(domain::Entity).one(txn).await?,
+        None => None,
+    };
+    let admin = match admin {
+        // Reset (and perhaps handed to someone else) since: the holder who scheduled it has left.
+        Some((user, _))
+            if user.status == UserStatus::SetupRequired
+                || job.actor_holding.is_some_and(|holding| holding != user.holding) =>
+        {
+            Err(format!("{}, who scheduled it, has been reset since and has no authority left.", job.actor))
+        }
+        Some((user, Some(home))) => Ok(Actor::of(&user, &home)),
+        _ => Err(format!("{} no longer has an account.", job.actor)),
+    }
+    .and_then(|actor| match actor.manage(&domain.name, Some(domain.clone())) {
+        Ok(_) => Ok(actor),
+        Err(_) => Err(format!("{} may no longer manage {}.", job.actor, domain.name)),
+    });
+    let ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
+    let users: HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(txn)
         .await?
         .into_iter()
-        .map(|(job, domain)| {
-            Ok(JobSummary {
-                progress: progress(&job)?,
-                domain: domain.map(|domain| domain.name).unwrap_or_default(),
-                actor: job.actor,
-                started: job.started_at.map(time::to_minute),
-                finished: job.finished_at.map(time::to_minute),
-            })
-        })
-        .collect()
+        .map(|user| (user.id, user))
+        .collect();
+    let reason = |item: &bulk_job_item::Model| -> Option<String> {
+        let actor = match &admin {
+            Ok(actor) => actor,
+            Err(everyone) => return Some(everyone.clone()),
+        };
+        let Some(user) = item.user_id.and_then(|id| users.get(&id)) else {
+            return Some("The user no longer exists.".into());
+        };
+        if user.domain_id != domain.id {
+            Some(format!("No longer a user of {}.", domain.name))
+        } else if user.id == actor.user_id {
+            Some(format!("The account of {}, who scheduled the reset.", actor.login))
+        } else if user.scope > actor.scope {
+            Some(format!("Now a {}, above the scope of {}.", user.scope.label(), actor.login))
+        } else {
+            None
+        }
+    };
+    Ok(items.iter().filter_map(|item| reason(item).map(|why| (item, why))).collect())
 }
 
 /// Cancels running or scheduled job `id`, if every one of its users is within the actor's reach
-/// (`targets::require_reach`): its users still waiting are marked "Cancelled" and left as they are; those
+/// (`reach::require`): its users still waiting are marked "Cancelled" and left as they are; those
 /// done stay done (a reset cannot be undone). A batch a worker holds at that moment either finished
 /// first (its users are done) or finds its users cancelled and leaves them (the worker marks a user done
 /// only while its item is still pending), so no user is half done.
@@ -270,8 +289,8 @@ pub async fn cancel(
     id: i32,
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
-    let (job, domain) = visible_job(db, actor, id).await?;
-    targets::require_reach(db, actor, &job, "cancel").await?;
+    let (job, domain) = progress::visible_job(db, actor, id).await?;
+    reach::require(db, actor, &job, "cancel").await?;
     let txn = db.begin().await?;
     // The items first, as the worker's transactions take them (items, then the job): no deadlock.
     let cancelled = bulk_job_item::Entity::update_many()
@@ -303,22 +322,66 @@ pub async fn cancel(
         .await?;
     txn.commit().await?;
     tracing::info!(job = job.id, cancelled, "bulk job cancelled");
-    progress(&job)
+    progress::progress(&job)
 }
 
-/// Job `id`'s per-user results as CSV: a file name and its text.
-pub async fn results_csv(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(String, String), AppError> {
-    let (job, domain) = visible_job(db, actor, id).await?;
-    let items = bulk_job_item::Entity::find()
-        .filter(bulk_job_item::Column::JobId.eq(job.id))
-        .order_by_asc(bulk_job_item::Column::Id)
-        .all(db)
-        .await?;
-    let mut csv = spreadsheet::Csv::new(["extension", "name", "outcome", "error", "finished_at"])?;
-    for item in items {
-        let finished = item.finished_at.map(|at| at.to_rfc3339()).unwrap_or_default();
-        let outcome = item.state.label();
-        csv.row([item.extension.as_str(), &item.name, outcome, item.error.as_deref().unwrap_or(""), &finished])?;
+/// An audit entry for work done on behalf of the job's actor, in the job's domain.
+pub fn on_behalf(job: &bulk_job::Model, action: Action, detail: serde_json::Value) -> audit::Entry {
+    audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail)
+}
+
+/// The audit entry for one item's outcome.
+pub fn entry(
+    job: &bulk_job::Model,
+    action: Action,
+    item: &bulk_job_item::Model,
+    detail: serde_json::Value,
+) -> audit::Entry {
+    let entry = on_behalf(job, action, detail);
+    match item.user_id {
+        Some(user_id) => entry.target(user_id),
+        None => entry,
     }
-    Ok((format!("switchboard-{}-job-{}.csv", domain.name, job.id), csv.finish()?))
+}
+
+/// Adds `n` to one of the job's counters. Updating the job row also serialises the transactions that
+/// finish the job's last items, so exactly one of them sees none pending and finishes the job.
+pub async fn count_on_job(
+    txn: &DatabaseTransaction,
+    job_id: i32,
+    counter: bulk_job::Column,
+    n: usize,
+) -> Result<(), DbErr> {
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    bulk_job::Entity::update_many()
+        .col_expr(counter, Expr::col(counter).add(n))
+        .filter(bulk_job::Column::Id.eq(job_id))
+        .exec(txn)
+        .await
+        .map(|_| ())
+}
+
+/// Marks the job finished if none of its items is pending any more, and records that once.
+pub async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) -> Result<(), DbErr> {
+    let pending = Query::select()
+        .expr(Expr::val(1))
+        .from(bulk_job_item::Entity)
+        .and_where(bulk_job_item::Column::JobId.eq(job.id))
+        .and_where(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .to_owned();
+    let finished = bulk_job::Entity::update_many()
+        .col_expr(bulk_job::Column::State, Expr::value(JobState::Finished))
+        .col_expr(bulk_job::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(bulk_job::Column::Id.eq(job.id))
+        .filter(bulk_job::Column::State.eq(JobState::Running))
+        .filter(Expr::exists(pending).not())
+        .exec(txn)
+        .await?;
+    if finished.rows_affected == 0 {
+        return Ok(());
+    }
+    let Some(done) = bulk_job::Entity::find_by_id(job.id).one(txn).await? else { return Ok(()) };
+    tracing::info!(job = job.id, done = done.done_count, failed = done.failed_count, "bulk job finished");
+    let detail = json!({ "job": job.id, "done": done.done_count, "failed": done.failed_count });
+    on_behalf(job, Action::BulkJobFinished, detail).record(txn).await
 }

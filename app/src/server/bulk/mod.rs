@@ -1,13 +1,14 @@
-//! Bulk jobs: whom a job may act on, starting and reading jobs, the reset engine, recycling the reset
-//! extensions, the worker that runs jobs in batches (and the operator's hold on it), and the live
-//! progress streams.
+//! Bulk jobs on the server: whom a job may act on (`reach`), a job's life and bookkeeping (`jobs`), the
+//! actions a job can do (`actions`), when a scheduled one starts (`schedule`), how far jobs have got
+//! (`progress`), the worker that runs them in batches (and the operator's `hold` on it), their live
+//! progress streams (`live`) and their results as a spreadsheet.
 
+pub mod actions;
 pub mod hold;
 pub mod jobs;
 pub mod live;
-pub mod recycle;
-pub mod reset;
+pub mod progress;
+pub mod reach;
 pub mod schedule;
 pub mod spreadsheet;
-pub mod targets;
 pub mod worker;

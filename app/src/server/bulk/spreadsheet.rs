@@ -3,7 +3,7 @@
 //! leading `'`, so that Excel, LibreOffice and Google Sheets show it as text instead of running it. A
 //! name is typed by an admin, so it could otherwise be `=HYPERLINK(…)` in the next admin's sheet.
 
-use crate::error::AppError;
+use crate::shared::error::AppError;
 use std::borrow::Cow;
 
 /// A CSV file being written, every cell neutralised.

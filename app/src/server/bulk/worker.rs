@@ -9,18 +9,19 @@
 //! fails, its users are retried one by one, so one bad user fails alone, with the reason.
 //!
 //! A scheduled job's items are pending too, holding its users, but no worker claims them until the
-//! job is running: each round first starts the scheduled jobs that are due (`schedule::start_due`).
+//! job is running: each round first starts the scheduled jobs that are due (`jobs::start_due`).
 
-use crate::bulk::{ItemState, JobAction, JobState};
 use crate::server::audit::{self, Action};
-use crate::server::entities::{bulk_job, bulk_job_item, user};
+use crate::server::bulk::actions::{self, Refusal};
+use crate::server::bulk::{hold, jobs, progress};
+use crate::server::entities::{bulk_job, bulk_job_item};
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
-use crate::server::{accounts::actions, bulk::hold, bulk::jobs, bulk::reset, bulk::schedule};
+use crate::shared::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{prelude::*, Condition, DatabaseTransaction, PaginatorTrait, TransactionTrait};
+use sea_orm::{prelude::*, Condition, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -87,6 +88,15 @@ impl From<DbErr> for Failure {
     }
 }
 
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::User(reason) => Failure::User(reason),
+            Refusal::Database(err) => Failure::Database(err),
+        }
+    }
+}
+
 /// Errors that say the database is out of reach rather than that it refused this change: the items
 /// stay pending and are tried again, instead of being marked failed.
 fn is_unavailable(err: &DbErr) -> bool {
@@ -125,7 +135,7 @@ impl Worker {
     /// Starts the scheduled jobs that are due, then claims and processes one batch; returns how many
     /// jobs it started and items it held (0: nothing to do).
     pub async fn run_once(&self) -> Result<usize, DbErr> {
-        let started = schedule::start_due(&self.db).await?;
+        let started = jobs::start_due(&self.db).await?;
         let Some(claim) = self.claim().await? else { return Ok(started) };
         let held = claim.items.len();
         self.process(claim).await?;
@@ -152,7 +162,7 @@ impl Worker {
         token: &str,
         items: &[bulk_job_item::Model],
     ) -> Result<(), DbErr> {
-        let action = match jobs::action_of(job) {
+        let action = match progress::action_of(job) {
             Ok(action) => action,
             Err(_) => {
                 for item in items {
@@ -225,33 +235,11 @@ impl Worker {
         if user_ids.len() != items.len() {
             return Err(Failure::User("The user no longer exists.".into()));
         }
-        let in_domain = user::Entity::find()
-            .filter(user::Column::Id.is_in(user_ids.clone()))
-            .filter(user::Column::DomainId.eq(job.domain_id));
-        let done = match action {
-            // A reset needs only the ids: counting them spares reading a thousand whole users.
-            JobAction::Reset { options, .. } => {
-                if in_domain.count(&txn).await? != user_ids.len() as u64 {
-                    return Err(moved());
-                }
-                reset::reset(&txn, &user_ids, options).await?;
-                Action::UserReset
-            }
-            JobAction::SendWelcome => {
-                let users = whole(&txn, in_domain, action, user_ids.len()).await?;
-                actions::send_welcome(&txn, job, &users).await?;
-                Action::WelcomeEmailQueued
-            }
-            JobAction::ForcePasswordReset { revoke } => {
-                let users = whole(&txn, in_domain, action, user_ids.len()).await?;
-                actions::force_password_reset(&txn, job, &users, *revoke).await?;
-                Action::PasswordResetForced
-            }
-        };
-        let entries = items.iter().map(|item| entry(job, done, item, json!({ "job": job.id })));
+        let done = actions::apply(&txn, job, action, &user_ids).await?;
+        let entries = items.iter().map(|item| jobs::entry(job, done, item, json!({ "job": job.id })));
         audit::record_many(&txn, entries).await?;
-        count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
-        finish_if_complete(&txn, job).await?;
+        jobs::count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
+        jobs::finish_if_complete(&txn, job).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -282,9 +270,9 @@ impl Worker {
             return Ok(());
         }
         let detail = json!({ "job": job.id, "error": reason });
-        audit::record_many(&txn, [entry(job, Action::BulkItemFailed, item, detail)]).await?;
-        count_on_job(&txn, job.id, bulk_job::Column::FailedCount, 1).await?;
-        finish_if_complete(&txn, job).await?;
+        audit::record_many(&txn, [jobs::entry(job, Action::BulkItemFailed, item, detail)]).await?;
+        jobs::count_on_job(&txn, job.id, bulk_job::Column::FailedCount, 1).await?;
+        jobs::finish_if_complete(&txn, job).await?;
         txn.commit().await
     }
 
@@ -292,27 +280,6 @@ impl Worker {
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let pacing = Pacing { idle: self.config.idle_wait, after_work: self.config.batch_pause };
         runner::repeat(self.claimant.name(), &self, pacing, stop).await
-    }
-}
-
-fn moved() -> Failure {
-    Failure::User("The user is no longer in this domain.".into())
-}
-
-/// The `expected` users that `in_domain` finds, each of whom `action` may be done to.
-async fn whole(
-    txn: &DatabaseTransaction,
-    in_domain: Select<user::Entity>,
-    action: &JobAction,
-    expected: usize,
-) -> Result<Vec<user::Model>, Failure> {
-    let users = in_domain.all(txn).await?;
-    if users.len() != expected {
-        return Err(moved());
-    }
-    match actions::refusal(action, &users) {
-        Some(reason) => Err(Failure::User(reason.into())),
-        None => Ok(users),
     }
 }
 
@@ -337,67 +304,6 @@ async fn settle(
         .exec(txn)
         .await?;
     Ok(usize::try_from(result.rows_affected).unwrap_or(usize::MAX))
-}
-
-/// An audit entry for work done on behalf of the job's actor, in the job's domain.
-pub(super) fn on_behalf(job: &bulk_job::Model, action: Action, detail: serde_json::Value) -> audit::Entry {
-    audit::Entry::new(job.actor.clone(), job.actor_user_id, action).domain(job.domain_id).detail(detail)
-}
-
-/// The audit entry for one item's outcome.
-pub(super) fn entry(
-    job: &bulk_job::Model,
-    action: Action,
-    item: &bulk_job_item::Model,
-    detail: serde_json::Value,
-) -> audit::Entry {
-    let entry = on_behalf(job, action, detail);
-    match item.user_id {
-        Some(user_id) => entry.target(user_id),
-        None => entry,
-    }
-}
-
-/// Adds `n` to one of the job's counters. Updating the job row also serialises the transactions that
-/// finish the job's last items, so exactly one of them sees none pending and finishes the job.
-async fn count_on_job(
-    txn: &DatabaseTransaction,
-    job_id: i32,
-    counter: bulk_job::Column,
-    n: usize,
-) -> Result<(), DbErr> {
-    let n = i32::try_from(n).unwrap_or(i32::MAX);
-    bulk_job::Entity::update_many()
-        .col_expr(counter, Expr::col(counter).add(n))
-        .filter(bulk_job::Column::Id.eq(job_id))
-        .exec(txn)
-        .await
-        .map(|_| ())
-}
-
-/// Marks the job finished if none of its items is pending any more, and records that once.
-pub(super) async fn finish_if_complete(txn: &DatabaseTransaction, job: &bulk_job::Model) -> Result<(), DbErr> {
-    let pending = Query::select()
-        .expr(Expr::val(1))
-        .from(bulk_job_item::Entity)
-        .and_where(bulk_job_item::Column::JobId.eq(job.id))
-        .and_where(bulk_job_item::Column::State.eq(ItemState::Pending))
-        .to_owned();
-    let finished = bulk_job::Entity::update_many()
-        .col_expr(bulk_job::Column::State, Expr::value(JobState::Finished))
-        .col_expr(bulk_job::Column::FinishedAt, Expr::value(Utc::now()))
-        .filter(bulk_job::Column::Id.eq(job.id))
-        .filter(bulk_job::Column::State.eq(JobState::Running))
-        .filter(Expr::exists(pending).not())
-        .exec(txn)
-        .await?;
-    if finished.rows_affected == 0 {
-        return Ok(());
-    }
-    let Some(done) = bulk_job::Entity::find_by_id(job.id).one(txn).await? else { return Ok(()) };
-    tracing::info!(job = job.id, done = done.done_count, failed = done.failed_count, "bulk job finished");
-    let detail = json!({ "job": job.id, "done": done.done_count, "failed": done.failed_count });
-    on_behalf(job, Action::BulkJobFinished, detail).record(txn).await
 }
 
 impl Rounds for Worker {

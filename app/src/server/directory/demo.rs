@@ -3,8 +3,6 @@
 //! memberships, plus a Super User and an Office Manager whose random passwords are shown once.
 //! Everything is written in one transaction: a failed seed leaves nothing behind.
 
-use crate::error::AppError;
-use crate::model::Scope;
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::directory::users::{self, NewUser};
@@ -13,6 +11,8 @@ use crate::server::entities::{
     voicemail_greeting, voicemail_message,
 };
 use crate::server::{auth::passwords, db, directory::domains};
+use crate::shared::error::AppError;
+use crate::shared::model::Scope;
 use chrono::{Duration, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sea_orm::{
@@ -217,7 +217,7 @@ async fn seed_subscribers(
             password_hash: Set(Some(password_hash.clone())),
             voicemail_pin_hash: Set(Some(pin_hash.clone())),
             scope: Set(Scope::BasicUser),
-            status: Set(crate::model::UserStatus::Active),
+            status: Set(crate::shared::model::UserStatus::Active),
             must_change_password: Set(false),
             created_at: Set(now),
             updated_at: Set(now),

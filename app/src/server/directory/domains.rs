@@ -1,12 +1,12 @@
 //! Domains: creating them (CLI), finding one an admin may manage, and listing those in an actor's scope
 //! (Domains page).
 
-use crate::error::AppError;
-use crate::model::DomainSummary;
 use crate::server::auth::authz::{Actor, DomainScope, ManagedDomain};
 use crate::server::db::OnUnique;
 use crate::server::directory::counts;
 use crate::server::entities::{domain, reseller, user};
+use crate::shared::error::AppError;
+use crate::shared::model::DomainSummary;
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 

@@ -1,15 +1,15 @@
 //! Users (subscribers): creating one (CLI, demo) and the paged, searchable list of the Users page.
 
-use crate::bulk::UserFilter;
-use crate::error::{AppError, FieldError};
-use crate::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::auth::passwords;
 use crate::server::db::OnUnique;
 use crate::server::directory::counts;
 use crate::server::directory::domains;
 use crate::server::entities::{device, domain, user};
-use crate::validate::{validate_email, validate_extension, validate_name};
+use crate::shared::bulk::UserFilter;
+use crate::shared::error::{AppError, FieldError};
+use crate::shared::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow, UserStatus, MAX_PAGE_SIZE};
+use crate::shared::validate::{validate_email, validate_extension, validate_name};
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, NullOrdering, Query, SelectStatement, SimpleExpr};
 use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, QuerySelect, QueryTrait};
@@ -89,7 +89,7 @@ fn validate_query(query: &UserQuery) -> Result<(), AppError> {
     if !(1..=MAX_PAGE_SIZE).contains(&query.per_page) {
         return Err(AppError::invalid("per_page", format!("Show between 1 and {MAX_PAGE_SIZE} users per page.")));
     }
-    validate_filter(&query.filter())
+    validate_filter(&UserFilter::from(query))
 }
 
 /// A filter's search is bounded: it becomes a pattern per word and column.
@@ -174,7 +174,7 @@ fn ordered(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Enti
 
 /// The users of `domain` that `query` matches, in its order (every page of them).
 pub fn listing(domain: &domain::Model, query: &UserQuery) -> Select<user::Entity> {
-    ordered(user::Entity::find().filter(matching(domain, &query.filter())), query)
+    ordered(user::Entity::find().filter(matching(domain, &UserFilter::from(query))), query)
 }
 
 /// The ids of the users on page `page` (1-based) of `query`, read from the order's index alone (and
@@ -192,7 +192,7 @@ pub fn page_ids(domain: &domain::Model, query: &UserQuery, page: u64) -> SelectS
 /// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
 pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
     validate_query(query)?;
-    let total = user::Entity::find().filter(matching(managed.domain(), &query.filter())).count(db).await?;
+    let total = user::Entity::find().filter(matching(managed.domain(), &UserFilter::from(query))).count(db).await?;
     let pages = total.div_ceil(query.per_page).max(1);
     let page = query.page.clamp(1, pages);
     let ids = page_ids(managed.domain(), query, page);

@@ -1,6 +1,6 @@
 //! A bulk job: who asked for what in which domain, and how far it has got.
 
-use crate::bulk::JobState;
+use crate::shared::bulk::JobState;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,6 +1,6 @@
 //! One target user of a bulk job, and what became of them.
 
-use crate::bulk::ItemState;
+use crate::shared::bulk::ItemState;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

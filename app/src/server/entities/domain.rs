@@ -17,23 +17,17 @@ pub struct Model {
     pub bulk_allowance: Option<i32>,
 }
 
+/// Relations are declared from the side that holds the key only (a user's domain, a domain's reseller):
+/// that is the way the code reads them, and entities then import no circle.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(belongs_to = "super::reseller::Entity", from = "Column::ResellerId", to = "super::reseller::Column::Id")]
     Reseller,
-    #[sea_orm(has_many = "super::user::Entity")]
-    User,
 }
 
 impl Related<super::reseller::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Reseller.def()
-    }
-}
-
-impl Related<super::user::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
     }
 }
 

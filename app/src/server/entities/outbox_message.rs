@@ -1,6 +1,6 @@
 //! One email to send, written in the same transaction as the change that asks for it.
 
-use crate::mail::{MessageKind, MessageState};
+use crate::shared::mail::{MessageKind, MessageState};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

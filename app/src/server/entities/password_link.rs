@@ -1,6 +1,6 @@
 //! A set-password link: only the SHA-256 of its token is kept, so the table lets nobody in.
 
-use crate::mail::MessageKind;
+use crate::shared::mail::MessageKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -11,15 +11,6 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::domain::Entity")]
-    Domain,
-}
-
-impl Related<super::domain::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Domain.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

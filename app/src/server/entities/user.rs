@@ -1,6 +1,6 @@
 //! A subscriber: one extension of a domain, and the portal account of whoever holds it.
 
-use crate::model::{Scope, UserStatus};
+use crate::shared::model::{Scope, UserStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -10,13 +10,13 @@
 //! between the server's acceptance and that record, at most `RECORD_EVERY` later, is the one case where
 //! it is sent twice).
 
-use crate::mail::MessageState;
 use crate::server::entities::{domain, outbox_message, user};
 use crate::server::mail::letters::Letter;
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
 use crate::server::{accounts::links, mail::outbox};
+use crate::shared::mail::MessageState;
 use chrono::Utc;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

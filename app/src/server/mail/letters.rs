@@ -1,9 +1,10 @@
 //! The text of the emails: plain text and HTML, each with the portal's address, the user's login and
 //! their set-password link.
 
-use crate::mail::MessageKind;
-use crate::model::full_name;
 use crate::server::accounts::links;
+use crate::shared::mail::MessageKind;
+use crate::shared::model::full_name;
+use crate::shared::routes;
 use html_escape::encode_text as html;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
@@ -28,7 +29,7 @@ impl Letter<'_> {
     /// The email, or why it cannot be written (an address lettre cannot parse).
     pub fn build(&self) -> Result<Message, String> {
         let to: Mailbox = self.to.parse().map_err(|err| format!("The address {} cannot be used: {err}", self.to))?;
-        let link = format!("{}{}", self.portal_url, links::path(self.token));
+        let link = format!("{}{}", self.portal_url, routes::set_password(self.token));
         let hours = links::LIFETIME.num_hours();
         let name = full_name(self.first_name, self.last_name);
         let greeting = if name.is_empty() { "Hello,".to_string() } else { format!("Hello {name},") };

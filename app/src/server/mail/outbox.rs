@@ -3,14 +3,14 @@
 //! rows; this module writes them, withdraws them when their extension is reset, and shows them to
 //! admins. A message belongs to one holding of its extension: it never goes out to anyone else.
 
-use crate::error::AppError;
-use crate::mail::{MessageKind, MessageState, OutboxRow};
-use crate::model::UserStatus;
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::Actor;
 use crate::server::directory::domains;
 use crate::server::entities::{domain, outbox_message, user};
 use crate::server::time;
+use crate::shared::error::AppError;
+use crate::shared::mail::{MessageKind, MessageState, OutboxRow};
+use crate::shared::model::UserStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};

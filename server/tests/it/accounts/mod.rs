@@ -5,15 +5,15 @@ mod actions;
 mod new_password;
 
 use crate::common::{Session, TestApp};
-use app::accounts::{AccountAction, AccountPreview, AccountRequest, NewPassword};
-use app::auth::CurrentUser;
-use app::auth::SetPassword;
-use app::bulk::JobProgress;
-use app::bulk::Targets;
-use app::error::AppError;
-use app::model::Me;
-use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
 use app::server::entities::user;
+use app::shared::accounts::{AccountAction, AccountPreview, AccountRequest, NewPassword};
+use app::shared::bulk::JobProgress;
+use app::shared::bulk::Targets;
+use app::shared::error::AppError;
+use app::shared::model::Me;
+use app::ui::components::bulk_action::account_step::{PreviewAccountAction, StartAccountAction};
+use app::ui::session::CurrentUser;
+use app::ui::session::SetPassword;
 use axum::http::{header, StatusCode};
 use sea_orm::prelude::*;
 

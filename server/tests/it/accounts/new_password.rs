@@ -3,16 +3,16 @@
 
 use super::*;
 use crate::common::{self, TestApp, PASSWORD};
-use app::accounts::{LinkHolder, NewPassword};
-use app::bulk::Targets;
-use app::bulk::{JobProgress, ResetOptions, ResetRequest, When};
-use app::error::{AppError, FieldError};
-use app::mail::MessageKind;
-use app::model::UserStatus;
-use app::pages::set_password::PasswordLink;
-use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{password_link, session};
 use app::server::{accounts::links, auth::tokens};
+use app::shared::accounts::{LinkHolder, NewPassword};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{JobProgress, ResetOptions, ResetRequest, When};
+use app::shared::error::{AppError, FieldError};
+use app::shared::mail::MessageKind;
+use app::shared::model::UserStatus;
+use app::ui::components::bulk_action::reset_step::StartReset;
+use app::ui::pages::set_password::PasswordLink;
 use axum::http::StatusCode;
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set};

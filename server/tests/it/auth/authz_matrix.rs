@@ -6,31 +6,33 @@
 //! changes (a reset started, a password set, a session ended) cannot decide another's answer.
 
 use crate::common::{self, TestApp, PASSWORD};
-use app::accounts::{AccountAction, AccountRequest, NewPassword};
-use app::auth::ChangePassword;
-use app::auth::SetPassword;
-use app::auth::{CurrentUser, Login, Logout};
-use app::bulk::ItemState;
-use app::bulk::Targets;
-use app::bulk::{job_events_path, running_jobs_path, JobAction, RecycleEntry, ResetOptions, ResetRequest, When};
-use app::mail::{MessageKind, MessageState};
-use app::model::{Scope, UserQuery};
-use app::pages::activity::{RecentJobs, RecycleFormForJob};
-use app::pages::domains::ListDomains;
-use app::pages::outbox::{OutboxMessages, RetryMessage};
-use app::pages::set_password::PasswordLink;
-use app::pages::users::bulk::account::{PreviewAccountAction, StartAccountAction};
-use app::pages::users::bulk::progress::{BulkJobStatus, CancelJob, RunScheduledJob, RunningJobs};
-use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
-use app::pages::users::bulk::reset::{PreviewReset, StartReset};
-use app::pages::users::ListUsers;
 use app::server::auth::authz::Actor;
 use app::server::auth::sessions::{self, Origin};
 use app::server::directory::domains;
 use app::server::directory::users::{self, NewUser};
 use app::server::entities::{bulk_job_item, outbox_message, user};
 use app::server::settings::SessionLimits;
-use app::server::{accounts::links, bulk::jobs, bulk::reset, bulk::schedule, mail::outbox};
+use app::server::{accounts::links, bulk::actions::reset, bulk::jobs, bulk::schedule, mail::outbox};
+use app::shared::accounts::{AccountAction, AccountRequest, NewPassword};
+use app::shared::bulk::ItemState;
+use app::shared::bulk::Targets;
+use app::shared::bulk::{JobAction, RecycleEntry, ResetOptions, ResetRequest, When};
+use app::shared::mail::{MessageKind, MessageState};
+use app::shared::model::{Scope, UserQuery};
+use app::shared::routes;
+use app::ui::components::bulk_action::account_step::{PreviewAccountAction, StartAccountAction};
+use app::ui::components::bulk_action::progress_step::BulkJobStatus;
+use app::ui::components::bulk_action::recycle_step::{RecycleForm, RecycleUsers};
+use app::ui::components::bulk_action::reset_step::{PreviewReset, StartReset};
+use app::ui::components::job_widgets::{CancelJob, RunScheduledJob, RunningJobs};
+use app::ui::pages::activity::{RecentJobs, RecycleFormForJob};
+use app::ui::pages::domains::ListDomains;
+use app::ui::pages::outbox::{OutboxMessages, RetryMessage};
+use app::ui::pages::set_password::PasswordLink;
+use app::ui::pages::users::ListUsers;
+use app::ui::session::ChangePassword;
+use app::ui::session::SetPassword;
+use app::ui::session::{CurrentUser, Login, Logout};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -278,15 +280,15 @@ fn routes() -> Vec<Route> {
         Route { pattern: "/activity", path: |_| "/activity".into(), expected: [FOUND, FORBIDDEN, OK, OK, OK, OK] },
         Route { pattern: "/outbox", path: |_| "/outbox".into(), expected: [FOUND, FORBIDDEN, OK, OK, OK, OK] },
         Route {
-            pattern: server::RESULTS_CSV_ROUTE,
+            pattern: routes::RESULTS_CSV,
             path: |cell| format!("/activity/{}/results.csv", cell.job),
             expected: [FOUND, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, OK],
         },
         // The progress streams, as the browser's EventSource opens them.
-        Route { pattern: server::JOB_EVENTS_ROUTE, path: |cell| job_events_path(cell.job), expected: A_EXAMPLE_BY_ID },
+        Route { pattern: routes::JOB_EVENTS, path: |cell| routes::job_events(cell.job), expected: A_EXAMPLE_BY_ID },
         Route {
-            pattern: server::RUNNING_JOBS_ROUTE,
-            path: |_| running_jobs_path("a.example"),
+            pattern: routes::RUNNING_JOBS,
+            path: |_| routes::running_jobs("a.example"),
             expected: A_EXAMPLE_ADMINS,
         },
     ]
@@ -334,7 +336,7 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
     };
     let target = by_extension(target).await.unwrap().unwrap();
     let reset_target = by_extension(reset_target).await.unwrap().unwrap();
-    reset::reset(&app.db, &[reset_target.id], &ResetOptions::defaults()).await.unwrap();
+    reset::clear(&app.db, &[reset_target.id], &ResetOptions::defaults()).await.unwrap();
     let link_user = by_extension(link_user).await.unwrap().unwrap();
     let token = links::issue(&app.db, link_user.id, link_user.holding, MessageKind::Welcome).await.unwrap();
     outbox::enqueue(&app.db, &target, MessageKind::Welcome, "200@a.example").await.unwrap();
@@ -420,9 +422,7 @@ fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_say
         let tabled: BTreeSet<String> = functions.iter().map(|row| row.path.to_string()).collect();
         assert_eq!(tabled, registered, "server functions without a row (or rows without a server function)");
         let mut served: BTreeSet<String> = server::page_routes().into_iter().collect();
-        served.extend(
-            [server::RESULTS_CSV_ROUTE, server::JOB_EVENTS_ROUTE, server::RUNNING_JOBS_ROUTE].map(String::from),
-        );
+        served.extend([routes::RESULTS_CSV, routes::JOB_EVENTS, routes::RUNNING_JOBS].map(String::from));
         let tabled: BTreeSet<String> = routes.iter().map(|row| row.pattern.to_string()).collect();
         assert_eq!(tabled, served, "routes without a row (or rows without a route)");
 

@@ -3,10 +3,10 @@
 use crate::common;
 
 use crate::common::{Session, TestApp, PASSWORD};
-use app::error::AppError;
-use app::model::{DomainSummary, UserPage, UserQuery};
-use app::pages::domains::ListDomains;
-use app::pages::users::ListUsers;
+use app::shared::error::AppError;
+use app::shared::model::{DomainSummary, UserPage, UserQuery};
+use app::ui::pages::domains::ListDomains;
+use app::ui::pages::users::ListUsers;
 use axum::http::StatusCode;
 
 async fn list(app: &TestApp, session: Option<&Session>, domain: &str) -> (StatusCode, Result<UserPage, AppError>) {

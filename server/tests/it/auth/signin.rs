@@ -3,11 +3,11 @@
 use crate::common;
 
 use crate::common::{TestApp, PASSWORD};
-use app::auth::{CurrentUser, Login, Logout};
-use app::error::AppError;
-use app::model::{Me, Scope};
 use app::server::entities::{audit_log, session};
 use app::server::settings::Settings;
+use app::shared::error::AppError;
+use app::shared::model::{Me, Scope};
+use app::ui::session::{CurrentUser, Login, Logout};
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 

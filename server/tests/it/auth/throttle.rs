@@ -3,11 +3,11 @@
 //! proxy's word about the client's address counts only from a trusted proxy.
 
 use crate::common::{self, TestApp, PASSWORD};
-use app::auth::Login;
-use app::error::AppError;
-use app::model::Scope;
 use app::server::entities::{audit_log, session, signin_count, signin_lock};
 use app::server::settings::{Limit, Settings, SigninLimits};
+use app::shared::error::AppError;
+use app::shared::model::Scope;
+use app::ui::session::Login;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use sea_orm::{prelude::*, sea_query::Expr, QueryOrder};

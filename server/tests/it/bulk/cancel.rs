@@ -3,12 +3,12 @@
 
 use super::*;
 use crate::common::{self, Session, TestApp};
-use app::bulk::{ItemState, JobProgress, JobState, ResetOptions};
-use app::error::AppError;
-use app::model::UserStatus;
-use app::pages::users::bulk::progress::{CancelJob, RunningJobs};
 use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{audit_log, bulk_job_item};
+use app::shared::bulk::{ItemState, JobProgress, JobState, ResetOptions};
+use app::shared::error::AppError;
+use app::shared::model::UserStatus;
+use app::ui::components::job_widgets::{CancelJob, RunningJobs};
 use axum::http::StatusCode;
 use sea_orm::{prelude::*, QueryFilter};
 use std::time::Duration;

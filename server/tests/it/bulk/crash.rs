@@ -2,11 +2,11 @@
 //! untouched, and a restarted server finishes the job, resetting each user exactly once.
 
 use crate::common::{self, TestApp, PASSWORD};
-use app::bulk::Targets;
-use app::bulk::{ItemState, JobProgress, JobState, ResetOptions, ResetRequest, When};
-use app::model::UserStatus;
-use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{audit_log, bulk_job, bulk_job_item, device, user};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{ItemState, JobProgress, JobState, ResetOptions, ResetRequest, When};
+use app::shared::model::UserStatus;
+use app::ui::components::bulk_action::reset_step::StartReset;
 use axum::http::StatusCode;
 use sea_orm::{prelude::*, QueryFilter};
 use std::process::{Child, Command, Stdio};

@@ -2,14 +2,12 @@
 //! while a job runs, after a reconnect, and when they may not see the job.
 
 use crate::common::{self, Events, TestApp, PASSWORD};
-use app::auth::Logout;
-use app::bulk::Targets;
-use app::bulk::{
-    job_events_path, running_jobs_path, ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions,
-    ResetRequest, When,
-};
-use app::pages::users::bulk::reset::StartReset;
 use app::server::settings::{Settings, StreamLimits};
+use app::shared::bulk::Targets;
+use app::shared::bulk::{ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions, ResetRequest, When};
+use app::shared::routes;
+use app::ui::components::bulk_action::reset_step::StartReset;
+use app::ui::session::Logout;
 use axum::http::StatusCode;
 
 /// Three users of a.example ticked for a reset by its Office Manager, the second of whom cannot be
@@ -47,7 +45,7 @@ fn counts(state: JobState, done: u64, failed: u64) -> JobEvent {
 fn a_job_stream_sends_the_counts_then_each_failure_once_and_ends_with_the_job() {
     common::run(async {
         let (app, session, job) = running_job().await;
-        let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+        let mut events = app.events(&routes::job_events(job.id), Some(&session), None).await;
         assert_eq!(events.status, StatusCode::OK);
         assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 0));
 
@@ -63,10 +61,10 @@ fn a_job_stream_sends_the_counts_then_each_failure_once_and_ends_with_the_job() 
 
         // A browser reconnecting after the failure is not sent it again; a new one is.
         let id = failure.id.expect("a failure carries its id");
-        let mut again = app.events(&job_events_path(job.id), Some(&session), Some(&id)).await;
+        let mut again = app.events(&routes::job_events(job.id), Some(&session), Some(&id)).await;
         assert_eq!(next(&mut again).await, counts(JobState::Finished, 2, 1));
         assert!(again.next().await.is_none());
-        let mut fresh = app.events(&job_events_path(job.id), Some(&session), None).await;
+        let mut fresh = app.events(&routes::job_events(job.id), Some(&session), None).await;
         assert!(matches!(next(&mut fresh).await, JobEvent::Failed(item) if item.extension == "202"));
     })
 }
@@ -75,7 +73,7 @@ fn a_job_stream_sends_the_counts_then_each_failure_once_and_ends_with_the_job() 
 fn the_banner_stream_lists_the_unfinished_jobs_until_the_last_one_ends() {
     common::run(async {
         let (app, session, job) = running_job().await;
-        let mut events = app.events(&running_jobs_path("a.example"), Some(&session), None).await;
+        let mut events = app.events(&routes::running_jobs("a.example"), Some(&session), None).await;
         assert_eq!(events.status, StatusCode::OK);
         let jobs: Vec<JobProgress> = events.next().await.expect("the jobs").decode();
         assert_eq!(jobs, vec![job]);
@@ -94,11 +92,11 @@ fn streams_are_refused_to_those_who_may_not_see_the_job() {
         let other = app.sign_in("200@c.example", PASSWORD).await;
         let basic = app.sign_in("201@a.example", PASSWORD).await;
         for (session, path, status) in [
-            (None, job_events_path(job.id), StatusCode::UNAUTHORIZED),
-            (Some(&other), job_events_path(job.id), StatusCode::NOT_FOUND),
-            (Some(&basic), job_events_path(job.id), StatusCode::FORBIDDEN),
-            (Some(&other), running_jobs_path("a.example"), StatusCode::FORBIDDEN),
-            (Some(&other), job_events_path(job.id + 1), StatusCode::NOT_FOUND),
+            (None, routes::job_events(job.id), StatusCode::UNAUTHORIZED),
+            (Some(&other), routes::job_events(job.id), StatusCode::NOT_FOUND),
+            (Some(&basic), routes::job_events(job.id), StatusCode::FORBIDDEN),
+            (Some(&other), routes::running_jobs("a.example"), StatusCode::FORBIDDEN),
+            (Some(&other), routes::job_events(job.id + 1), StatusCode::NOT_FOUND),
         ] {
             let mut events = app.events(&path, session, None).await;
             assert_eq!(events.status, status, "{path}");
@@ -111,8 +109,8 @@ fn streams_are_refused_to_those_who_may_not_see_the_job() {
 fn a_stream_sends_nothing_more_once_its_session_has_ended() {
     common::run(async {
         let (app, session, job) = running_job().await;
-        let mut progress = app.events(&job_events_path(job.id), Some(&session), None).await;
-        let mut banner = app.events(&running_jobs_path("a.example"), Some(&session), None).await;
+        let mut progress = app.events(&routes::job_events(job.id), Some(&session), None).await;
+        let mut banner = app.events(&routes::running_jobs("a.example"), Some(&session), None).await;
         assert_eq!(next(&mut progress).await, counts(JobState::Running, 0, 0));
         assert!(banner.next().await.is_some());
 
@@ -147,7 +145,7 @@ async fn fail_item(app: &TestApp, job: i32, extension: &str, failed: i32) {
 fn a_failure_recorded_after_a_later_users_failure_is_still_sent() {
     common::run(async {
         let (app, session, job) = running_job().await;
-        let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+        let mut events = app.events(&routes::job_events(job.id), Some(&session), None).await;
         assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 0));
         // Two replicas' batches: the later user's failure is recorded first.
         fail_item(&app, job.id, "203", 1).await;
@@ -189,18 +187,18 @@ fn one_session_may_open_only_so_many_streams_and_gets_them_back_as_they_close() 
         let job = scheduled_job(&app, &session).await;
         let mut open = Vec::new();
         for _ in 0..3 {
-            let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+            let mut events = app.events(&routes::job_events(job.id), Some(&session), None).await;
             assert_eq!(events.status, StatusCode::OK);
             assert!(events.next().await.is_some());
             open.push(events);
         }
-        let refused = app.events(&running_jobs_path("a.example"), Some(&session), None).await;
+        let refused = app.events(&routes::running_jobs("a.example"), Some(&session), None).await;
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
         // Another session of the same user is another browser: it has streams of its own.
         let other = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        assert_eq!(app.events(&job_events_path(job.id), Some(&other), None).await.status, StatusCode::OK);
+        assert_eq!(app.events(&routes::job_events(job.id), Some(&other), None).await.status, StatusCode::OK);
         open.pop();
-        assert_eq!(app.events(&job_events_path(job.id), Some(&session), None).await.status, StatusCode::OK);
+        assert_eq!(app.events(&routes::job_events(job.id), Some(&session), None).await.status, StatusCode::OK);
     })
 }
 
@@ -211,7 +209,7 @@ fn a_stream_with_nothing_to_send_still_ends_soon_after_its_session() {
         let app = app.replica(streams(8, std::time::Duration::from_millis(300))).await;
         let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let job = scheduled_job(&app, &session).await;
-        let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+        let mut events = app.events(&routes::job_events(job.id), Some(&session), None).await;
         assert!(matches!(next(&mut events).await, JobEvent::Counts(counts) if counts.state == JobState::Scheduled));
         let (code, _) = app.call::<_, ()>(Logout {}, Some(&session)).await;
         assert_eq!(code, StatusCode::OK);
@@ -237,7 +235,7 @@ fn many_watchers_of_one_job_are_fed_by_one_reader() {
         let job = scheduled_job(&app, &app.sign_in(&fixture.office_manager, PASSWORD).await).await;
         for _ in 0..20 {
             let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
-            let mut events = app.events(&job_events_path(job.id), Some(&session), None).await;
+            let mut events = app.events(&routes::job_events(job.id), Some(&session), None).await;
             assert!(events.next().await.is_some());
             watchers.push((session, events));
         }

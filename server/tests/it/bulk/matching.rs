@@ -3,15 +3,15 @@
 
 use super::*;
 use crate::common;
-use app::accounts::{AccountAction, AccountPreview, AccountRequest};
-use app::bulk::{JobProgress, ResetOptions, ResetPreview, ResetRequest, Targets, UserFilter, When};
-use app::error::AppError;
-use app::model::{Scope, UserStatus};
-use app::pages::users::bulk::account::PreviewAccountAction;
-use app::pages::users::bulk::reset::{PreviewReset, StartReset};
 use app::server::db;
 use app::server::entities::{bulk_job_item, user};
-use app::words::number;
+use app::shared::accounts::{AccountAction, AccountPreview, AccountRequest};
+use app::shared::bulk::{JobProgress, ResetOptions, ResetPreview, ResetRequest, Targets, UserFilter, When};
+use app::shared::error::AppError;
+use app::shared::model::{Scope, UserStatus};
+use app::shared::words::number;
+use app::ui::components::bulk_action::account_step::PreviewAccountAction;
+use app::ui::components::bulk_action::reset_step::{PreviewReset, StartReset};
 use axum::http::StatusCode;
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryFilter};

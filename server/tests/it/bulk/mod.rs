@@ -12,15 +12,15 @@ mod schedule;
 mod worker;
 
 use crate::common::{self, Session, TestApp, PASSWORD};
-use app::bulk::Targets;
-use app::bulk::{JobProgress, JobState, JobStatus, ResetOption, ResetOptions, ResetRequest, When};
-use app::error::AppError;
-use app::pages::users::bulk::progress::BulkJobStatus;
-use app::pages::users::bulk::reset::StartReset;
 use app::server::entities::{
     answering_rule, call_history, call_queue, contact, device, phone_number, queue_membership, session, user,
     voicemail_greeting, voicemail_message,
 };
+use app::shared::bulk::Targets;
+use app::shared::bulk::{JobProgress, JobState, JobStatus, ResetOption, ResetOptions, ResetRequest, When};
+use app::shared::error::AppError;
+use app::ui::components::bulk_action::progress_step::BulkJobStatus;
+use app::ui::components::bulk_action::reset_step::StartReset;
 use axum::http::StatusCode;
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, EntityTrait, QueryFilter};

@@ -6,12 +6,12 @@ use crate::accounts::*;
 use crate::common::{self, TestApp, PASSWORD};
 use crate::mail::*;
 use crate::smtp::SmtpServer;
-use app::bulk::{
+use app::shared::bulk::{
     JobProgress, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets, ResetOptions, ResetRequest, When,
 };
-use app::model::UserStatus;
-use app::pages::users::bulk::recycle::{RecycleForm, RecycleUsers};
-use app::pages::users::bulk::reset::StartReset;
+use app::shared::model::UserStatus;
+use app::ui::components::bulk_action::recycle_step::{RecycleForm, RecycleUsers};
+use app::ui::components::bulk_action::reset_step::StartReset;
 use axum::http::StatusCode;
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -3,10 +3,10 @@
 
 use super::*;
 use crate::common::{self, PASSWORD};
-use app::bulk::{ItemState, JobProgress, JobState, ResetOption, ResetOptions, ResetPreview, ResetRequest};
-use app::model::UserStatus;
-use app::pages::users::bulk::reset::{PreviewReset, StartReset};
 use app::server::entities::{bulk_job, bulk_job_item, call_queue, user};
+use app::shared::bulk::{ItemState, JobProgress, JobState, ResetOption, ResetOptions, ResetPreview, ResetRequest};
+use app::shared::model::UserStatus;
+use app::ui::components::bulk_action::reset_step::{PreviewReset, StartReset};
 use axum::http::{header, StatusCode};
 use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, EntityTrait};
 

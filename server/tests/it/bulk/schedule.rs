@@ -4,11 +4,11 @@
 
 use super::*;
 use crate::common::{self, Session, TestApp};
-use app::bulk::{ItemState, JobProgress, JobState, ResetOptions, When};
-use app::model::{Scope, UserStatus};
-use app::pages::users::bulk::progress::{CancelJob, RunScheduledJob, RunningJobs};
 use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{audit_log, bulk_job};
+use app::shared::bulk::{ItemState, JobProgress, JobState, ResetOptions, When};
+use app::shared::model::{Scope, UserStatus};
+use app::ui::components::job_widgets::{CancelJob, RunScheduledJob, RunningJobs};
 use axum::http::StatusCode;
 use sea_orm::{prelude::*, QueryFilter};
 use std::time::Duration;

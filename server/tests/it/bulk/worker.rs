@@ -3,12 +3,12 @@
 
 use super::*;
 use crate::common::{self, TestApp, PASSWORD};
-use app::bulk::{ItemState, JobProgress, JobState, JobSummary, ResetOptions};
-use app::model::UserStatus;
-use app::pages::activity::RecentJobs;
-use app::pages::users::bulk::progress::RunningJobs;
 use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{audit_log, bulk_job_item};
+use app::shared::bulk::{ItemState, JobProgress, JobState, JobSummary, ResetOptions};
+use app::shared::model::UserStatus;
+use app::ui::components::job_widgets::RunningJobs;
+use app::ui::pages::activity::RecentJobs;
 use axum::http::StatusCode;
 use sea_orm::{prelude::*, EntityTrait, QueryFilter};
 use std::time::Duration;

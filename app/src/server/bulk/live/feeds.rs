@@ -3,7 +3,7 @@
 //! been looked at again.
 
 use super::viewers::Viewers;
-use crate::error::AppError;
+use crate::shared::error::AppError;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -16,13 +16,13 @@
 mod feeds;
 mod viewers;
 
-use crate::bulk::{ItemOutcome, ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
-use crate::error::AppError;
 use crate::server::auth::authz::Actor;
 use crate::server::auth::request::{self, Identity};
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
 use crate::server::settings::{SessionLimits, StreamLimits};
-use crate::server::{bulk::jobs, directory::domains, AppState};
+use crate::server::{bulk::progress, directory::domains, AppState};
+use crate::shared::bulk::{ItemOutcome, ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
+use crate::shared::error::AppError;
 use feeds::{Feeds, Reader};
 use futures::stream::{self, Stream};
 use http::HeaderMap;
@@ -106,7 +106,7 @@ struct JobReader {
 impl Reader<i32, JobNews> for JobReader {
     async fn read(&mut self, id: i32) -> Result<Option<JobNews>, DbErr> {
         let Some(job) = bulk_job::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
-        let counts = jobs::counts(&job);
+        let counts = progress::counts(&job);
         let failed = match &self.failed {
             Some((count, failed)) if *count == counts.failed => failed.clone(),
             _ => {
@@ -117,7 +117,8 @@ impl Reader<i32, JobNews> for JobReader {
                     .limit(ITEMS_SHOWN)
                     .all(&self.db)
                     .await?;
-                let failed: Failures = Arc::new(items.into_iter().map(|item| (item.id, jobs::outcome(item))).collect());
+                let failed: Failures =
+                    Arc::new(items.into_iter().map(|item| (item.id, progress::outcome(item))).collect());
                 self.failed = Some((counts.failed, failed.clone()));
                 failed
             }
@@ -144,7 +145,7 @@ struct BannerReader {
 
 impl Reader<i32, Vec<JobProgress>> for BannerReader {
     async fn read(&mut self, domain_id: i32) -> Result<Option<Vec<JobProgress>>, DbErr> {
-        jobs::unfinished(&self.db, domain_id).await.map(Some)
+        progress::unfinished(&self.db, domain_id).await.map(Some)
     }
 
     fn is_last(&self, _: &Vec<JobProgress>) -> bool {
@@ -170,7 +171,7 @@ pub async fn job_events(
     id: i32,
     after: Option<i32>,
 ) -> Result<impl Stream<Item = Numbered> + Send + 'static, AppError> {
-    let (job, domain) = jobs::visible_job(&hub.db, &viewer.actor, id).await?;
+    let (job, domain) = progress::visible_job(&hub.db, &viewer.actor, id).await?;
     let reader = JobReader { db: hub.db.clone(), failed: None };
     let news = hub.jobs.listen((&hub.viewers, &hub.db), job.id, reader)?;
     let watch = JobWatch { news, viewer, domain, shown: None, after: after.unwrap_or(0), sent: HashSet::new() };

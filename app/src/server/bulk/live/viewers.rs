@@ -2,10 +2,10 @@
 //! `StreamLimits::per_session`), and whom each belongs to as last looked at, all looked at together in
 //! one query (`Viewers::check`) before news goes out and on a timer.
 
-use crate::error::AppError;
 use crate::server::auth::authz::Actor;
 use crate::server::auth::sessions;
 use crate::server::settings::{SessionLimits, StreamLimits};
+use crate::shared::error::AppError;
 use sea_orm::DatabaseConnection;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, Weak};

@@ -1,9 +1,0 @@
-pub mod clock;
-pub mod dialog;
-pub mod field;
-pub mod header;
-pub mod listing;
-pub mod live;
-pub mod password_form;
-pub mod problem;
-pub mod title;

@@ -1,0 +1,15 @@
+//! Components more than one page uses.
+
+pub mod bulk_action;
+pub mod clock;
+pub mod dialog;
+pub mod event_source;
+pub mod field;
+pub mod header;
+pub mod job_widgets;
+pub mod listing;
+pub mod password_form;
+pub mod problem;
+pub mod refusal;
+pub mod selection;
+pub mod title;

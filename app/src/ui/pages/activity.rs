@@ -1,0 +1,141 @@
+//! The Activity page: recent bulk jobs in the admin's scope, their outcomes, and each job's per-user
+//! results as a CSV download. A scheduled job can be run now or cancelled here; a finished reset
+//! offers "Recycle Users" for the users it reset, in the same dialog as the Users page's.
+
+use crate::shared::bulk::{JobAction, JobProgress, JobState, JobSummary, RecycleTargets};
+use crate::shared::error::AppError;
+use crate::shared::routes;
+use crate::ui::components::bulk_action::{BulkActionDialog, Flow, Step};
+use crate::ui::components::job_widgets::{CancelJob, RunNow};
+use crate::ui::components::listing::{HeaderRow, Listing};
+use crate::ui::components::problem::Problem;
+use crate::ui::components::selection::Selection;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(input = Json)]
+pub async fn recent_jobs() -> Result<Vec<JobSummary>, AppError> {
+    use crate::server::{auth::request, bulk::progress};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    progress::recent(&state.db, &actor).await
+}
+
+/// The Recycle Users form for the users reset job `job` reset, and the job's domain.
+#[server(input = Json)]
+pub async fn recycle_form_for_job(job: i32) -> Result<(String, RecycleTargets), AppError> {
+    use crate::server::{auth::request, bulk::actions::recycle};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    recycle::targets_of_job(&state.db, &actor, job).await
+}
+
+/// What a job's row can do: tell the page its jobs changed, and open Recycle Users for a reset.
+#[derive(Clone, Copy)]
+struct RowActions {
+    changed: Callback<()>,
+    recycle: Action<i32, Result<(String, RecycleTargets), AppError>>,
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let jobs = Resource::new(move || version.get(), |_| recent_jobs());
+    let changed = Callback::new(move |()| version.update(|n| *n += 1));
+    let domain = RwSignal::new(String::new());
+    let flow = Flow::new(RwSignal::new(Selection::default()), domain.into(), changed);
+    let recycle = Action::new(|job: &i32| recycle_form_for_job(*job));
+    Effect::new(move |_| {
+        if let Some(Ok((name, targets))) = recycle.value().get() {
+            domain.set(name);
+            flow.step.set(Step::Recycle(targets));
+            flow.open.set(true);
+        }
+    });
+    let failure = move || recycle.value().get().and_then(Result::err);
+    let actions = RowActions { changed, recycle };
+    view! {
+        <Listing title="Activity" rows=jobs loading="Loading activity…" empty="No bulk actions yet."
+            table=move |jobs| job_table(jobs, actions)>
+            {move || failure().map(|error| view! { <Problem error /> })}
+        </Listing>
+        <BulkActionDialog flow />
+    }
+}
+
+fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="grid activity">
+                <HeaderRow columns=&["Started", "Domain", "By", "Action", "Users", "Outcome", "Results"]
+                    numeric=&["Users"] />
+                <tbody>
+                    {jobs.into_iter().map(|job| {
+                        let progress = job.progress;
+                        view! {
+                            <tr class="card-on-phones">
+                                <td data-label="Started">{job.started.unwrap_or_else(|| "Not yet".into())}</td>
+                                <td data-label="Domain">{job.domain}</td>
+                                <td data-label="By">{job.actor}</td>
+                                <td data-label="Action">{progress.action.describe()}</td>
+                                <td data-label="Users" class="num">{progress.total}</td>
+                                <td data-label="Outcome">{outcome(&progress)}</td>
+                                <td class="download">
+                                    <div class="job-buttons">
+                                        <JobButtons progress=progress.clone() actions />
+                                        <a href=routes::results_csv(progress.id) download=""
+                                            aria-label=format!("Download CSV of bulk action {}", progress.id)>
+                                            "Download CSV"
+                                        </a>
+                                    </div>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn outcome(progress: &JobProgress) -> String {
+    let skipped = match progress.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
+    match (progress.state, &progress.schedule) {
+        (JobState::Scheduled, Some(schedule)) => format!("Scheduled for {}", schedule.short_with_zone()),
+        (JobState::Scheduled, None) => "Scheduled".into(),
+        (JobState::Running, _) => format!("Running: {} of {} done", progress.processed(), progress.total),
+        (JobState::Finished, _) => format!("{} done, {} failed{skipped}", progress.done, progress.failed),
+        (JobState::Cancelled, _) => format!(
+            "Cancelled: {} done, {} failed{skipped}, {} not started",
+            progress.done,
+            progress.failed,
+            progress.cancelled()
+        ),
+    }
+}
+
+/// "Run now" and "Cancel" for a scheduled job; "Recycle Users" for a reset that reset someone.
+#[component]
+fn JobButtons(progress: JobProgress, actions: RowActions) -> impl IntoView {
+    let id = progress.id;
+    let is_reset = matches!(progress.action, JobAction::Reset { .. });
+    match progress.state {
+        JobState::Scheduled => view! {
+            <RunNow job=id then=actions.changed />
+            <CancelJob job=id scheduled=true then=actions.changed />
+        }
+        .into_any(),
+        JobState::Finished | JobState::Cancelled if is_reset && progress.done > 0 => view! {
+            <button type="button" class="secondary" disabled=move || actions.recycle.pending().get()
+                aria-label=format!("Recycle Users of bulk action {id}")
+                on:click=move |_| { actions.recycle.dispatch(id); }>
+                "Recycle Users"
+            </button>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}

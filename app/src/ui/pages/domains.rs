@@ -1,0 +1,43 @@
+//! The Domains page: the domains a Reseller or Super User manages, each leading to its users.
+
+use crate::shared::error::AppError;
+use crate::shared::model::DomainSummary;
+use crate::shared::routes;
+use crate::ui::components::listing::{HeaderRow, Listing};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_router::components::A;
+
+#[server(input = Json)]
+pub async fn list_domains() -> Result<Vec<DomainSummary>, AppError> {
+    use crate::server::{auth::request, directory::domains};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    domains::list(&state.db, &actor).await
+}
+
+#[component]
+pub fn DomainsPage() -> impl IntoView {
+    let domains = Resource::new(|| (), |_| list_domains());
+    view! {
+        <Listing title="Domains" rows=domains loading="Loading domains…" empty="There are no domains yet." table=domain_table />
+    }
+}
+
+fn domain_table(domains: Vec<DomainSummary>) -> impl IntoView {
+    view! {
+        <table class="grid">
+            <HeaderRow columns=&["Domain", "Description", "Reseller", "Users"] numeric=&["Users"] />
+            <tbody>
+                {domains.into_iter().map(|domain| view! {
+                    <tr>
+                        <td><A href=routes::users(&domain.name)>{domain.name.clone()}</A></td>
+                        <td>{domain.description}</td>
+                        <td>{domain.reseller}</td>
+                        <td class="num">{domain.user_count}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

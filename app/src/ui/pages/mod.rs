@@ -1,0 +1,9 @@
+pub mod activity;
+pub mod change_password;
+pub mod domains;
+pub mod login;
+pub mod me;
+pub mod not_found;
+pub mod outbox;
+pub mod set_password;
+pub mod users;
