@@ -169,6 +169,13 @@ function checker({ tags, impacts }: { tags: string[]; impacts: string[] }) {
   for (const type of ['input', 'change']) {
     window.addEventListener(type, () => (lastInput = performance.now()), { capture: true });
   }
+  // A search or a filter changes the address a moment after its input (the search waits for typing to
+  // pause, then for the server's answer), and the rows it brings move because the user asked: an
+  // address that changes soon after an input counts as that input, as a tap on a link would.
+  const FOLLOWS_INPUT_MS = 2000;
+  (window as any).navigation?.addEventListener('currententrychange', () => {
+    if (performance.now() - lastInput < FOLLOWS_INPUT_MS) lastInput = performance.now();
+  });
   let layoutShift = 0;
   // What moved most, to say where a shift came from.
   let moved: { value: number; what: string }[] = [];

@@ -12,7 +12,7 @@ use app::server::auth::client::Client;
 use app::server::AppState;
 use app::shared::error::AppError;
 use app::shared::routes;
-use app::ui::session::form_paths;
+use app::ui::signed_in::form_paths;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, Response};

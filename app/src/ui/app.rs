@@ -1,13 +1,13 @@
 use crate::shared::model::{Me, Scope};
 use crate::shared::routes::{self, Segment};
 use crate::ui::components::header::Header;
+use crate::ui::components::not_allowed::RequireScope;
 use crate::ui::components::problem::Problem;
-use crate::ui::components::refusal::RequireScope;
 use crate::ui::pages::{
     activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, login::LoginPage, me::MyPage,
     not_found::NotFound, outbox::OutboxPage, set_password::SetPasswordPage, users::UsersPage,
 };
-use crate::ui::session::{provide_session, use_session};
+use crate::ui::signed_in::{provide_session, use_session};
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=Page(routes::SET_PASSWORD) view=SetPasswordPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=Page(routes::HOME) view=Home ssr=SsrMode::Async />
-                    // Pages outside a user's scope answer 403 with a plain refusal (`components::refusal`);
+                    // Pages outside a user's scope answer 403 with a plain refusal (`components::not_allowed`);
                     // the server functions behind them refuse on their own too.
                     <Route path=Page(routes::DOMAINS) ssr=SsrMode::Async
                         view=|| view! { <RequireScope at_least=Scope::OfficeManager><DomainsPage /></RequireScope> } />

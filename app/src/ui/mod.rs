@@ -4,4 +4,4 @@
 pub mod app;
 pub mod components;
 pub mod pages;
-pub mod session;
+pub mod signed_in;

@@ -192,7 +192,7 @@ impl TestApp {
         F: ServerFn + Serialize,
         T: DeserializeOwned,
     {
-        if app::ui::session::form_paths().contains(&F::PATH) {
+        if app::ui::signed_in::form_paths().contains(&F::PATH) {
             let (status, _, body) = self.call_form(args, session).await;
             return (status, decode(status, &body));
         }
@@ -221,7 +221,7 @@ impl TestApp {
     /// Signs in through the `login` server function and keeps the session cookie.
     pub async fn sign_in(&self, login: &str, password: &str) -> Session {
         let (status, headers, body) =
-            self.call_form(app::ui::session::Login { login: login.into(), password: password.into() }, None).await;
+            self.call_form(app::ui::signed_in::Login { login: login.into(), password: password.into() }, None).await;
         // As for the browser's fetch: 200, with the redirect to "/" in headers for the client to follow.
         assert!(status.is_success(), "sign-in of {login} failed with {status}: {body}");
         assert_eq!(headers.get(header::LOCATION).map(|l| l.as_bytes()), Some(&b"/"[..]));

@@ -6,7 +6,7 @@
 use crate::common::{self, TestApp, PASSWORD};
 use app::server::settings::{PublicUrl, Settings};
 use app::shared::model::{Me, Scope};
-use app::ui::session::CurrentUser;
+use app::ui::signed_in::CurrentUser;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use leptos::server_fn::ServerFn;

@@ -10,7 +10,7 @@ use app::shared::bulk::{JobProgress, ResetOptions, ResetRequest, When};
 use app::shared::error::AppError;
 use app::shared::model::{Me, Scope};
 use app::ui::components::bulk_action::reset_step::StartReset;
-use app::ui::session::{CurrentUser, Login};
+use app::ui::signed_in::{CurrentUser, Login};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use futures::StreamExt;

@@ -2,7 +2,7 @@
 
 use crate::shared::model::{Me, Scope};
 use crate::shared::routes;
-use crate::ui::session::use_session;
+use crate::ui::signed_in::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -4,7 +4,7 @@
 use crate::shared::accounts::{NewPassword, PinRule};
 use crate::shared::model::Me;
 use crate::ui::components::password_form::PasswordForm;
-use crate::ui::session::{use_session, ChangePassword};
+use crate::ui::signed_in::{use_session, ChangePassword};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -3,7 +3,7 @@
 
 use crate::shared::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
 use crate::ui::components::problem::Problem;
-use crate::ui::session::use_session;
+use crate::ui::signed_in::use_session;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

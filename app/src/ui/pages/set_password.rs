@@ -7,7 +7,7 @@ use crate::shared::error::AppError;
 use crate::shared::routes;
 use crate::ui::components::password_form::PasswordForm;
 use crate::ui::components::problem::Problem;
-use crate::ui::session::{use_session, SetPassword};
+use crate::ui::signed_in::{use_session, SetPassword};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::{Meta, Title};

@@ -17,7 +17,7 @@ use app::ui::components::bulk_action::progress_step::BulkJobStatus;
 use app::ui::components::bulk_action::reset_step::StartReset;
 use app::ui::pages::outbox::OutboxMessages;
 use app::ui::pages::users::ListUsers;
-use app::ui::session::ChangePassword;
+use app::ui::signed_in::ChangePassword;
 use axum::http::{header, StatusCode};
 use std::time::Duration;
 
@@ -223,7 +223,7 @@ fn revoking_stops_the_current_password_at_once_and_leaves_out_users_without_emai
         assert_eq!(me(&app, &leaked).await, None);
         let olga = user_by_login(&app, &fixture.office_manager).await;
         assert_eq!((olga.status, olga.password_hash.is_none()), (UserStatus::PasswordRequired, true));
-        let login = app::ui::session::Login { login: fixture.office_manager.clone(), password: PASSWORD.into() };
+        let login = app::ui::signed_in::Login { login: fixture.office_manager.clone(), password: PASSWORD.into() };
         let (code, _, _) = app.call_form(login, None).await;
         assert_eq!(code, StatusCode::UNAUTHORIZED);
         // A link sent before no longer works either; the one queued now is the way back in.

@@ -12,8 +12,8 @@ use app::shared::bulk::Targets;
 use app::shared::error::AppError;
 use app::shared::model::Me;
 use app::ui::components::bulk_action::account_step::{PreviewAccountAction, StartAccountAction};
-use app::ui::session::CurrentUser;
-use app::ui::session::SetPassword;
+use app::ui::signed_in::CurrentUser;
+use app::ui::signed_in::SetPassword;
 use axum::http::{header, StatusCode};
 use sea_orm::prelude::*;
 

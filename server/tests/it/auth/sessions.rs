@@ -8,7 +8,7 @@ use app::server::entities::session;
 use app::server::settings::Settings;
 use app::shared::mail::MessageKind;
 use app::shared::model::{Me, Scope};
-use app::ui::session::CurrentUser;
+use app::ui::signed_in::CurrentUser;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ActiveValue::Unchanged, EntityTrait};
 use std::time::Duration;
 
@@ -83,12 +83,12 @@ fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with
 
         // Someone else signs in on the same browser: the first session ends, on the server.
         let (status, headers, _) = {
-            let body = serde_qs::to_string(&app::ui::session::Login {
+            let body = serde_qs::to_string(&app::ui::signed_in::Login {
                 login: fixture.office_manager.clone(),
                 password: PASSWORD.into(),
             })
             .unwrap();
-            let request = axum::http::Request::post(<app::ui::session::Login as leptos::server_fn::ServerFn>::PATH)
+            let request = axum::http::Request::post(<app::ui::signed_in::Login as leptos::server_fn::ServerFn>::PATH)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("cookie", &basic.cookie)
                 .body(axum::body::Body::from(body))
@@ -107,7 +107,7 @@ fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with
         let token = links::issue(&app.db, mia.id, mia.holding, MessageKind::Welcome).await.unwrap();
         let body = serde_json::json!({ "token": token, "new": new_password(GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PIN) })
             .to_string();
-        let request = axum::http::Request::post(<app::ui::session::SetPassword as leptos::server_fn::ServerFn>::PATH)
+        let request = axum::http::Request::post(<app::ui::signed_in::SetPassword as leptos::server_fn::ServerFn>::PATH)
             .header("content-type", "application/json")
             .header("cookie", &manager.cookie)
             .body(axum::body::Body::from(body))
@@ -129,16 +129,17 @@ fn sign_ins_racing_a_reset_leave_no_session_of_the_old_holding() {
         let reset_done = std::sync::atomic::AtomicBool::new(false);
         let sessions = std::sync::Mutex::new(Vec::<Session>::new());
         let sign_in_loop = || async {
-            let body = serde_qs::to_string(&app::ui::session::Login {
+            let body = serde_qs::to_string(&app::ui::signed_in::Login {
                 login: fixture.basic.clone(),
                 password: PASSWORD.into(),
             })
             .unwrap();
             while !reset_done.load(std::sync::atomic::Ordering::SeqCst) {
-                let request = axum::http::Request::post(<app::ui::session::Login as leptos::server_fn::ServerFn>::PATH)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(axum::body::Body::from(body.clone()))
-                    .unwrap();
+                let request =
+                    axum::http::Request::post(<app::ui::signed_in::Login as leptos::server_fn::ServerFn>::PATH)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::from(body.clone()))
+                        .unwrap();
                 let (status, headers, _) = app.request(request).await;
                 if let (true, Some(cookie)) = (status.is_success(), headers.get("set-cookie")) {
                     let cookie = cookie.to_str().unwrap();

@@ -7,7 +7,7 @@ use app::server::entities::{audit_log, session};
 use app::server::settings::Settings;
 use app::shared::error::AppError;
 use app::shared::model::{Me, Scope};
-use app::ui::session::{CurrentUser, Login, Logout};
+use app::ui::signed_in::{CurrentUser, Login, Logout};
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 

@@ -7,7 +7,7 @@ use app::server::entities::{audit_log, session, signin_count, signin_lock};
 use app::server::settings::{Limit, Settings, SigninLimits};
 use app::shared::error::AppError;
 use app::shared::model::Scope;
-use app::ui::session::Login;
+use app::ui::signed_in::Login;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use sea_orm::{prelude::*, sea_query::Expr, QueryOrder};

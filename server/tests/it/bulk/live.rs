@@ -7,7 +7,7 @@ use app::shared::bulk::Targets;
 use app::shared::bulk::{ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions, ResetRequest, When};
 use app::shared::routes;
 use app::ui::components::bulk_action::reset_step::StartReset;
-use app::ui::session::Logout;
+use app::ui::signed_in::Logout;
 use axum::http::StatusCode;
 
 /// Three users of a.example ticked for a reset by its Office Manager, the second of whom cannot be

@@ -5,7 +5,7 @@
 //! (it is saved at once, row by row) but has the same shape. `apply` here is the one place the worker
 //! dispatches on a job's action.
 
-mod accounts;
+mod account_rules;
 pub mod password_reset;
 pub mod recycle;
 mod refusal;

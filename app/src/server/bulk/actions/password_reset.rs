@@ -3,7 +3,7 @@
 //! sign-in; with it, the password is gone, and so is every set-password link sent before: the new link
 //! is the only way back in.
 
-use super::{accounts, Refusal};
+use super::{account_rules, Refusal};
 use crate::server::accounts::links;
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::auth::sessions;
@@ -25,7 +25,7 @@ pub async fn preview(
     targets: &Targets,
     revoke: bool,
 ) -> Result<AccountPreview, AppError> {
-    accounts::preview(db, managed, targets, AccountAction::ForcePasswordReset { revoke }).await
+    account_rules::preview(db, managed, targets, AccountAction::ForcePasswordReset { revoke }).await
 }
 
 /// Starts it, as a job, for the users it does not skip.
@@ -36,7 +36,7 @@ pub async fn start(
     revoke: bool,
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
-    accounts::start(db, managed, targets, AccountAction::ForcePasswordReset { revoke }, remote_addr).await
+    account_rules::start(db, managed, targets, AccountAction::ForcePasswordReset { revoke }, remote_addr).await
 }
 
 /// Forces the reset on the users of a batch of the job, in the batch's transaction.
@@ -46,7 +46,7 @@ pub async fn apply(
     user_ids: &[i32],
     revoke: bool,
 ) -> Result<(), Refusal> {
-    let users = accounts::whole(txn, job, user_ids, AccountAction::ForcePasswordReset { revoke }).await?;
+    let users = account_rules::whole(txn, job, user_ids, AccountAction::ForcePasswordReset { revoke }).await?;
     let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))

@@ -1,7 +1,7 @@
 //! Send Welcome Email: a welcome email, with a link to choose a password, queued for each user with an
 //! email address.
 
-use super::{accounts, Refusal};
+use super::{account_rules, Refusal};
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::entities::bulk_job;
 use crate::server::mail::outbox;
@@ -17,7 +17,7 @@ pub async fn preview(
     managed: &ManagedDomain,
     targets: &Targets,
 ) -> Result<AccountPreview, AppError> {
-    accounts::preview(db, managed, targets, AccountAction::SendWelcome).await
+    account_rules::preview(db, managed, targets, AccountAction::SendWelcome).await
 }
 
 /// Starts sending it, as a job, to the users it does not skip.
@@ -27,12 +27,12 @@ pub async fn start(
     targets: &Targets,
     remote_addr: Option<String>,
 ) -> Result<JobProgress, AppError> {
-    accounts::start(db, managed, targets, AccountAction::SendWelcome, remote_addr).await
+    account_rules::start(db, managed, targets, AccountAction::SendWelcome, remote_addr).await
 }
 
 /// Queues a welcome email to each user of a batch of the job, in the batch's transaction.
 pub async fn apply(txn: &DatabaseTransaction, job: &bulk_job::Model, user_ids: &[i32]) -> Result<(), Refusal> {
-    for user in accounts::whole(txn, job, user_ids, AccountAction::SendWelcome).await? {
+    for user in account_rules::whole(txn, job, user_ids, AccountAction::SendWelcome).await? {
         outbox::enqueue(txn, &user, MessageKind::Welcome, &job.actor).await?;
     }
     Ok(())
