@@ -27,7 +27,7 @@ pub async fn recycle_form_for_job(job: i32) -> Result<(String, RecycleTargets), 
     use crate::server::{auth::request, bulk::actions::recycle};
     let state = request::state()?;
     let actor = request::actor(&state).await?;
-    recycle::targets_of_job(&state.db, &actor, job).await
+    recycle::preview_for_job(&state.db, &actor, job).await
 }
 
 /// What a job's row can do: tell the page its jobs changed, and open Recycle Users for a reset.

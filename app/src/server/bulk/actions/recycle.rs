@@ -1,6 +1,7 @@
-//! Recycling: handing reset extensions to new people. Each row of the form is checked on its own; the
-//! valid ones are saved (in one transaction), the others come back with a message at each bad field,
-//! so the admin fixes those and loses none of what was typed.
+//! Recycle Users: handing reset extensions to new people. `preview` gives the form's rows; `start` checks
+//! each row on its own and saves the valid ones at once, in one transaction (it is not a job), each by
+//! `apply`; the others come back with a message at each bad field, so the admin fixes those and loses
+//! none of what was typed. `from_sheet` is the same for a spreadsheet's rows, at the command line.
 
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
@@ -16,12 +17,12 @@ use crate::shared::model::UserStatus;
 use crate::shared::words::join_and;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{prelude::*, TransactionTrait};
+use sea_orm::{prelude::*, DatabaseTransaction, TransactionTrait};
 use std::collections::{BTreeSet, HashMap};
 
 /// The Recycle Users form's rows for the users `user_ids` names, if each may be recycled by the actor:
 /// the same rules as a reset, and each user must have been reset ("Setup Required").
-pub async fn targets(
+pub async fn preview(
     db: &DatabaseConnection,
     managed: &ManagedDomain,
     user_ids: &[i32],
@@ -47,7 +48,7 @@ pub async fn targets(
 
 /// The Recycle Users form's rows for the users reset job `id` reset (the Activity page's "Recycle
 /// Users"), and the job's domain: those still waiting to be recycled and in no other job.
-pub async fn targets_of_job(
+pub async fn preview_for_job(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
@@ -122,7 +123,7 @@ impl Recycler<'_> {
 
 /// Recycles the users the entries name: new name and email, no password and no voicemail PIN, status
 /// "Password Required". Only users that have been reset ("Setup Required") can be recycled.
-pub async fn recycle(
+pub async fn start(
     db: &DatabaseConnection,
     by: &Recycler<'_>,
     entries: Vec<RecycleEntry>,
@@ -157,47 +158,62 @@ pub async fn recycle(
     }
 
     let txn = db.begin().await?;
-    let now = Utc::now();
     for entry in valid {
-        let email = Some(entry.email.trim().to_lowercase()).filter(|email| !email.is_empty());
-        let updated = user::Entity::update_many()
-            .col_expr(user::Column::FirstName, Expr::value(entry.first_name.trim()))
-            .col_expr(user::Column::LastName, Expr::value(entry.last_name.trim()))
-            .col_expr(user::Column::Email, Expr::value(email.clone()))
-            .col_expr(user::Column::PasswordHash, Expr::value(None::<String>))
-            .col_expr(user::Column::VoicemailPinHash, Expr::value(None::<String>))
-            .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))
-            .col_expr(user::Column::MustChangePassword, Expr::value(false))
-            // A new holder: a new holding of the extension, and no session of an earlier one works.
-            .col_expr(user::Column::Holding, Expr::col(user::Column::Holding).add(1))
-            .col_expr(user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(entry.user_id))
-            // Checked again here: another admin may have recycled (or reset) it since we read it.
-            .filter(user::Column::Status.eq(UserStatus::SetupRequired))
-            .filter(user::Column::Holding.eq(users.get(&entry.user_id).map_or(0, |user| user.holding)))
-            .exec(&txn)
-            .await?;
-        match users.get(&entry.user_id) {
-            Some(user) if updated.rows_affected == 0 => outcome.rejected.push((entry.user_id, vec![not_reset(user)])),
-            user => {
-                // The welcome email is queued with the change, in its transaction, for the new holding.
-                if let Some(user) = user.filter(|_| entry.send_welcome) {
-                    let recycled = user::Model { email: email.clone(), holding: user.holding + 1, ..user.clone() };
-                    outbox::enqueue(&txn, &recycled, MessageKind::Welcome, by.login()).await?;
-                }
-                by.audit(Action::UserRecycled)
-                    .domain(domain.id)
-                    .target(entry.user_id)
-                    .detail(serde_json::json!({ "email": email.is_some(), "welcome": entry.send_welcome }))
-                    .record(&txn)
-                    .await?;
-                outcome.saved.push(entry.user_id);
-            }
+        // `load_in` refused the whole request if any user was missing.
+        let Some(user) = users.get(&entry.user_id) else { continue };
+        if apply(&txn, by, user, &entry).await? {
+            outcome.saved.push(entry.user_id);
+        } else {
+            outcome.rejected.push((entry.user_id, vec![not_reset(user)]));
         }
     }
     txn.commit().await?;
     Ok(outcome)
+}
+
+/// Hands `user`'s extension to the person `entry` names, in the caller's transaction, with the welcome
+/// email and the audit entry; false if it is not waiting for a new holder any more (another admin
+/// recycled or reset it since it was read).
+async fn apply(
+    txn: &DatabaseTransaction,
+    by: &Recycler<'_>,
+    user: &user::Model,
+    entry: &RecycleEntry,
+) -> Result<bool, DbErr> {
+    let email = Some(entry.email.trim().to_lowercase()).filter(|email| !email.is_empty());
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::FirstName, Expr::value(entry.first_name.trim()))
+        .col_expr(user::Column::LastName, Expr::value(entry.last_name.trim()))
+        .col_expr(user::Column::Email, Expr::value(email.clone()))
+        .col_expr(user::Column::PasswordHash, Expr::value(None::<String>))
+        .col_expr(user::Column::VoicemailPinHash, Expr::value(None::<String>))
+        .col_expr(user::Column::Status, Expr::value(UserStatus::PasswordRequired))
+        .col_expr(user::Column::MustChangePassword, Expr::value(false))
+        // A new holder: a new holding of the extension, and no session of an earlier one works.
+        .col_expr(user::Column::Holding, Expr::col(user::Column::Holding).add(1))
+        .col_expr(user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id))
+        // Checked again here: another admin may have recycled (or reset) it since we read it.
+        .filter(user::Column::Status.eq(UserStatus::SetupRequired))
+        .filter(user::Column::Holding.eq(user.holding))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(false);
+    }
+    // The welcome email is queued with the change, in its transaction, for the new holding.
+    if entry.send_welcome {
+        let recycled = user::Model { email: email.clone(), holding: user.holding + 1, ..user.clone() };
+        outbox::enqueue(txn, &recycled, MessageKind::Welcome, by.login()).await?;
+    }
+    by.audit(Action::UserRecycled)
+        .domain(by.domain().id)
+        .target(user.id)
+        .detail(serde_json::json!({ "email": email.is_some(), "welcome": entry.send_welcome }))
+        .record(txn)
+        .await?;
+    Ok(true)
 }
 
 fn not_reset(user: &user::Model) -> FieldError {
@@ -257,7 +273,7 @@ pub async fn from_sheet(
         rows_of.insert(user.id, (row, send_welcome));
     }
     if !entries.is_empty() {
-        let saved = recycle(db, &Recycler::CommandLine(domain), entries).await?;
+        let saved = start(db, &Recycler::CommandLine(domain), entries).await?;
         for (user_id, problems) in saved.rejected {
             let Some((row, _)) = rows_of.get(&user_id) else { continue };
             let why: Vec<String> = problems.into_iter().map(|problem| problem.message).collect();

@@ -17,14 +17,14 @@ use leptos::server_fn::codec::Json;
 pub async fn recycle_form(domain: String, user_ids: Vec<i32>) -> Result<RecycleTargets, AppError> {
     use crate::server::{auth::request, bulk::actions::recycle};
     let (db, managed) = request::managing(&domain).await?;
-    recycle::targets(&db, &managed, &user_ids).await
+    recycle::preview(&db, &managed, &user_ids).await
 }
 
 #[server(input = Json)]
 pub async fn recycle_users(domain: String, entries: Vec<RecycleEntry>) -> Result<RecycleOutcome, AppError> {
     use crate::server::{auth::request, bulk::actions::recycle};
     let (db, managed) = request::managing(&domain).await?;
-    recycle::recycle(&db, &recycle::Recycler::Admin(&managed, request::client_addr()), entries).await
+    recycle::start(&db, &recycle::Recycler::Admin(&managed, request::client_addr()), entries).await
 }
 
 #[component]
