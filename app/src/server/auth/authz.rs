@@ -125,19 +125,6 @@ impl Actor {
 mod tests {
     use super::*;
 
-    fn domain(id: i32, reseller_id: i32) -> domain::Model {
-        domain::Model {
-            id,
-            reseller_id,
-            name: format!("d{id}.example"),
-            description: String::new(),
-            portal_security: false,
-            voicemail_to_email: false,
-            created_at: chrono::Utc::now(),
-            bulk_allowance: None,
-        }
-    }
-
     fn actor(scope: Scope) -> Actor {
         Actor {
             user_id: 1,
@@ -155,7 +142,7 @@ mod tests {
     const FOREIGN: (i32, i32) = (3, 20);
 
     fn may_manage(scope: Scope, (id, reseller): (i32, i32)) -> bool {
-        let target = domain(id, reseller);
+        let target = domain::Model::example(id, reseller);
         actor(scope).manage(&target.name.clone(), Some(target)).is_ok()
     }
 

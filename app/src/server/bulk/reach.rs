@@ -273,19 +273,6 @@ mod tests {
     use super::*;
     use crate::shared::model::UserStatus;
 
-    fn domain(id: i32) -> domain::Model {
-        domain::Model {
-            id,
-            reseller_id: 1,
-            name: format!("d{id}.example"),
-            description: String::new(),
-            portal_security: false,
-            voicemail_to_email: false,
-            created_at: chrono::Utc::now(),
-            bulk_allowance: None,
-        }
-    }
-
     fn user(id: i32, domain_id: i32, scope: Scope) -> user::Model {
         let now = chrono::Utc::now();
         user::Model {
@@ -326,7 +313,7 @@ mod tests {
 
     fn checked(requested: &[i32], found: &[user::Model], busy: &[&str]) -> Result<(), AppError> {
         let busy: Vec<Busy> = busy.iter().map(|&ext| Busy { extension: ext.into(), scheduled: None }).collect();
-        check(Some(&manager()), &domain(1), &ids(requested), found, &busy, "reset")
+        check(Some(&manager()), &domain::Model::example(1, 1), &ids(requested), found, &busy, "reset")
     }
 
     #[test]

@@ -40,3 +40,20 @@ impl Model {
         self.portal_security || self.voicemail_to_email
     }
 }
+
+#[cfg(test)]
+impl Model {
+    /// A domain as the unit tests of the scope rules need one: only its id and reseller matter.
+    pub(crate) fn example(id: i32, reseller_id: i32) -> Model {
+        Model {
+            id,
+            reseller_id,
+            name: format!("d{id}.example"),
+            description: String::new(),
+            portal_security: false,
+            voicemail_to_email: false,
+            created_at: chrono::Utc::now(),
+            bulk_allowance: None,
+        }
+    }
+}
