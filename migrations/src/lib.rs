@@ -15,6 +15,7 @@ mod m20261130_000007_users_page_at_scale;
 mod m20261130_000008_claims_by_holder;
 mod m20261201_000009_scheduled_jobs;
 mod m20261203_000010_offboarding;
+mod m20261203_000011_provisioning;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_claims_by_holder::Migration),
             Box::new(m20261201_000009_scheduled_jobs::Migration),
             Box::new(m20261203_000010_offboarding::Migration),
+            Box::new(m20261203_000011_provisioning::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ use app::server::audit::{self, Action};
 use app::server::bulk::{actions::recycle, hold, worker};
 use app::server::directory::demo::{self, Outcome};
 use app::server::directory::users::NewUser;
+use app::server::provisioning::tokens;
 use app::server::settings::{ConnectionLimits, Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
 use app::server::{db, directory::domains, directory::users, mail::dispatcher, AppState};
 use app::shared::bulk::new_hires;
@@ -184,6 +185,40 @@ pub enum Command {
     /// The demo data set.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Provisioning from an identity provider over SCIM.
+    #[command(subcommand)]
+    Scim(ScimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScimCommand {
+    /// A domain's API tokens, which an identity provider (Okta, Entra ID) sends with each request.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token: printed alone on standard output, this once (only its digest is kept).
+    Create {
+        #[arg(long)]
+        domain: String,
+        /// What to call it, e.g. after the identity provider that will use it.
+        #[arg(long)]
+        name: String,
+    },
+    /// The domain's tokens in use: name, made by and when, last used.
+    List {
+        #[arg(long)]
+        domain: String,
+    },
+    /// Revoke a token: refused from the next request on.
+    Revoke {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,7 +368,50 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(UserCommand::Recycle(args)) => recycle_users(&db, args).await,
         Command::Jobs(command) => pace_jobs(&db, command).await,
         Command::Demo(DemoCommand::Seed { users, if_empty }) => seed_demo(&db, users, if_empty).await,
+        Command::Scim(ScimCommand::Token(command)) => api_tokens(&db, command).await,
     }
+}
+
+async fn api_tokens(db: &DatabaseConnection, command: TokenCommand) -> Result<(), CliError> {
+    let find = |name: String| async move {
+        let name = domains::normalize_name(&name)?;
+        domains::find(db, &name).await?.ok_or_else(|| AppError::NotFound(format!("There is no domain named {name}.")))
+    };
+    match command {
+        TokenCommand::Create { domain, name } => {
+            let domain = find(domain).await?;
+            let token = tokens::create(db, &domain, &name, tokens::Maker::CommandLine).await?;
+            // The token alone on standard output, for a script to capture; the words on standard error.
+            eprintln!(
+                "Made the API token {:?} for {}. It is shown this once; keep it in the identity provider:",
+                name.trim(),
+                domain.name
+            );
+            println!("{token}");
+        }
+        TokenCommand::List { domain } => {
+            let domain = find(domain).await?;
+            let tokens = tokens::list(db, &domain).await?;
+            if tokens.is_empty() {
+                println!("{} has no API tokens.", domain.name);
+            }
+            for token in tokens {
+                let used = token.last_used.map_or_else(|| "never used".to_string(), |at| format!("last used {at}"));
+                println!(
+                    "{}\tmade {} by {}\t{used}",
+                    printable(&token.name),
+                    token.created,
+                    printable(&token.created_by)
+                );
+            }
+        }
+        TokenCommand::Revoke { domain, name } => {
+            let domain = find(domain).await?;
+            tokens::revoke(db, &domain, &name, tokens::Maker::CommandLine).await?;
+            println!("Revoked the API token {:?} of {}.", name.trim(), domain.name);
+        }
+    }
+    Ok(())
 }
 
 async fn create_user(db: &DatabaseConnection, args: UserCreate) -> Result<(), CliError> {

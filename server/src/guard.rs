@@ -36,7 +36,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
                 .get(header::ORIGIN)
                 .map(|origin| String::from_utf8_lossy(origin.as_bytes()).chars().take(100).collect::<String>());
             tracing::warn!(?origin, "cross-site request refused");
-            return AppError::CrossSite.into_response();
+            return crate::scim::refusal(request.uri().path(), AppError::CrossSite);
         }
     }
     if request.method() == Method::POST && request.uri().path().starts_with(routes::API) {
@@ -44,9 +44,10 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             return error.into_response();
         }
     }
+    let path = request.uri().path().to_string();
     match within_limit(request, state.settings.connections.body_read).await {
         Ok(request) => next.run(request).await,
-        Err(error) => error.into_response(),
+        Err(error) => crate::scim::refusal(&path, error),
     }
 }
 

@@ -10,6 +10,7 @@ mod guard;
 mod headers;
 mod listen;
 mod panics;
+mod scim;
 mod session;
 
 use app::server::AppState;
@@ -43,6 +44,11 @@ pub fn page_routes() -> Vec<String> {
     ROUTES.get_or_init(|| generate_route_list(App)).iter().map(|route| route.path().to_string()).collect()
 }
 
+/// The SCIM service's routes and their methods (for tests that must cover every one).
+pub fn scim_routes() -> &'static [(&'static str, &'static [&'static str])] {
+    &scim::ROUTES
+}
+
 /// The whole HTTP surface: pages, server functions and progress streams under `/api`, the CSV download,
 /// the browser bundle under `/pkg` and the other static site files, inside the layers every request
 /// passes (`around`).
@@ -56,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         // On the app's pages, server functions and downloads; static files and the 404 page need no session.
         .route_layer(middleware::from_fn_with_state(state.clone(), session::session))
+        .merge(scim::routes(&state))
         .merge(assets::bundle(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     around(app, state)

@@ -31,6 +31,13 @@ pub enum Action {
     PasswordChanged,
     BulkWorkHeld,
     BulkWorkReleased,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    DeprovisioningChanged,
+    UserProvisioned,
+    UserDeprovisioned,
+    ProvisionedUserUpdated,
+    ProvisionedUserDeleted,
 }
 
 impl Action {
@@ -59,6 +66,13 @@ impl Action {
             Action::PasswordChanged => "password_changed",
             Action::BulkWorkHeld => "bulk_work_held",
             Action::BulkWorkReleased => "bulk_work_released",
+            Action::ApiTokenCreated => "api_token_created",
+            Action::ApiTokenRevoked => "api_token_revoked",
+            Action::DeprovisioningChanged => "deprovisioning_changed",
+            Action::UserProvisioned => "user_provisioned",
+            Action::UserDeprovisioned => "user_deprovisioned",
+            Action::ProvisionedUserUpdated => "provisioned_user_updated",
+            Action::ProvisionedUserDeleted => "provisioned_user_deleted",
         }
     }
 }

@@ -37,7 +37,7 @@ impl AppError {
     }
 
     /// How many seconds the client should wait before trying again, for the refusals that end.
-    fn retry_after(&self) -> Option<u64> {
+    pub(crate) fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::TooManyAttempts { minutes } => Some(minutes * 60),
             AppError::Busy => Some(BUSY_RETRY_SECS),

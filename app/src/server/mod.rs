@@ -12,6 +12,7 @@ pub mod directory;
 pub mod entities;
 pub mod error_response;
 pub mod mail;
+pub mod provisioning;
 pub mod settings;
 pub mod tasks;
 pub mod time;

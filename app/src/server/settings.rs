@@ -28,6 +28,18 @@ impl Settings {
     pub fn https(&self) -> bool {
         self.public_url.as_ref().is_some_and(PublicUrl::https)
     }
+
+    /// Where the portal is reached, for addresses handed to others (the SCIM base URL): `PUBLIC_URL`,
+    /// or else the host a request (with `headers`, over https or not) was sent to.
+    pub fn site(&self, headers: &http::HeaderMap, https: bool) -> String {
+        match &self.public_url {
+            Some(url) => url.base().trim_end_matches('/').to_string(),
+            None => {
+                let host = headers.get(http::header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("localhost");
+                format!("{}://{host}", if https { "https" } else { "http" })
+            }
+        }
+    }
 }
 
 /// A setting's length of time as chrono counts it, for arithmetic on the database's timestamps. Settings

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod error;
 pub mod mail;
 pub mod model;
+pub mod provisioning;
 pub mod routes;
 pub mod validate;
 pub mod words;

@@ -47,11 +47,21 @@ pub const RUNNING_JOBS: &str = api!("/domains/{domain}/jobs/events");
 /// A job's per-user results as a CSV file.
 pub const RESULTS_CSV: &str = activity!("/{job}/results.csv");
 
+/// A domain's Provisioning page: its SCIM address, API tokens and deprovisioning options.
+pub const PROVISIONING: &str = domains!("/{domain}/provisioning");
+
+/// The SCIM 2.0 service for identity providers (its resources below it: `/Users`, `/Schemas` …).
+pub const SCIM: &str = "/scim/v2";
+
 /// The name of the Users page's one parameter, as the router reads it.
 pub const DOMAIN_PARAM: &str = "domain";
 
 pub fn users(domain: &str) -> String {
     fill(USERS, DOMAIN_PARAM, domain)
+}
+
+pub fn provisioning(domain: &str) -> String {
+    fill(PROVISIONING, DOMAIN_PARAM, domain)
 }
 
 pub fn job_events(job: i32) -> String {

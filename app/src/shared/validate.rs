@@ -66,7 +66,7 @@ pub fn validate_name(field: &str, label: &str, value: &str) -> Result<(), AppErr
 }
 
 /// The Unicode marks that embed, override or isolate a run of text in another direction.
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 

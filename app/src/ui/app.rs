@@ -5,7 +5,8 @@ use crate::ui::components::not_allowed::RequireScope;
 use crate::ui::components::problem::Problem;
 use crate::ui::pages::{
     activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, login::LoginPage, me::MyPage,
-    not_found::NotFound, outbox::OutboxPage, set_password::SetPasswordPage, users::UsersPage,
+    not_found::NotFound, outbox::OutboxPage, provisioning::ProvisioningPage, set_password::SetPasswordPage,
+    users::UsersPage,
 };
 use crate::ui::signed_in::{provide_session, use_session};
 use leptos::either::EitherOf4;
@@ -58,6 +59,8 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <RequireScope at_least=Scope::OfficeManager><DomainsPage /></RequireScope> } />
                     <Route path=Page(routes::USERS) ssr=SsrMode::Async
                         view=|| view! { <RequireScope at_least=Scope::OfficeManager><UsersPage /></RequireScope> } />
+                    <Route path=Page(routes::PROVISIONING) ssr=SsrMode::Async
+                        view=|| view! { <RequireScope at_least=Scope::OfficeManager><ProvisioningPage /></RequireScope> } />
                     <Route path=Page(routes::ACTIVITY) ssr=SsrMode::Async
                         view=|| view! { <RequireScope at_least=Scope::OfficeManager><ActivityPage /></RequireScope> } />
                     <Route path=Page(routes::OUTBOX) ssr=SsrMode::Async

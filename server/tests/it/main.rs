@@ -13,5 +13,6 @@ mod load;
 mod mail;
 mod pages;
 mod requests;
+mod scim;
 mod smtp;
 mod users_page;

@@ -94,6 +94,11 @@ pub fn client() -> Client {
         .unwrap_or(Client { addr: None, https: false })
 }
 
+/// Where the portal is reached, as the request being served says (`Settings::site`).
+pub fn site(state: &AppState) -> Result<String, AppError> {
+    Ok(state.settings.site(&parts()?.headers, client().https))
+}
+
 /// The client's address as the audit log keeps it.
 pub fn client_addr() -> Option<String> {
     client().addr.map(|addr| addr.to_string())

@@ -104,6 +104,11 @@ impl Attempt {
         Attempt { keys }
     }
 
+    /// An attempt counted against the client's address alone: a bearer token tried (`provisioning`).
+    pub fn from_address(addr: Option<IpAddr>) -> Self {
+        Attempt { keys: addr.map(|addr| Key::Addr(network(addr))).into_iter().collect() }
+    }
+
     fn columns(&self) -> Vec<String> {
         self.keys.iter().map(Key::column).collect()
     }

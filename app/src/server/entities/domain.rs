@@ -15,6 +15,12 @@ pub struct Model {
     /// While an operator holds the domain's bulk work (`bulk::hold`), how many more users the workers
     /// may still process (0: none); `None` when it is not held.
     pub bulk_allowance: Option<i32>,
+    /// The reset options a deactivation from the identity provider clears, as the reset options' names
+    /// (`provisioning::deprovisioning`); `None`: every option.
+    pub deprovisioning: Option<String>,
+    /// Moved by every change the identity provider makes in the domain: the first statement of such a
+    /// change, so that one domain's changes happen one at a time, on however many replicas.
+    pub provisioning_changes: i32,
 }
 
 /// Relations are declared from the side that holds the key only (a user's domain, a domain's reseller):
@@ -54,6 +60,8 @@ impl Model {
             voicemail_to_email: false,
             created_at: chrono::Utc::now(),
             bulk_allowance: None,
+            deprovisioning: None,
+            provisioning_changes: 0,
         }
     }
 }

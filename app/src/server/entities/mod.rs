@@ -14,6 +14,8 @@ pub mod password_link;
 pub mod phone_number;
 pub mod queue_membership;
 pub mod reseller;
+pub mod scim_token;
+pub mod scim_user;
 pub mod session;
 pub mod signin_count;
 pub mod signin_lock;

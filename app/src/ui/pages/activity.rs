@@ -4,6 +4,7 @@
 
 use crate::shared::bulk::{JobAction, JobProgress, JobState, JobSummary, RecycleTargets};
 use crate::shared::error::AppError;
+use crate::shared::provisioning::ProvisioningChange;
 use crate::shared::routes;
 use crate::ui::components::bulk_action::{BulkActionDialog, Flow, Step};
 use crate::ui::components::job_widgets::{CancelJob, RunNow};
@@ -28,6 +29,16 @@ pub async fn recycle_form_for_job(job: i32) -> Result<(String, RecycleTargets), 
     let state = request::state()?;
     let actor = request::actor(&state).await?;
     recycle::preview_for_job(&state.db, &actor, job).await
+}
+
+/// The latest changes identity providers made over SCIM in the admin's scope (and admins' changes to
+/// their tokens and options).
+#[server(input = Json)]
+pub async fn provisioning_changes() -> Result<Vec<ProvisioningChange>, AppError> {
+    use crate::server::{auth::request, provisioning::changes};
+    let state = request::state()?;
+    let actor = request::actor(&state).await?;
+    changes::recent(&state.db, &actor).await
 }
 
 /// What a job's row can do: tell the page its jobs changed, and open Recycle Users for a reset.
@@ -59,7 +70,45 @@ pub fn ActivityPage() -> impl IntoView {
             table=move |jobs| job_table(jobs, actions)>
             {move || failure().map(|error| view! { <Problem error /> })}
         </Listing>
+        <ProvisioningChanges />
         <BulkActionDialog flow />
+    }
+}
+
+#[component]
+fn ProvisioningChanges() -> impl IntoView {
+    let changes = Resource::new(|| (), |_| provisioning_changes());
+    view! {
+        <section aria-labelledby="provisioning-changes">
+            <h2 id="provisioning-changes">"Provisioning"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading provisioning changes…"</p> }>
+                {move || Suspend::new(async move {
+                    match changes.await {
+                        Err(error) => view! { <Problem error /> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! {
+                            <p class="empty">"No changes from an identity provider yet."</p>
+                        }.into_any(),
+                        Ok(rows) => view! {
+                            <div class="table-wrap">
+                                <table class="grid provisioning-changes">
+                                    <HeaderRow columns=&["When", "Domain", "By", "Change"] />
+                                    <tbody>
+                                        {rows.into_iter().map(|change| view! {
+                                            <tr class="card-on-phones">
+                                                <td data-label="When">{change.at}</td>
+                                                <td data-label="Domain">{change.domain}</td>
+                                                <td data-label="By">{change.by}</td>
+                                                <td data-label="Change">{change.what}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -27,15 +27,20 @@ pub fn DomainsPage() -> impl IntoView {
 fn domain_table(domains: Vec<DomainSummary>) -> impl IntoView {
     view! {
         <table class="grid">
-            <HeaderRow columns=&["Domain", "Description", "Reseller", "Users"] numeric=&["Users"] />
+            <HeaderRow columns=&["Domain", "Description", "Reseller", "Users", "Provisioning"] numeric=&["Users"] />
             <tbody>
-                {domains.into_iter().map(|domain| view! {
+                {domains.into_iter().map(|domain| {
+                    let (users, provisioning) = (routes::users(&domain.name), routes::provisioning(&domain.name));
+                    let provisioning_label = format!("Provisioning of {}", domain.name);
+                    view! {
                     <tr>
-                        <td><A href=routes::users(&domain.name)>{domain.name.clone()}</A></td>
+                        <td><A href=users>{domain.name}</A></td>
                         <td>{domain.description}</td>
                         <td>{domain.reseller}</td>
                         <td class="num">{domain.user_count}</td>
+                        <td><A href=provisioning attr:aria-label=provisioning_label>"Provisioning"</A></td>
                     </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>

@@ -5,5 +5,6 @@ pub mod login;
 pub mod me;
 pub mod not_found;
 pub mod outbox;
+pub mod provisioning;
 pub mod set_password;
 pub mod users;

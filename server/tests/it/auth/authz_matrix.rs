@@ -11,6 +11,7 @@ use app::server::auth::sessions::{self, Origin};
 use app::server::directory::domains;
 use app::server::directory::users::{self, NewUser};
 use app::server::entities::{bulk_job_item, outbox_message, user};
+use app::server::provisioning::tokens as api_tokens;
 use app::server::settings::SessionLimits;
 use app::server::{accounts::links, bulk::actions::reset, bulk::jobs, bulk::schedule, mail::outbox};
 use app::shared::accounts::{AccountAction, AccountRequest, NewPassword};
@@ -25,9 +26,10 @@ use app::ui::components::bulk_action::progress_step::BulkJobStatus;
 use app::ui::components::bulk_action::recycle_step::{RecycleForm, RecycleUsers};
 use app::ui::components::bulk_action::reset_step::{PreviewReset, StartReset};
 use app::ui::components::job_widgets::{CancelJob, RunScheduledJob, RunningJobs};
-use app::ui::pages::activity::{RecentJobs, RecycleFormForJob};
+use app::ui::pages::activity::{ProvisioningChanges, RecentJobs, RecycleFormForJob};
 use app::ui::pages::domains::ListDomains;
 use app::ui::pages::outbox::{OutboxMessages, RetryMessage};
+use app::ui::pages::provisioning::{CreateApiToken, LoadProvisioning, RevokeApiToken, SaveDeprovisioning};
 use app::ui::pages::set_password::PasswordLink;
 use app::ui::pages::users::ListUsers;
 use app::ui::signed_in::ChangePassword;
@@ -85,6 +87,8 @@ struct Cell {
     of_manager: i32,
     of_reseller: i32,
     token: String,
+    /// An API token of a.example made for this cell, by name.
+    api_token: String,
 }
 
 const OK: StatusCode = StatusCode::OK;
@@ -255,6 +259,27 @@ fn functions() -> Vec<Function> {
             call: |cell| json(SetPassword { token: cell.token.clone(), new: new_password() }),
             expected: OPEN,
         },
+        Function {
+            path: LoadProvisioning::PATH,
+            call: |_| json(LoadProvisioning { domain: domain() }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: CreateApiToken::PATH,
+            call: |cell| json(CreateApiToken { domain: domain(), name: format!("New {}", cell.target) }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: RevokeApiToken::PATH,
+            call: |cell| json(RevokeApiToken { domain: domain(), name: cell.api_token.clone() }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function {
+            path: SaveDeprovisioning::PATH,
+            call: |_| json(SaveDeprovisioning { domain: domain(), options: ResetOptions::all() }),
+            expected: A_EXAMPLE_ADMINS,
+        },
+        Function { path: ProvisioningChanges::PATH, call: |_| json(ProvisioningChanges {}), expected: ANY_ADMIN },
         // For the signed-in themselves, and only while an admin's forced reset asks for it.
         Function {
             path: ChangePassword::PATH,
@@ -275,6 +300,11 @@ fn routes() -> Vec<Route> {
         Route {
             pattern: "/domains/{domain}/users",
             path: |_| "/domains/a.example/users".into(),
+            expected: [FOUND, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK],
+        },
+        Route {
+            pattern: routes::PROVISIONING,
+            path: |_| routes::provisioning("a.example"),
             expected: [FOUND, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK],
         },
         Route { pattern: "/activity", path: |_| "/activity".into(), expected: [FOUND, FORBIDDEN, OK, OK, OK, OK] },
@@ -351,6 +381,9 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
         .await
         .unwrap();
     let tomorrow = Some(chrono::Duration::days(1));
+    let a_example = domains::find(&app.db, "a.example").await.unwrap().unwrap();
+    let api_token = format!("Cell {n}");
+    api_tokens::create(&app.db, &a_example, &api_token, api_tokens::Maker::CommandLine).await.unwrap();
     Cell {
         target: target.id,
         reset_target: reset_target.id,
@@ -361,6 +394,7 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
         of_manager: waiting_job(app, freed(app, "200@a.example").await, tomorrow).await,
         of_reseller: waiting_job(app, freed(app, "150@a.example").await, tomorrow).await,
         token,
+        api_token,
     }
 }
 
@@ -462,6 +496,161 @@ fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_say
                     let answer = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
                     let answer = String::from_utf8_lossy(&answer);
                     wrong.push(format!("{label} as {who:?}: {status}, not {expected} ({answer:.200})"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} of {n} cells differ from the table:\n{}", wrong.len(), wrong.join("\n"));
+    })
+}
+
+/// Who knocks on the SCIM service, in the order of each SCIM row's statuses.
+#[derive(Clone, Copy, Debug)]
+enum Knock {
+    Nothing,
+    /// An Office Manager's session cookie, and no token: a cookie counts for nothing here.
+    SessionCookie,
+    /// A bearer token that is not one of ours.
+    MadeUp,
+    /// a.example's token, revoked.
+    Revoked,
+    /// c.example's token: a.example's people do not exist for it.
+    OtherDomain,
+    /// a.example's token.
+    Own,
+}
+
+const KNOCKS: [Knock; 6] =
+    [Knock::Nothing, Knock::SessionCookie, Knock::MadeUp, Knock::Revoked, Knock::OtherDomain, Knock::Own];
+
+/// A SCIM row: the route and method, the request (its path filled in with a.example's person `id`),
+/// and the six statuses.
+struct ScimRow {
+    route: &'static str,
+    method: &'static str,
+    body: Option<serde_json::Value>,
+    expected: [StatusCode; 6],
+}
+
+fn scim_rows() -> Vec<ScimRow> {
+    let refused =
+        |own: StatusCode, other: StatusCode| [UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, other, own];
+    let deactivate = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "value": { "active": false } }],
+    });
+    let person =
+        serde_json::json!({ "userName": "nina.park@a.example", "name": { "givenName": "Nina", "familyName": "Park" } });
+    vec![
+        ScimRow { route: "/ServiceProviderConfig", method: "GET", body: None, expected: refused(OK, OK) },
+        ScimRow { route: "/ResourceTypes", method: "GET", body: None, expected: refused(OK, OK) },
+        ScimRow { route: "/ResourceTypes/{id}", method: "GET", body: None, expected: refused(OK, OK) },
+        ScimRow { route: "/Schemas", method: "GET", body: None, expected: refused(OK, OK) },
+        ScimRow { route: "/Schemas/{id}", method: "GET", body: None, expected: refused(OK, OK) },
+        ScimRow { route: "/Users", method: "GET", body: None, expected: refused(OK, OK) },
+        ScimRow {
+            route: "/Users",
+            method: "POST",
+            body: Some(person.clone()),
+            expected: refused(StatusCode::CREATED, StatusCode::CREATED),
+        },
+        ScimRow { route: "/Users/{id}", method: "GET", body: None, expected: refused(OK, NOT_FOUND) },
+        ScimRow { route: "/Users/{id}", method: "PUT", body: Some(person), expected: refused(OK, NOT_FOUND) },
+        ScimRow { route: "/Users/{id}", method: "PATCH", body: Some(deactivate), expected: refused(OK, NOT_FOUND) },
+        ScimRow {
+            route: "/Users/{id}",
+            method: "DELETE",
+            body: None,
+            expected: refused(StatusCode::NO_CONTENT, NOT_FOUND),
+        },
+    ]
+}
+
+#[test]
+fn every_scim_route_answers_each_knock_as_the_table_says() {
+    use app::server::provisioning::scim::resource::USER_SCHEMA;
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let rows = scim_rows();
+        let tabled: BTreeSet<(String, String)> =
+            rows.iter().map(|row| (row.route.to_string(), row.method.to_string())).collect();
+        let served: BTreeSet<(String, String)> = server::scim_routes()
+            .iter()
+            .flat_map(|(route, methods)| methods.iter().map(|method| (String::from(*route), String::from(*method))))
+            .collect();
+        assert_eq!(tabled, served, "SCIM routes without a row (or rows without a route)");
+
+        let a_example = domains::find(&app.db, "a.example").await.unwrap().unwrap();
+        let c_example = domains::find(&app.db, "c.example").await.unwrap().unwrap();
+        let own = api_tokens::create(&app.db, &a_example, "Okta", api_tokens::Maker::CommandLine).await.unwrap();
+        let other = api_tokens::create(&app.db, &c_example, "Okta", api_tokens::Maker::CommandLine).await.unwrap();
+        let revoked = api_tokens::create(&app.db, &a_example, "Old", api_tokens::Maker::CommandLine).await.unwrap();
+        api_tokens::revoke(&app.db, &a_example, "Old", api_tokens::Maker::CommandLine).await.unwrap();
+        let cookie = app.sign_in(&fixture.office_manager, PASSWORD).await.cookie;
+
+        let mut wrong = Vec::new();
+        let mut n = 0;
+        for row in &rows {
+            for (knock, expected) in KNOCKS.into_iter().zip(row.expected) {
+                n += 1;
+                // A person of a.example of the cell's own, holding an extension.
+                // Counting down: a create without a free extension takes one above the highest.
+                let extension = (9000 - n).to_string();
+                let email = format!("p{n}@a.example");
+                users::create(
+                    &app.db,
+                    NewUser {
+                        domain: "a.example".into(),
+                        extension,
+                        first_name: "Pia".into(),
+                        last_name: "Person".into(),
+                        email: Some(email.clone()),
+                        scope: Scope::BasicUser,
+                        password: None,
+                    },
+                )
+                .await
+                .unwrap();
+                let (_, found) =
+                    crate::scim::scim(&app, &own, "GET", &format!("/Users?filter=userName%20eq%20%22{email}%22"), None)
+                        .await;
+                let id = found["Resources"][0]["id"].as_str().expect("the person is listed").to_string();
+                let path = row.route.replace(
+                    "{id}",
+                    if row.route.starts_with("/Schemas") {
+                        USER_SCHEMA
+                    } else if row.route.starts_with("/ResourceTypes") {
+                        "User"
+                    } else {
+                        &id
+                    },
+                );
+                let mut body = row.body.clone();
+                if let Some(serde_json::Value::Object(object)) = &mut body {
+                    if object.contains_key("userName") {
+                        object.insert("userName".into(), format!("new{n}@a.example").into());
+                    }
+                }
+                let mut request = Request::builder().method(row.method).uri(format!("{}{path}", routes::SCIM));
+                request = match knock {
+                    Knock::Nothing => request,
+                    Knock::SessionCookie => request.header(header::COOKIE, &cookie),
+                    Knock::MadeUp => request.header(header::AUTHORIZATION, "Bearer sbscim_madeup"),
+                    Knock::Revoked => request.header(header::AUTHORIZATION, format!("Bearer {revoked}")),
+                    Knock::OtherDomain => request.header(header::AUTHORIZATION, format!("Bearer {other}")),
+                    Knock::Own => request.header(header::AUTHORIZATION, format!("Bearer {own}")),
+                };
+                let request = match body {
+                    Some(body) => {
+                        request.header(header::CONTENT_TYPE, "application/scim+json").body(Body::from(body.to_string()))
+                    }
+                    None => request.body(Body::empty()),
+                };
+                let (status, _, answer) = app.request(request.unwrap()).await;
+                if status != expected {
+                    wrong.push(format!(
+                        "{} {} with {knock:?}: {status}, not {expected} ({answer:.200})",
+                        row.method, row.route
+                    ));
                 }
             }
         }

@@ -7,6 +7,7 @@ use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::directory::users;
 use crate::server::entities::{bulk_job_item, domain, user};
+use crate::server::provisioning::holder::TokenHolder;
 use crate::server::{bulk::progress, bulk::reach, mail::outbox};
 use crate::shared::bulk::new_hires::{NewHire, NewHires, RowProblem};
 use crate::shared::bulk::{ItemState, JobAction, RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
@@ -86,11 +87,13 @@ pub async fn preview_for_job(
     Ok((domain.name.clone(), RecycleTargets { users, email_recommended: managed.domain().wants_email() }))
 }
 
-/// Who recycles: an admin in the portal (from their address), or the operator at the server's command
-/// line (`switchboard users recycle`), who has no account in the portal.
+/// Who recycles: an admin in the portal (from their address), the operator at the server's command
+/// line (`switchboard users recycle`), who has no account in the portal, or a domain's identity
+/// provider (a new hire, or someone reactivated, over SCIM).
 pub enum Recycler<'a> {
     Admin(&'a ManagedDomain, Option<String>),
     CommandLine(&'a domain::Model),
+    Provisioning(&'a TokenHolder),
 }
 
 impl Recycler<'_> {
@@ -98,25 +101,33 @@ impl Recycler<'_> {
         match self {
             Recycler::Admin(managed, _) => managed.domain(),
             Recycler::CommandLine(domain) => domain,
+            Recycler::Provisioning(holder) => &holder.domain,
         }
     }
 
     fn actor(&self) -> Option<&Actor> {
         match self {
             Recycler::Admin(managed, _) => Some(managed.actor()),
-            Recycler::CommandLine(_) => None,
+            Recycler::CommandLine(_) | Recycler::Provisioning(_) => None,
         }
     }
 
     /// Who the audit log and the outbox name.
     fn login(&self) -> &str {
-        self.actor().map_or(audit::COMMAND_LINE, |actor| actor.login.as_str())
+        match self {
+            Recycler::Provisioning(holder) => &holder.label,
+            _ => self.actor().map_or(audit::COMMAND_LINE, |actor| actor.login.as_str()),
+        }
     }
 
-    fn audit(&self, action: Action) -> audit::Entry {
+    /// The audit entry of a recycle: the identity provider's is a provisioning change.
+    fn audit(&self) -> audit::Entry {
         match self {
-            Recycler::Admin(managed, addr) => audit::Entry::by(managed.actor(), action).from_addr(addr.clone()),
-            Recycler::CommandLine(_) => audit::Entry::cli(action),
+            Recycler::Admin(managed, addr) => {
+                audit::Entry::by(managed.actor(), Action::UserRecycled).from_addr(addr.clone())
+            }
+            Recycler::CommandLine(_) => audit::Entry::cli(Action::UserRecycled),
+            Recycler::Provisioning(holder) => audit::Entry::new(holder.label.clone(), None, Action::UserProvisioned),
         }
     }
 }
@@ -174,7 +185,7 @@ pub async fn start(
 /// Hands `user`'s extension to the person `entry` names, in the caller's transaction, with the welcome
 /// email and the audit entry; false if it is not waiting for a new holder any more (another admin
 /// recycled or reset it since it was read).
-async fn apply(
+pub(crate) async fn apply(
     txn: &DatabaseTransaction,
     by: &Recycler<'_>,
     user: &user::Model,
@@ -207,7 +218,7 @@ async fn apply(
         let recycled = user::Model { email: email.clone(), holding: user.holding + 1, ..user.clone() };
         outbox::enqueue(txn, &recycled, MessageKind::Welcome, by.login()).await?;
     }
-    by.audit(Action::UserRecycled)
+    by.audit()
         .domain(by.domain().id)
         .target(user.id)
         .detail(serde_json::json!({ "email": email.is_some(), "welcome": entry.send_welcome }))

@@ -1,0 +1,278 @@
+//! The SCIM 2.0 service at `routes::SCIM`, for a domain's identity provider: its HTTP side. Every
+//! request carries a domain's API token (`Authorization: Bearer …`), which says which domain it acts
+//! on; a session cookie counts for nothing here, as a token does on the portal's pages. Wrong tokens
+//! are throttled per client address like sign-ins. Answers are `application/scim+json`, errors SCIM
+//! Error bodies. What the requests do is `app::server::provisioning`.
+
+use app::server::auth::client::Client;
+use app::server::auth::throttle::{self, Attempt};
+use app::server::provisioning::holder::TokenHolder;
+use app::server::provisioning::people::{self, Found};
+use app::server::provisioning::scim::error::{ScimError, ScimType, MEDIA_TYPE};
+use app::server::provisioning::scim::{discovery, filter, list_response, patch, resource, Page};
+use app::server::provisioning::tokens;
+use app::server::AppState;
+use app::shared::routes;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Every route of the service, under `routes::SCIM`, with the methods it answers: the authorization
+/// matrix checks that each has its row.
+pub const ROUTES: [(&str, &[&str]); 7] = [
+    ("/ServiceProviderConfig", &["GET"]),
+    ("/ResourceTypes", &["GET"]),
+    ("/ResourceTypes/{id}", &["GET"]),
+    ("/Schemas", &["GET"]),
+    ("/Schemas/{id}", &["GET"]),
+    ("/Users", &["GET", "POST"]),
+    ("/Users/{id}", &["GET", "PUT", "PATCH", "DELETE"]),
+];
+
+/// The service's routes (`ROUTES`), each behind the token check.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let service = Router::new()
+        .route("/ServiceProviderConfig", get(service_provider_config))
+        .route("/ResourceTypes", get(resource_types))
+        .route("/ResourceTypes/{id}", get(resource_type))
+        .route("/Schemas", get(schemas))
+        .route("/Schemas/{id}", get(schema))
+        .route("/Users", get(list_users).post(create_user))
+        .route("/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
+        .fallback(unknown)
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new().nest(routes::SCIM, service)
+}
+
+/// The SCIM answer of a JSON document.
+fn answer(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+    response
+}
+
+fn respond(result: Result<Response, ScimError>) -> Response {
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The service's absolute address, as identity providers are to use it: `PUBLIC_URL`'s, or else the one
+/// the request was sent to.
+fn base(state: &AppState, headers: &HeaderMap, client: Option<&Client>) -> String {
+    format!("{}{}", state.settings.site(headers, client.is_some_and(|client| client.https)), routes::SCIM)
+}
+
+/// Lets a request through with its domain's `TokenHolder` if its bearer token is a live one; otherwise
+/// 401 (the failure counted against the client's address), or 429 while that address is locked.
+async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let client = request.extensions().get::<Client>().copied();
+    let base = base(&state, request.headers(), client.as_ref());
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let attempt = Attempt::from_address(client.and_then(|client| client.addr));
+    let checked = async {
+        throttle::check(&state.db, &attempt).await?;
+        if let Some(holder) = match &bearer {
+            Some(token) => tokens::authenticate(&state.db, token).await?,
+            None => None,
+        } {
+            return Ok(holder);
+        }
+        throttle::reserve(&state.db, &state.settings.signin, attempt)
+            .await?
+            .failed(&state.db, &state.settings.signin)
+            .await?;
+        Err(ScimError::unauthorized())
+    };
+    match checked.await {
+        Ok(holder) => {
+            tracing::Span::current().record("domain", holder.domain.name.as_str());
+            request.extensions_mut().insert(holder);
+            request.extensions_mut().insert(Base(base));
+            next.run(request).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The service's absolute address for this request (`base`).
+#[derive(Clone, Debug)]
+struct Base(String);
+
+impl Base {
+    fn user(&self, id: i32) -> String {
+        format!("{}/Users/{id}", self.0)
+    }
+
+    fn render(&self, found: &Found) -> Value {
+        resource::render(&found.person, found.held.as_ref(), &self.user(found.person.id))
+    }
+}
+
+async fn service_provider_config(Extension(base): Extension<Base>) -> Response {
+    answer(StatusCode::OK, &discovery::service_provider_config(&base.0))
+}
+
+async fn resource_types(Extension(base): Extension<Base>) -> Response {
+    answer(StatusCode::OK, &discovery::resource_types(&base.0))
+}
+
+async fn resource_type(Extension(base): Extension<Base>, Path(id): Path<String>) -> Response {
+    match discovery::resource_type(&base.0, &id) {
+        Some(found) => answer(StatusCode::OK, &found),
+        None => ScimError::not_found("The only resource type is User.").into_response(),
+    }
+}
+
+async fn schemas(Extension(base): Extension<Base>) -> Response {
+    answer(StatusCode::OK, &discovery::schemas(&base.0))
+}
+
+async fn schema(Extension(base): Extension<Base>, Path(id): Path<String>) -> Response {
+    match discovery::schema(&base.0, &id) {
+        Some(found) => answer(StatusCode::OK, &found),
+        None => ScimError::not_found("There is no such schema.").into_response(),
+    }
+}
+
+async fn unknown() -> Response {
+    ScimError::not_found(
+        "There is no such resource: this service has /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig.",
+    )
+    .into_response()
+}
+
+/// A request's JSON body: `application/scim+json` or `application/json` (what identity providers send).
+fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase());
+    if mime.as_deref().is_some_and(|mime| mime != MEDIA_TYPE && mime != "application/json") {
+        return Err(ScimError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            format!("Send the body as {MEDIA_TYPE} (or application/json)."),
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("The body is not valid JSON: {err}.")))
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Extension(base): Extension<Base>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    respond(
+        async {
+            // Parameter names without case, as the RFC's attribute names are.
+            let param =
+                |name: &str| query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+            let page = Page::parse(param("startIndex"), param("count"))?;
+            let filter = param("filter").map(filter::parse).transpose()?;
+            let (total, found) = people::list(&state.db, &holder, filter.as_ref(), page.start, page.count).await?;
+            let resources = found.iter().map(|found| base.render(found)).collect();
+            Ok(answer(StatusCode::OK, &list_response(total, page.start, resources)))
+        }
+        .await,
+    )
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Extension(base): Extension<Base>,
+    Path(id): Path<String>,
+) -> Response {
+    respond(people::get(&state.db, &holder, &id).await.map(|found| answer(StatusCode::OK, &base.render(&found))))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Extension(base): Extension<Base>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        async {
+            let person = resource::person(&json_body(&headers, &body)?)?;
+            let found = people::create(&state.db, &holder, person).await?;
+            let mut response = answer(StatusCode::CREATED, &base.render(&found));
+            let location = HeaderValue::from_str(&base.user(found.person.id))
+                .map_err(|_| ScimError::from(app::shared::error::AppError::Internal))?;
+            response.headers_mut().insert(header::LOCATION, location);
+            Ok(response)
+        }
+        .await,
+    )
+}
+
+async fn replace_user(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Extension(base): Extension<Base>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        async {
+            let person = resource::person(&json_body(&headers, &body)?)?;
+            let found = people::replace(&state.db, &holder, &id, person).await?;
+            Ok(answer(StatusCode::OK, &base.render(&found)))
+        }
+        .await,
+    )
+}
+
+async fn patch_user(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Extension(base): Extension<Base>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        async {
+            let operations = json_body(&headers, &body)?;
+            let current = people::get(&state.db, &holder, &id).await?;
+            let patched = patch::apply(base.render(&current), &operations)?;
+            let found = people::replace(&state.db, &holder, &id, resource::person(&patched)?).await?;
+            Ok(answer(StatusCode::OK, &base.render(&found)))
+        }
+        .await,
+    )
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Path(id): Path<String>,
+) -> Response {
+    respond(people::delete(&state.db, &holder, &id).await.map(|()| StatusCode::NO_CONTENT.into_response()))
+}
+
+/// A refusal of the guards in front of every route (too large, too slow, cross-site), as SCIM words it
+/// for a request to the service.
+pub fn refusal(path: &str, error: app::shared::error::AppError) -> Response<Body> {
+    if path.starts_with(routes::SCIM) {
+        ScimError::from(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
