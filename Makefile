@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Cargo's target folder may be shared between checkouts (CARGO_TARGET_DIR).
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/switchboard
 
-.PHONY: run build test test-rust test-postgres test-e2e bench tools test-tools bench-tools clean
+.PHONY: run build test test-rust test-postgres test-e2e test-scim bench tools test-tools bench-tools clean
 
 ## Install what is missing, build, seed the demo on first run, and serve on embedded SQLite.
 run: build
@@ -22,8 +22,8 @@ build: tools
 	cargo leptos build --release --precompress
 
 ## Every test: the app's modules free of import circles, Rust on SQLite, the integration tests again
-## on PostgreSQL, then Playwright.
-test: test-tools test-rust test-postgres test-e2e
+## on PostgreSQL, then Playwright, then the SCIM conformance suite (scim2-tester).
+test: test-tools test-rust test-postgres test-e2e test-scim
 
 test-rust:
 	@echo "==> No import circles among the app's modules"
@@ -37,6 +37,9 @@ test-postgres:
 test-e2e: build
 	@scripts/e2e.sh
 
+test-scim: build
+	@scripts/scim-conformance.sh
+
 ## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, the
 ## Users page of that domain (p50/p95 of each view, with query plans), the
 ## portal under load (50 clients of wrk for 20 s while a 10,000-user job runs), 500 admins watching one
@@ -45,7 +48,7 @@ test-e2e: build
 ## bench` builds the server binary its own way, so the release build is made again before the browser
 ## part, and left as `make build` leaves it.
 bench: bench-tools test-tools
-	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench users --bench load --bench watchers
+	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench users --bench scim --bench load --bench watchers
 	@$(MAKE) --no-print-directory build
 	@scripts/bench-browser.sh
 

@@ -2,7 +2,7 @@
 # Installs, only where missing, the tools that building and testing Switchboard need.
 # Versions are pinned to the ones known to work together (see README "Toolchain").
 #   scripts/install-tools.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt)
-#   scripts/install-tools.sh --test   the above plus Playwright and Debian's Chromium
+#   scripts/install-tools.sh --test   the above plus Playwright, Debian's Chromium and scim2-tester (tools/venv)
 #   scripts/install-tools.sh --bench  the build tools plus wrk (Debian's), the load generator
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,5 +51,12 @@ if [ "${1:-}" = "--test" ]; then
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing Playwright and axe-core (the test runner only; the browser is Debian's Chromium)"
     npm ci --prefix end2end --no-audit --no-fund
+  fi
+  # The SCIM conformance check (scim2-tester), pinned, in a virtual environment of its own.
+  if [ ! -x tools/venv/bin/scim2 ] || [ tools/scim-requirements.txt -nt tools/venv/bin/scim2 ]; then
+    say "Installing scim2-tester (the SCIM conformance check)"
+    python3 -m venv tools/venv
+    tools/venv/bin/pip install --quiet --disable-pip-version-check -r tools/scim-requirements.txt
+    touch tools/venv/bin/scim2
   fi
 fi

@@ -110,7 +110,7 @@ for (const tour of TOURS) {
 
 test('outside their scope, a user gets a plain 403 page with a link to My Account', async ({ page }) => {
   await signIn(page, basic);
-  for (const address of ['/domains/demo.example/users', '/domains/demo.example/users?q=smith', '/activity', '/outbox', '/domains']) {
+  for (const address of ['/domains/demo.example/users', '/domains/demo.example/users?q=smith', '/domains/demo.example/provisioning', '/activity', '/outbox', '/domains']) {
     const response = await page.goto(address);
     expect(response?.status(), address).toBe(403);
     await expect(page.getByRole('heading', { name: 'Not Allowed' })).toBeVisible();

@@ -57,6 +57,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(ScimUsers::DisplayName, 255))
                     .col(string_len_null(ScimUsers::Email, 255))
                     .col(boolean(ScimUsers::Deleted).default(false))
+                    .col(boolean(ScimUsers::KeepsPbxSchema).default(false))
                     .col(timestamp_with_time_zone(ScimUsers::CreatedAt))
                     .col(timestamp_with_time_zone(ScimUsers::UpdatedAt))
                     .foreign_key(
@@ -150,6 +151,7 @@ enum ScimUsers {
     DisplayName,
     Email,
     Deleted,
+    KeepsPbxSchema,
     CreatedAt,
     UpdatedAt,
 }

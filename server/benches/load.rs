@@ -11,6 +11,8 @@
 mod results;
 #[path = "common/serve.rs"]
 mod serve;
+#[path = "common/settings.rs"]
+mod settings;
 #[path = "common/wrk.rs"]
 mod wrk;
 
@@ -22,6 +24,7 @@ use app::shared::bulk::Targets;
 use app::shared::bulk::{JobState, ResetOptions, ResetRequest, When};
 use sea_orm::EntityTrait;
 use serve::{mb, peak_rss, serve};
+use settings::setting;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,10 +38,6 @@ const PATHS: [&str; 4] = [
     "/domains/demo.example/users?page=7",
     "/activity",
 ];
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
 
 fn main() {
     let users = setting("BENCH_USERS", 10_000);

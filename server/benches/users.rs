@@ -6,8 +6,12 @@
 //! beside the target (≤ 20 ms) and the last run, and each view's query plan; writes both to
 //! `bench/results.md`.
 
+#[path = "common/last_run.rs"]
+mod last_run;
 #[path = "common/results.rs"]
 mod results;
+#[path = "common/settings.rs"]
+mod settings;
 #[path = "common/stores.rs"]
 mod stores;
 
@@ -22,16 +26,13 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, PaginatorTrait, Statement};
+use settings::setting;
 use std::time::{Duration, Instant};
 use stores::Store;
 use tower::ServiceExt;
 
 const SECTION: &str = "## The Users page of a large domain";
 const TARGET: Duration = Duration::from_millis(20);
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
 
 /// The views of the list an admin asks for, each a query of the Users page.
 fn views() -> Vec<(&'static str, UserQuery)> {
@@ -189,14 +190,7 @@ async fn plan(db: &DatabaseConnection, managed: &app::server::auth::authz::Manag
 
 /// This view's p95s in the last run, as `record` wrote them.
 fn last_run(what: &str) -> String {
-    results::last(SECTION)
-        .lines()
-        .find(|line| line.starts_with(&format!("| {what} |")))
-        .map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            format!("{} / {}", cells.get(3).unwrap_or(&"-"), cells.get(5).unwrap_or(&"-"))
-        })
-        .unwrap_or_else(|| "-".to_string())
+    last_run::last_cells(SECTION, what, [3, 5])
 }
 
 fn record(rows: &[Row], plans: &str, users: usize, requests: usize) {

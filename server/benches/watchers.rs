@@ -16,6 +16,8 @@
 mod results;
 #[path = "common/serve.rs"]
 mod serve;
+#[path = "common/settings.rs"]
+mod settings;
 #[path = "common/stores.rs"]
 mod stores;
 #[path = "common/wrk.rs"]
@@ -27,6 +29,7 @@ use app::server::settings::SessionLimits;
 use app::server::{db, directory::demo};
 use app::shared::bulk::{ResetOptions, ResetRequest, Targets, When};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use settings::setting;
 use std::net::SocketAddr;
 use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,10 +42,6 @@ const SECTION: &str = "## Watching a job";
 
 /// How long PostgreSQL may take to count a transaction in its statistics.
 const STATISTICS_SETTLE: Duration = Duration::from_secs(11);
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
 
 /// The figures of one measurement.
 struct Window {

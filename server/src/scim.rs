@@ -9,6 +9,7 @@ use app::server::auth::throttle::{self, Attempt};
 use app::server::provisioning::holder::TokenHolder;
 use app::server::provisioning::people::{self, Found};
 use app::server::provisioning::scim::error::{ScimError, ScimType, MEDIA_TYPE};
+use app::server::provisioning::scim::projection::Projection;
 use app::server::provisioning::scim::{discovery, filter, list_response, patch, resource, Page};
 use app::server::provisioning::tokens;
 use app::server::AppState;
@@ -18,14 +19,14 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::Value;
 use std::collections::HashMap;
 
 /// Every route of the service, under `routes::SCIM`, with the methods it answers: the authorization
 /// matrix checks that each has its row.
-pub const ROUTES: [(&str, &[&str]); 7] = [
+pub const ROUTES: [(&str, &[&str]); 9] = [
     ("/ServiceProviderConfig", &["GET"]),
     ("/ResourceTypes", &["GET"]),
     ("/ResourceTypes/{id}", &["GET"]),
@@ -33,6 +34,9 @@ pub const ROUTES: [(&str, &[&str]); 7] = [
     ("/Schemas/{id}", &["GET"]),
     ("/Users", &["GET", "POST"]),
     ("/Users/{id}", &["GET", "PUT", "PATCH", "DELETE"]),
+    ("/Users/.search", &["POST"]),
+    // Searching every resource type: there is one, User.
+    ("/.search", &["POST"]),
 ];
 
 /// The service's routes (`ROUTES`), each behind the token check.
@@ -45,6 +49,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/Schemas/{id}", get(schema))
         .route("/Users", get(list_users).post(create_user))
         .route("/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
+        .route("/Users/.search", post(search_users))
+        .route("/.search", post(search_users))
         .fallback(unknown)
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new().nest(routes::SCIM, service)
@@ -114,8 +120,14 @@ impl Base {
         format!("{}/Users/{id}", self.0)
     }
 
-    fn render(&self, found: &Found) -> Value {
-        resource::render(&found.person, found.held.as_ref(), &self.user(found.person.id))
+    fn render(&self, found: &Found, projection: &Projection) -> Value {
+        let location = self.user(found.person.id);
+        projection.apply(resource::render(
+            &found.person,
+            found.held.as_ref(),
+            &location,
+            projection.asks_for_extension(),
+        ))
     }
 }
 
@@ -170,22 +182,87 @@ fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
         .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("The body is not valid JSON: {err}.")))
 }
 
+/// A list query's parameters, named without regard to case as the RFC's attribute names are.
+struct ListQuery(HashMap<String, String>);
+
+impl ListQuery {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    fn projection(&self) -> Result<Projection, ScimError> {
+        let names = |name: &str| self.get(name).map(|list| list.split(',').collect::<Vec<_>>()).unwrap_or_default();
+        Projection::new(names("attributes"), names("excludedAttributes"))
+    }
+}
+
+/// A page of the domain's people that `filter` matches, each as `projection` says.
+async fn list(
+    state: &AppState,
+    holder: &TokenHolder,
+    base: &Base,
+    filter: Option<&str>,
+    page: Page,
+    projection: &Projection,
+) -> Result<Response, ScimError> {
+    let filter = filter.map(filter::parse).transpose()?;
+    let (total, found) = people::list(&state.db, holder, filter.as_ref(), page.start, page.count).await?;
+    let resources = found.iter().map(|found| base.render(found, projection)).collect();
+    Ok(answer(StatusCode::OK, &list_response(total, page.start, resources)))
+}
+
 async fn list_users(
     State(state): State<AppState>,
     Extension(holder): Extension<TokenHolder>,
     Extension(base): Extension<Base>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    let query = ListQuery(query);
     respond(
         async {
-            // Parameter names without case, as the RFC's attribute names are.
-            let param =
-                |name: &str| query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
-            let page = Page::parse(param("startIndex"), param("count"))?;
-            let filter = param("filter").map(filter::parse).transpose()?;
-            let (total, found) = people::list(&state.db, &holder, filter.as_ref(), page.start, page.count).await?;
-            let resources = found.iter().map(|found| base.render(found)).collect();
-            Ok(answer(StatusCode::OK, &list_response(total, page.start, resources)))
+            let page = Page::parse(query.get("startIndex"), query.get("count"))?;
+            list(&state, &holder, &base, query.get("filter"), page, &query.projection()?).await
+        }
+        .await,
+    )
+}
+
+/// A search sent as a body (RFC 7644 §3.4.3): the list query's parameters as JSON.
+async fn search_users(
+    State(state): State<AppState>,
+    Extension(holder): Extension<TokenHolder>,
+    Extension(base): Extension<Base>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        async {
+            let Value::Object(search) = json_body(&headers, &body)? else {
+                return Err(ScimError::bad(ScimType::InvalidSyntax, "A search must be a JSON object."));
+            };
+            let text = |name: &str| match resource::attribute(&search, name) {
+                None => Ok(None),
+                Some(Value::String(text)) => Ok(Some(text.clone())),
+                Some(Value::Number(number)) => Ok(Some(number.to_string())),
+                Some(_) => Err(ScimError::bad(ScimType::InvalidValue, format!("{name} must be a string or a number."))),
+            };
+            let names = |name: &str| -> Result<Vec<String>, ScimError> {
+                match resource::attribute(&search, name) {
+                    None => Ok(Vec::new()),
+                    Some(Value::Array(names)) => names
+                        .iter()
+                        .map(|name| name.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| {
+                            ScimError::bad(ScimType::InvalidValue, format!("{name} must be a list of names."))
+                        }),
+                    Some(_) => Err(ScimError::bad(ScimType::InvalidValue, format!("{name} must be a list of names."))),
+                }
+            };
+            let page = Page::parse(text("startIndex")?.as_deref(), text("count")?.as_deref())?;
+            let (only, without) = (names("attributes")?, names("excludedAttributes")?);
+            let projection = Projection::new(only.iter().map(String::as_str), without.iter().map(String::as_str))?;
+            list(&state, &holder, &base, text("filter")?.as_deref(), page, &projection).await
         }
         .await,
     )
@@ -196,22 +273,34 @@ async fn get_user(
     Extension(holder): Extension<TokenHolder>,
     Extension(base): Extension<Base>,
     Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    respond(people::get(&state.db, &holder, &id).await.map(|found| answer(StatusCode::OK, &base.render(&found))))
+    let query = ListQuery(query);
+    respond(
+        async {
+            let projection = query.projection()?;
+            let found = people::get(&state.db, &holder, &id).await?;
+            Ok(answer(StatusCode::OK, &base.render(&found, &projection)))
+        }
+        .await,
+    )
 }
 
 async fn create_user(
     State(state): State<AppState>,
     Extension(holder): Extension<TokenHolder>,
     Extension(base): Extension<Base>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     respond(
         async {
+            let projection = ListQuery(query).projection()?;
             let person = resource::person(&json_body(&headers, &body)?)?;
+            let _turn = state.provisioning.take(holder.domain.id).await;
             let found = people::create(&state.db, &holder, person).await?;
-            let mut response = answer(StatusCode::CREATED, &base.render(&found));
+            let mut response = answer(StatusCode::CREATED, &base.render(&found, &projection));
             let location = HeaderValue::from_str(&base.user(found.person.id))
                 .map_err(|_| ScimError::from(app::shared::error::AppError::Internal))?;
             response.headers_mut().insert(header::LOCATION, location);
@@ -226,14 +315,17 @@ async fn replace_user(
     Extension(holder): Extension<TokenHolder>,
     Extension(base): Extension<Base>,
     Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     respond(
         async {
+            let projection = ListQuery(query).projection()?;
             let person = resource::person(&json_body(&headers, &body)?)?;
+            let _turn = state.provisioning.take(holder.domain.id).await;
             let found = people::replace(&state.db, &holder, &id, person).await?;
-            Ok(answer(StatusCode::OK, &base.render(&found)))
+            Ok(answer(StatusCode::OK, &base.render(&found, &projection)))
         }
         .await,
     )
@@ -244,16 +336,20 @@ async fn patch_user(
     Extension(holder): Extension<TokenHolder>,
     Extension(base): Extension<Base>,
     Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     respond(
         async {
+            let projection = ListQuery(query).projection()?;
             let operations = json_body(&headers, &body)?;
+            // The person as they are in their turn: an earlier change's result is what this one patches.
+            let _turn = state.provisioning.take(holder.domain.id).await;
             let current = people::get(&state.db, &holder, &id).await?;
-            let patched = patch::apply(base.render(&current), &operations)?;
+            let patched = patch::apply(base.render(&current, &Projection::default()), &operations)?;
             let found = people::replace(&state.db, &holder, &id, resource::person(&patched)?).await?;
-            Ok(answer(StatusCode::OK, &base.render(&found)))
+            Ok(answer(StatusCode::OK, &base.render(&found, &projection)))
         }
         .await,
     )
@@ -264,6 +360,7 @@ async fn delete_user(
     Extension(holder): Extension<TokenHolder>,
     Path(id): Path<String>,
 ) -> Response {
+    let _turn = state.provisioning.take(holder.domain.id).await;
     respond(people::delete(&state.db, &holder, &id).await.map(|()| StatusCode::NO_CONTENT.into_response()))
 }
 

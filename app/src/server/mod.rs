@@ -33,13 +33,16 @@ pub struct AppState {
     /// The sign-ins being checked or waiting to be.
     pub sign_ins: Arc<auth::passwords::Queue>,
     pub live: Arc<bulk::live::Hub>,
+    /// The identity providers' changes waiting their domain's turn (`provisioning::turns`).
+    pub provisioning: Arc<provisioning::turns::Turns>,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, settings: Settings) -> Self {
         let sign_ins = Arc::new(auth::passwords::Queue::new(settings.signin.queue));
         let live = Arc::new(bulk::live::Hub::new(db.clone(), settings.sessions, settings.streams));
-        AppState { leptos_options, db, settings: Arc::new(settings), sign_ins, live }
+        let provisioning = Arc::default();
+        AppState { leptos_options, db, settings: Arc::new(settings), sign_ins, live, provisioning }
     }
 }
 

@@ -57,7 +57,7 @@ fn help_names_every_command() {
         let output = switchboard(&app, &["--help"], "");
         assert!(output.status.success());
         let help = text(&output.stdout);
-        for command in ["serve", "domain", "user", "demo"] {
+        for command in ["serve", "domain", "user", "demo", "scim"] {
             assert!(help.contains(command), "{command} missing from {help}");
         }
     })
@@ -363,5 +363,44 @@ fn an_operator_holds_a_domains_jobs_lets_a_few_users_through_and_releases_them()
         let unknown = switchboard(&app, &["jobs", "hold", "--domain", "nope.example"], "");
         assert_eq!(unknown.status.code(), Some(1));
         assert!(text(&unknown.stderr).contains("There is no domain named nope.example."), "{}", text(&unknown.stderr));
+    })
+}
+
+#[test]
+fn scim_token_create_prints_the_token_alone_list_names_it_and_revoke_shuts_it_out() {
+    common::run(async {
+        let app = TestApp::new().await;
+        app.domain("a.example", "R1").await;
+        let made = switchboard(&app, &["scim", "token", "create", "--domain", "a.example", "--name", "Okta"], "");
+        assert!(made.status.success(), "{}", text(&made.stderr));
+        let stdout = text(&made.stdout);
+        let token = stdout.trim_end_matches('\n');
+        assert!(!token.contains('\n'), "more than the token on stdout: {stdout:?}");
+        assert!(token.starts_with("sbscim_") && token.len() == "sbscim_".len() + 43, "{token:?}");
+        let listed = switchboard(&app, &["scim", "token", "list", "--domain", "a.example"], "");
+        assert!(text(&listed.stdout).starts_with("Okta\tmade "), "{}", text(&listed.stdout));
+        assert!(text(&listed.stdout).contains("never used"), "{}", text(&listed.stdout));
+        let domain = app::server::directory::domains::find(&app.db, "a.example").await.unwrap().unwrap();
+        let holder = app::server::provisioning::tokens::authenticate(&app.db, token).await.unwrap();
+        assert_eq!(holder.map(|holder| holder.domain.id), Some(domain.id));
+
+        let twice = switchboard(&app, &["scim", "token", "create", "--domain", "a.example", "--name", "Okta"], "");
+        assert_eq!(twice.status.code(), Some(1));
+        assert!(text(&twice.stderr).contains("already has a token named Okta"), "{}", text(&twice.stderr));
+        let used = switchboard(&app, &["scim", "token", "list", "--domain", "a.example"], "");
+        assert!(text(&used.stdout).contains("last used "), "{}", text(&used.stdout));
+
+        let revoked = switchboard(&app, &["scim", "token", "revoke", "--domain", "a.example", "--name", "Okta"], "");
+        assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+        assert!(app::server::provisioning::tokens::authenticate(&app.db, token).await.unwrap().is_none());
+        let unknown = switchboard(&app, &["scim", "token", "revoke", "--domain", "a.example", "--name", "Okta"], "");
+        assert_eq!(unknown.status.code(), Some(1));
+        let nowhere = switchboard(&app, &["scim", "token", "create", "--domain", "nowhere.example", "--name", "X"], "");
+        assert_eq!(nowhere.status.code(), Some(1));
+        assert!(
+            text(&nowhere.stderr).contains("There is no domain named nowhere.example"),
+            "{}",
+            text(&nowhere.stderr)
+        );
     })
 }

@@ -25,6 +25,9 @@ pub struct Model {
     pub email: Option<String>,
     /// Deleted by the identity provider: answered 404 from then on.
     pub deleted: bool,
+    /// Whether the identity provider gave this person Switchboard's extension object (in a create, a
+    /// replace or a PATCH of the object): answers carry it as it was left.
+    pub keeps_pbx_schema: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,3 +9,4 @@ pub mod people;
 pub mod person;
 pub mod scim;
 pub mod tokens;
+pub mod turns;

@@ -15,7 +15,7 @@
 use super::deprovisioning;
 use super::holder::TokenHolder;
 use super::person::Person;
-use super::scim::error::{ScimError, ScimType};
+use super::scim::error::ScimError;
 use super::scim::filter;
 use crate::server::audit::{self, Action};
 use crate::server::bulk::actions::{recycle, reset};
@@ -61,7 +61,9 @@ pub async fn serialise(txn: &impl ConnectionTrait, domain: &domain::Model) -> Re
 }
 
 /// Gives every current holder of `domain` who has none a person's row: their email as `userName`
-/// (`extension@domain` without one). One statement; replicas doing it at once make one row each.
+/// (`extension@domain` without one). A read finds whether any lacks one; only then one statement
+/// writes them all (a lookup must not queue behind a bulk job's writes for nothing). Replicas doing it
+/// at once make one row each.
 pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(), DbErr> {
     let now = Utc::now();
     let user_col = |column: user::Column| Expr::col((Alias::new("u"), column));
@@ -78,7 +80,23 @@ pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(
             Expr::col((scim_user::Entity, scim_user::Column::Holding)).equals((Alias::new("u"), user::Column::Holding)),
         )
         .to_owned();
-    let holders = Query::select()
+    let without_row = |select: &mut sea_orm::sea_query::SelectStatement| {
+        select
+            .from_as(user::Entity, Alias::new("u"))
+            .and_where(user_col(user::Column::DomainId).eq(domain.id))
+            .and_where(user_col(user::Column::Status).ne(UserStatus::SetupRequired))
+            .and_where(Expr::exists(has_row.clone()).not());
+    };
+    let mut any = Query::select();
+    any.expr(Expr::val(1));
+    without_row(&mut any);
+    any.limit(1);
+    let backend = db.get_database_backend();
+    if db.query_one(backend.build(&any)).await?.is_none() {
+        return Ok(());
+    }
+    let mut holders = Query::select();
+    holders
         .expr(user_col(user::Column::DomainId))
         .expr(user_col(user::Column::Id))
         .expr(user_col(user::Column::Holding))
@@ -89,12 +107,8 @@ pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(
         .expr(user_col(user::Column::Email))
         .expr(Expr::val(false))
         .expr(Expr::val(now))
-        .expr(Expr::val(now))
-        .from_as(user::Entity, Alias::new("u"))
-        .and_where(user_col(user::Column::DomainId).eq(domain.id))
-        .and_where(user_col(user::Column::Status).ne(UserStatus::SetupRequired))
-        .and_where(Expr::exists(has_row).not())
-        .to_owned();
+        .expr(Expr::val(now));
+    without_row(&mut holders);
     let insert = Query::insert()
         .into_table(scim_user::Entity)
         .columns([
@@ -116,7 +130,7 @@ pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(
             OnConflict::columns([scim_user::Column::UserId, scim_user::Column::Holding]).do_nothing().to_owned(),
         )
         .to_owned();
-    db.execute(db.get_database_backend().build(&insert)).await.map(|_| ())
+    db.execute(backend.build(&insert)).await.map(|_| ())
 }
 
 /// The domain's people (not deleted), each with the extension they last held.
@@ -250,6 +264,7 @@ fn profile(person: &Person, now: DateTimeUtc) -> scim_user::ActiveModel {
         family_name: Set(person.family_name.clone()),
         display_name: Set(person.display_name.clone()),
         email: Set(person.email.clone()),
+        keeps_pbx_schema: Set(person.pbx_schema),
         deleted: Set(false),
         updated_at: Set(now),
         ..Default::default()
@@ -257,7 +272,8 @@ fn profile(person: &Person, now: DateTimeUtc) -> scim_user::ActiveModel {
 }
 
 /// Replaces the person `id` with `person` (PUT, and PATCH once applied): a changed `active` deactivates
-/// or reactivates them; their name and address follow to the extension they hold.
+/// or reactivates them; their name and address follow to the extension they hold. The extension is
+/// Switchboard's to assign (read-only): a value sent only asks for one when they are reactivated.
 pub async fn replace(
     db: &DatabaseConnection,
     holder: &TokenHolder,
@@ -274,14 +290,6 @@ pub async fn replace(
     }
     if person.user_name_key() != found.person.user_name_key {
         unique(&txn, domain, &person, Some(found.person.id)).await?;
-    }
-    if let (Some(wanted), Some(user)) = (&person.extension, &found.held) {
-        if *wanted != user.extension {
-            return Err(ScimError::bad(
-                ScimType::Mutability,
-                format!("extension cannot be changed: this user holds {}. Deactivate them and create them again to move them.", user.extension),
-            ));
-        }
     }
     let held = match (found.held, person.active) {
         (Some(user), true) => Some(follow(&txn, user, &person).await?),

@@ -19,6 +19,8 @@ pub struct Person {
     pub active: bool,
     /// The extension asked for (on create or reactivation): given if free.
     pub extension: Option<String>,
+    /// Whether the resource carries Switchboard's extension object (`scim_user::Model::keeps_pbx_schema`).
+    pub pbx_schema: bool,
 }
 
 impl Person {
@@ -88,6 +90,7 @@ mod tests {
             email: Some("ann@acme.example".into()),
             active: true,
             extension: None,
+            pbx_schema: false,
         }
     }
 

@@ -99,6 +99,9 @@ pub async fn create(
         .detail(serde_json::json!({ "name": name }))
         .record(&txn)
         .await?;
+    // The domain's holders as the identity provider will see them, made now rather than by its first
+    // lookup (thousands of rows, which its first requests at once would all wait for).
+    super::people::sync(&txn, domain).await?;
     txn.commit().await?;
     Ok(token)
 }

@@ -90,7 +90,7 @@ fn ProvisioningChanges() -> impl IntoView {
                         }.into_any(),
                         Ok(rows) => view! {
                             <div class="table-wrap">
-                                <table class="grid provisioning-changes">
+                                <table class="grid cards provisioning-changes">
                                     <HeaderRow columns=&["When", "Domain", "By", "Change"] />
                                     <tbody>
                                         {rows.into_iter().map(|change| view! {

@@ -26,18 +26,18 @@ pub fn DomainsPage() -> impl IntoView {
 
 fn domain_table(domains: Vec<DomainSummary>) -> impl IntoView {
     view! {
-        <table class="grid">
+        <table class="grid cards">
             <HeaderRow columns=&["Domain", "Description", "Reseller", "Users", "Provisioning"] numeric=&["Users"] />
             <tbody>
                 {domains.into_iter().map(|domain| {
                     let (users, provisioning) = (routes::users(&domain.name), routes::provisioning(&domain.name));
                     let provisioning_label = format!("Provisioning of {}", domain.name);
                     view! {
-                    <tr>
-                        <td><A href=users>{domain.name}</A></td>
-                        <td>{domain.description}</td>
-                        <td>{domain.reseller}</td>
-                        <td class="num">{domain.user_count}</td>
+                    <tr class="card-on-phones">
+                        <td data-label="Domain"><A href=users>{domain.name}</A></td>
+                        <td data-label="Description">{domain.description}</td>
+                        <td data-label="Reseller">{domain.reseller}</td>
+                        <td data-label="Users" class="num">{domain.user_count}</td>
                         <td><A href=provisioning attr:aria-label=provisioning_label>"Provisioning"</A></td>
                     </tr>
                     }

@@ -16,11 +16,12 @@ use leptos_router::hooks::use_params_map;
 pub async fn load_provisioning(domain: String) -> Result<Provisioning, AppError> {
     use crate::server::auth::request;
     use crate::server::provisioning::{deprovisioning, tokens};
+    // Read from the request before the first await: its context is not kept across one.
+    let base_url = format!("{}{}", request::site(&request::state()?)?, routes::SCIM);
     let (db, managed) = request::managing(&domain).await?;
-    let state = request::state()?;
     Ok(Provisioning {
         domain: managed.domain().name.clone(),
-        base_url: format!("{}{}", request::site(&state)?, routes::SCIM),
+        base_url,
         tokens: tokens::list(&db, managed.domain()).await?,
         deprovisioning: deprovisioning::options(managed.domain()),
     })
@@ -114,7 +115,7 @@ fn TokenList(domain: String, tokens: Vec<ApiToken>, revoke: ServerAction<RevokeA
     let failure = move || revoke.value().get().and_then(Result::err).map(|error| view! { <Problem error /> });
     view! {
         <div class="table-wrap">
-            <table class="grid tokens">
+            <table class="grid cards tokens">
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>
                     {tokens.into_iter().map(|token| view! { <TokenRow domain=domain.clone() token revoke /> }).collect_view()}
@@ -201,7 +202,7 @@ fn NewTokenForm(domain: String, create: ServerAction<CreateApiToken>) -> impl In
                 aria-invalid=move || field_problem().is_some().to_string()
                 aria-describedby=move || field_problem().map(|_| "token-name-problem") />
             <button type="submit" disabled=move || create.pending().get()>"Create Token"</button>
-            {move || field_problem().map(|message| view! { <p id="token-name-problem" class="field-problem">{message}</p> })}
+            {move || field_problem().map(|message| view! { <p id="token-name-problem" class="field-error">{message}</p> })}
         </form>
         {other_problem}
     }
@@ -266,17 +267,16 @@ fn DeprovisioningForm(domain: String, options: ResetOptions) -> impl IntoView {
     };
     view! {
         <form on:submit=submit>
-            <fieldset>
+            <fieldset class="options">
                 <legend>"When the identity provider deactivates someone, their extension is reset at once, clearing:"</legend>
-                {ResetOption::ALL.into_iter().map(|option| {
-                    let id = format!("deprovision-{option:?}");
-                    view! {
-                        <div class="check">
-                            <input type="checkbox" id=id.clone() prop:checked=move || chosen.read().contains(option)
+                {ResetOption::ALL.into_iter().map(|option| view! {
+                    <div class="option">
+                        <label>
+                            <input type="checkbox" prop:checked=move || chosen.read().contains(option)
                                 on:change=move |event| chosen.update(|chosen| chosen.set(option, event_target_checked(&event))) />
-                            <label for=id>{option.label()}</label>
-                        </div>
-                    }
+                            {option.label()}
+                        </label>
+                    </div>
                 }).collect_view()}
             </fieldset>
             <p class="hint">"Every option is ticked at first: the extension will go to someone else."</p>

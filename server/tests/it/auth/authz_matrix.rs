@@ -562,6 +562,18 @@ fn scim_rows() -> Vec<ScimRow> {
             body: None,
             expected: refused(StatusCode::NO_CONTENT, NOT_FOUND),
         },
+        ScimRow {
+            route: "/Users/.search",
+            method: "POST",
+            body: Some(serde_json::json!({ "count": 1 })),
+            expected: refused(OK, OK),
+        },
+        ScimRow {
+            route: "/.search",
+            method: "POST",
+            body: Some(serde_json::json!({ "count": 1 })),
+            expected: refused(OK, OK),
+        },
     ]
 }
 

@@ -1,6 +1,6 @@
 //! The requests Okta and Entra ID really send (`../shared/scim.md`), in the order they send them.
 
-use super::{extension, scim, token};
+use super::{extension, held, scim, token};
 use crate::common::{self, TestApp};
 use app::shared::model::UserStatus;
 use axum::http::StatusCode;
@@ -44,17 +44,14 @@ fn oktas_lookup_create_read_update_and_deactivation() {
         read["name"]["familyName"] = "Lee-Hart".into();
         let (status, updated) = scim(&app, &token, "PUT", &format!("/Users/{id}"), Some(read.clone())).await;
         assert_eq!((status, updated["name"]["familyName"].as_str()), (StatusCode::OK, Some("Lee-Hart")));
-        let held = updated["urn:ietf:params:scim:schemas:extension:switchboard:2.0:User"]["extension"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert_eq!(extension(&app, "a.example", &held).await.last_name, "Lee-Hart");
+        let number = held(&app, &token, &updated["id"]).await.expect("an extension held");
+        assert_eq!(extension(&app, "a.example", &number).await.last_name, "Lee-Hart");
 
         // Some Okta integrations deactivate by PUT.
         read["active"] = false.into();
         let (status, off) = scim(&app, &token, "PUT", &format!("/Users/{id}"), Some(read)).await;
         assert_eq!((status, off["active"].as_bool()), (StatusCode::OK, Some(false)));
-        assert_eq!(extension(&app, "a.example", &held).await.status, UserStatus::SetupRequired);
+        assert_eq!(extension(&app, "a.example", &number).await.status, UserStatus::SetupRequired);
         // Found again, in another letter case, deactivated.
         let (_, found) = scim(&app, &token, "GET", &lookup.replace("ann.lee", "ANN.LEE"), None).await;
         assert_eq!((found["totalResults"].as_u64(), found["Resources"][0]["active"].as_bool()), (Some(1), Some(false)));
@@ -103,11 +100,8 @@ fn entras_test_connection_create_string_booleans_dotted_keys_and_hard_delete() {
         assert_eq!(status, StatusCode::OK, "{patched}");
         assert_eq!(patched["name"]["givenName"], "Benjamin");
         assert_eq!(patched["emails"][0]["value"], "benjamin.odell@a.example");
-        let held = patched["urn:ietf:params:scim:schemas:extension:switchboard:2.0:User"]["extension"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let holder = extension(&app, "a.example", &held).await;
+        let number = held(&app, &token, &patched["id"]).await.expect("an extension held");
+        let holder = extension(&app, "a.example", &number).await;
         assert_eq!((holder.first_name.as_str(), holder.last_name.as_str()), ("Benjamin", "Odell"));
         assert_eq!(holder.email.as_deref(), Some("benjamin.odell@a.example"));
 
@@ -117,7 +111,7 @@ fn entras_test_connection_create_string_booleans_dotted_keys_and_hard_delete() {
         });
         let (status, off) = scim(&app, &token, "PATCH", &format!("/Users/{id}"), Some(disable)).await;
         assert_eq!((status, off["active"].as_bool()), (StatusCode::OK, Some(false)));
-        assert_eq!(extension(&app, "a.example", &held).await.status, UserStatus::SetupRequired);
+        assert_eq!(extension(&app, "a.example", &number).await.status, UserStatus::SetupRequired);
         let enable = json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{ "op": "replace", "value": { "active": true, "name.givenName": "Ben" } }],

@@ -58,6 +58,17 @@ pub async fn extension(app: &TestApp, domain: &str, extension: &str) -> user::Mo
         .unwrap_or_else(|| panic!("no extension {extension}"))
 }
 
+pub const PBX: &str = "urn:ietf:params:scim:schemas:extension:switchboard:2.0:User";
+
+/// The extension the person `id` holds, as the service says when asked (it is returned on request).
+pub async fn held(app: &TestApp, token: &str, id: &Value) -> Option<String> {
+    let id = id.as_str().expect("an id");
+    let (status, person) =
+        scim(app, token, "GET", &format!("/Users/{id}?attributes={PBX}:extension,active"), None).await;
+    assert_eq!(status, StatusCode::OK, "{person}");
+    person[PBX]["extension"].as_str().map(str::to_string)
+}
+
 /// A new hire as Okta creates one.
 pub fn new_hire(user_name: &str, given: &str, family: &str) -> Value {
     serde_json::json!({

@@ -32,6 +32,8 @@ fn discovery_says_what_is_supported_and_only_that() {
             .map(|attribute| attribute["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["userName", "name", "displayName", "emails", "active"]);
+        let (_, extension) = scim(&app, &token, "GET", &format!("/Schemas/{}", super::PBX), None).await;
+        assert_eq!(extension["attributes"][0]["mutability"], "readOnly");
         let (status, user_schema) =
             scim(&app, &token, "GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", None).await;
         assert_eq!((status, user_schema["name"].as_str()), (StatusCode::OK, Some("User")));

@@ -74,11 +74,9 @@ fn user_schema(base: &str) -> Value {
     let mut emails =
         attribute("emails", "complex", false, "The person's work email address: the welcome email goes there.");
     emails["multiValued"] = true.into();
-    emails["subAttributes"] = json!([
-        attribute("value", "string", false, "The address."),
-        attribute("type", "string", false, "Always \"work\"."),
-        attribute("primary", "boolean", false, "Always true."),
-    ]);
+    let mut kind = attribute("type", "string", false, "Only a work address is kept.");
+    kind["canonicalValues"] = json!(["work"]);
+    emails["subAttributes"] = json!([attribute("value", "string", false, "The address."), kind]);
     json!({
         "schemas": [SCHEMA_SCHEMA],
         "id": USER_SCHEMA,
@@ -89,20 +87,25 @@ fn user_schema(base: &str) -> Value {
             name,
             attribute("displayName", "string", false, "The name shown for the person."),
             emails,
-            attribute("active", "boolean", false, "Whether the person holds an extension: false resets it for the next holder."),
+            // Required: identity providers always send it, and removing it would mean nothing.
+            attribute("active", "boolean", true, "Whether the person holds an extension: false resets it for the next holder."),
         ],
         "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{USER_SCHEMA}") },
     })
 }
 
 fn pbx_schema(base: &str) -> Value {
+    // Switchboard assigns the extension (read-only: a conformance tool's random text is no extension);
+    // on create, a value sent is taken as a request for that one, given if free.
     let mut extension = attribute(
         "extension",
         "string",
         false,
-        "The extension held. On create, the one asked for if it is free; else the lowest free one.",
+        "The extension held, assigned by Switchboard. On create, a value sent asks for that extension: given if free, else the lowest free one.",
     );
-    extension["mutability"] = "immutable".into();
+    extension["mutability"] = "readOnly".into();
+    // Returned when asked for (`attributes`): identity providers keep no phone system's fields.
+    extension["returned"] = "request".into();
     json!({
         "schemas": [SCHEMA_SCHEMA],
         "id": PBX_SCHEMA,

@@ -87,10 +87,11 @@ fn known_schema(key: &str) -> Option<&'static str> {
 enum Target {
     /// A core attribute, or one of its sub-attributes.
     Core { name: &'static str, sub: Option<&'static str> },
-    /// The extension of Switchboard's schema.
-    Extension,
     /// The work address (`emails[…]`), or one of its sub-attributes, if the filter matches it.
     Email { filter: ValFilter, sub: Option<String> },
+    /// Switchboard's extension object as a whole: its one attribute is read-only, so only whether the
+    /// object is there changes (and with it, whether the answer carries it).
+    ExtensionObject,
     /// An attribute Switchboard does not keep.
     Ignored,
 }
@@ -100,7 +101,7 @@ fn target(path: &str) -> Result<Target, ScimError> {
         return Err(ScimError::bad(ScimType::InvalidPath, format!("A path has at most {MAX_PATH_LEN} characters.")));
     }
     if known_schema(path) == Some(PBX_SCHEMA) {
-        return Ok(Target::Extension);
+        return Ok(Target::ExtensionObject);
     }
     let parsed: PatchPath = path.parse().map_err(|_| {
         ScimError::bad(ScimType::InvalidPath, format!("The path {:?} could not be read.", shorten(path)))
@@ -108,7 +109,6 @@ fn target(path: &str) -> Result<Target, ScimError> {
     Ok(match parsed {
         PatchPath::Attr(attr) => match schema_of(&attr) {
             Some(USER_SCHEMA) => core(&attr),
-            Some(_) if attr.name.eq_ignore_ascii_case("extension") && attr.sub_attr.is_none() => Target::Extension,
             _ => Target::Ignored,
         },
         PatchPath::Value(value_path) if schema_of(&value_path.attr) == Some(USER_SCHEMA) => {
@@ -165,15 +165,16 @@ fn at_path(resource: &mut Value, op: Op, path: &str, value: Option<&Value>) -> R
     let root = object(resource);
     match target(path)? {
         Target::Ignored => {}
+        Target::ExtensionObject => match op {
+            Op::Remove => {
+                root.remove(PBX_SCHEMA);
+            }
+            Op::Add | Op::Replace => {
+                root.entry(PBX_SCHEMA).or_insert_with(|| json!({}));
+            }
+        },
         Target::Core { name: "id" | "meta", .. } => {
             return Err(ScimError::bad(ScimType::Mutability, format!("{path} is read-only.")));
-        }
-        Target::Extension => {
-            let pbx = object(root.entry(PBX_SCHEMA).or_insert_with(|| json!({})));
-            match op {
-                Op::Remove => pbx.remove("extension"),
-                Op::Add | Op::Replace => pbx.insert("extension".into(), needs_value()?),
-            };
         }
         Target::Core { name: "emails", sub } => {
             set_email(root, op, sub.map(str::to_string), None, value, path)?;
@@ -253,7 +254,7 @@ fn set_email(
             let Some(value) = value else {
                 return Err(ScimError::bad(ScimType::InvalidValue, format!("A change of {path} needs a value.")));
             };
-            root.insert("emails".into(), json!([{ "value": value, "type": "work", "primary": true }]));
+            root.insert("emails".into(), json!([{ "value": value, "type": "work" }]));
         }
         // `type` and `primary` of the one work address: nothing to change.
         (_, Some(_)) => {}

@@ -71,9 +71,9 @@ pub fn person(resource: &Value) -> Result<Person, ScimError> {
         }
         Some(_) => return Err(wrong_type("name", "an object")),
     };
-    let extension = match attribute(object, PBX_SCHEMA) {
-        None => None,
-        Some(Value::Object(pbx)) => text(pbx, "extension", "extension")?,
+    let (pbx_schema, extension) = match attribute(object, PBX_SCHEMA) {
+        None => (false, None),
+        Some(Value::Object(pbx)) => (true, text(pbx, "extension", "extension")?),
         Some(_) => return Err(wrong_type(PBX_SCHEMA, "an object")),
     };
     Ok(Person {
@@ -85,12 +85,14 @@ pub fn person(resource: &Value) -> Result<Person, ScimError> {
         email: attribute(object, "emails").map(email).transpose()?.flatten(),
         active: attribute(object, "active").map(|flag| boolean(flag, "active")).transpose()?.unwrap_or(true),
         extension: extension.filter(|extension| !extension.is_empty()),
+        pbx_schema,
     })
 }
 
 /// The User resource of `person`, whose current holding of an extension is `held` (`None`: inactive);
-/// `location` is its address.
-pub fn render(person: &scim_user::Model, held: Option<&user::Model>, location: &str) -> Value {
+/// `location` is its address. The extension held is there when `with_extension` (it is returned on
+/// request); Switchboard's object holding it also when the identity provider left one on the person.
+pub fn render(person: &scim_user::Model, held: Option<&user::Model>, location: &str, with_extension: bool) -> Value {
     let mut resource = json!({
         "schemas": [USER_SCHEMA, PBX_SCHEMA],
         "id": person.id.to_string(),
@@ -98,7 +100,6 @@ pub fn render(person: &scim_user::Model, held: Option<&user::Model>, location: &
         "name": {
             "givenName": person.given_name,
             "familyName": person.family_name,
-            "formatted": format!("{} {}", person.given_name, person.family_name).trim(),
         },
         "active": held.is_some(),
         "meta": {
@@ -115,10 +116,13 @@ pub fn render(person: &scim_user::Model, held: Option<&user::Model>, location: &
         resource["displayName"] = display_name.as_str().into();
     }
     if let Some(email) = &person.email {
-        resource["emails"] = json!([{ "value": email, "type": "work", "primary": true }]);
+        resource["emails"] = json!([{ "value": email, "type": "work" }]);
     }
-    if let Some(held) = held {
-        resource[PBX_SCHEMA] = json!({ "extension": held.extension });
+    if with_extension || person.keeps_pbx_schema {
+        resource[PBX_SCHEMA] = match held.filter(|_| with_extension) {
+            Some(held) => json!({ "extension": held.extension }),
+            None => json!({}),
+        };
     }
     resource
 }
