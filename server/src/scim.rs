@@ -13,9 +13,11 @@ use app::server::provisioning::scim::projection::Projection;
 use app::server::provisioning::scim::{discovery, filter, list_response, patch, resource, Page};
 use app::server::provisioning::tokens;
 use app::server::AppState;
+use app::shared::error::AppError;
 use app::shared::routes;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -165,21 +167,31 @@ async fn unknown() -> Response {
 }
 
 /// A request's JSON body: `application/scim+json` or `application/json` (what identity providers send).
-fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|mime| mime.trim().to_ascii_lowercase());
-    if mime.as_deref().is_some_and(|mime| mime != MEDIA_TYPE && mime != "application/json") {
-        return Err(ScimError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            None,
-            format!("Send the body as {MEDIA_TYPE} (or application/json)."),
-        ));
+struct ScimJson(Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimJson {
+    type Rejection = ScimError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ScimError> {
+        let mime = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase());
+        if mime.as_deref().is_some_and(|mime| mime != MEDIA_TYPE && mime != "application/json") {
+            return Err(ScimError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                format!("Send the body as {MEDIA_TYPE} (or application/json)."),
+            ));
+        }
+        // The guard has read the body already, within its size and time limits.
+        let body = Bytes::from_request(request, state).await.map_err(|_| ScimError::from(AppError::TooLarge))?;
+        serde_json::from_slice(&body)
+            .map(ScimJson)
+            .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("The body is not valid JSON: {err}.")))
     }
-    serde_json::from_slice(body)
-        .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("The body is not valid JSON: {err}.")))
 }
 
 /// A list query's parameters, named without regard to case as the RFC's attribute names are.
@@ -196,48 +208,68 @@ impl ListQuery {
     }
 }
 
-/// A page of the domain's people that `filter` matches, each as `projection` says.
-async fn list(
-    state: &AppState,
-    holder: &TokenHolder,
-    base: &Base,
-    filter: Option<&str>,
-    page: Page,
-    projection: &Projection,
-) -> Result<Response, ScimError> {
-    let filter = filter.map(filter::parse).transpose()?;
-    let (total, found) = people::list(&state.db, holder, filter.as_ref(), page.start, page.count).await?;
-    let resources = found.iter().map(|found| base.render(found, projection)).collect();
-    Ok(answer(StatusCode::OK, &list_response(total, page.start, resources)))
+/// Who asks and how they want the answer: what every request to `/Users` brings (the token's holder and
+/// the service's address, put there by `authenticate`; the query's parameters).
+struct Caller {
+    state: AppState,
+    holder: TokenHolder,
+    base: Base,
+    query: ListQuery,
 }
 
-async fn list_users(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Extension(base): Extension<Base>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let query = ListQuery(query);
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ScimError> {
+        let (Some(holder), Some(base)) =
+            (parts.extensions.get::<TokenHolder>().cloned(), parts.extensions.get::<Base>().cloned())
+        else {
+            return Err(ScimError::unauthorized());
+        };
+        let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|err| ScimError::bad(ScimType::InvalidValue, format!("The query could not be read: {err}.")))?;
+        Ok(Caller { state: state.clone(), holder, base, query: ListQuery(query) })
+    }
+}
+
+impl Caller {
+    /// The person as the request asked to see them, with `status`.
+    fn answer(&self, status: StatusCode, found: &Found) -> Result<Response, ScimError> {
+        Ok(answer(status, &self.base.render(found, &self.query.projection()?)))
+    }
+
+    /// Waits for the domain's turn to change its people (`provisioning::turns`).
+    async fn turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.state.provisioning.take(self.holder.domain.id).await
+    }
+
+    /// A page of the domain's people that `filter` matches, each as the request asked.
+    async fn list(&self, filter: Option<&str>, page: Page, projection: &Projection) -> Result<Response, ScimError> {
+        let filter = filter.map(filter::parse).transpose()?;
+        let (total, found) =
+            people::list(&self.state.db, &self.holder, filter.as_ref(), page.start, page.count).await?;
+        let resources = found.iter().map(|found| self.base.render(found, projection)).collect();
+        Ok(answer(StatusCode::OK, &list_response(total, page.start, resources)))
+    }
+}
+
+async fn list_users(caller: Caller) -> Response {
+    let query = &caller.query;
     respond(
         async {
             let page = Page::parse(query.get("startIndex"), query.get("count"))?;
-            list(&state, &holder, &base, query.get("filter"), page, &query.projection()?).await
+            caller.list(query.get("filter"), page, &query.projection()?).await
         }
         .await,
     )
 }
 
 /// A search sent as a body (RFC 7644 §3.4.3): the list query's parameters as JSON.
-async fn search_users(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Extension(base): Extension<Base>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn search_users(caller: Caller, ScimJson(search): ScimJson) -> Response {
     respond(
         async {
-            let Value::Object(search) = json_body(&headers, &body)? else {
+            let Value::Object(search) = search else {
                 return Err(ScimError::bad(ScimType::InvalidSyntax, "A search must be a JSON object."));
             };
             let text = |name: &str| match resource::attribute(&search, name) {
@@ -247,62 +279,39 @@ async fn search_users(
                 Some(_) => Err(ScimError::bad(ScimType::InvalidValue, format!("{name} must be a string or a number."))),
             };
             let names = |name: &str| -> Result<Vec<String>, ScimError> {
+                let refused = || ScimError::bad(ScimType::InvalidValue, format!("{name} must be a list of names."));
                 match resource::attribute(&search, name) {
                     None => Ok(Vec::new()),
                     Some(Value::Array(names)) => names
                         .iter()
                         .map(|name| name.as_str().map(str::to_string))
                         .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| {
-                            ScimError::bad(ScimType::InvalidValue, format!("{name} must be a list of names."))
-                        }),
-                    Some(_) => Err(ScimError::bad(ScimType::InvalidValue, format!("{name} must be a list of names."))),
+                        .ok_or_else(refused),
+                    Some(_) => Err(refused()),
                 }
             };
             let page = Page::parse(text("startIndex")?.as_deref(), text("count")?.as_deref())?;
             let (only, without) = (names("attributes")?, names("excludedAttributes")?);
             let projection = Projection::new(only.iter().map(String::as_str), without.iter().map(String::as_str))?;
-            list(&state, &holder, &base, text("filter")?.as_deref(), page, &projection).await
+            caller.list(text("filter")?.as_deref(), page, &projection).await
         }
         .await,
     )
 }
 
-async fn get_user(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Extension(base): Extension<Base>,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let query = ListQuery(query);
-    respond(
-        async {
-            let projection = query.projection()?;
-            let found = people::get(&state.db, &holder, &id).await?;
-            Ok(answer(StatusCode::OK, &base.render(&found, &projection)))
-        }
-        .await,
-    )
+async fn get_user(caller: Caller, Path(id): Path<String>) -> Response {
+    respond(async { caller.answer(StatusCode::OK, &people::get(&caller.state.db, &caller.holder, &id).await?) }.await)
 }
 
-async fn create_user(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Extension(base): Extension<Base>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_user(caller: Caller, ScimJson(body): ScimJson) -> Response {
     respond(
         async {
-            let projection = ListQuery(query).projection()?;
-            let person = resource::person(&json_body(&headers, &body)?)?;
-            let _turn = state.provisioning.take(holder.domain.id).await;
-            let found = people::create(&state.db, &holder, person).await?;
-            let mut response = answer(StatusCode::CREATED, &base.render(&found, &projection));
-            let location = HeaderValue::from_str(&base.user(found.person.id))
-                .map_err(|_| ScimError::from(app::shared::error::AppError::Internal))?;
+            let person = resource::person(&body)?;
+            let _turn = caller.turn().await;
+            let found = people::create(&caller.state.db, &caller.holder, person).await?;
+            let mut response = caller.answer(StatusCode::CREATED, &found)?;
+            let location = HeaderValue::from_str(&caller.base.user(found.person.id))
+                .map_err(|_| ScimError::from(AppError::Internal))?;
             response.headers_mut().insert(header::LOCATION, location);
             Ok(response)
         }
@@ -310,63 +319,41 @@ async fn create_user(
     )
 }
 
-async fn replace_user(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Extension(base): Extension<Base>,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn replace_user(caller: Caller, Path(id): Path<String>, ScimJson(body): ScimJson) -> Response {
     respond(
         async {
-            let projection = ListQuery(query).projection()?;
-            let person = resource::person(&json_body(&headers, &body)?)?;
-            let _turn = state.provisioning.take(holder.domain.id).await;
-            let found = people::replace(&state.db, &holder, &id, person).await?;
-            Ok(answer(StatusCode::OK, &base.render(&found, &projection)))
+            let person = resource::person(&body)?;
+            let _turn = caller.turn().await;
+            caller.answer(StatusCode::OK, &people::replace(&caller.state.db, &caller.holder, &id, person).await?)
         }
         .await,
     )
 }
 
-async fn patch_user(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Extension(base): Extension<Base>,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn patch_user(caller: Caller, Path(id): Path<String>, ScimJson(operations): ScimJson) -> Response {
     respond(
         async {
-            let projection = ListQuery(query).projection()?;
-            let operations = json_body(&headers, &body)?;
             // The person as they are in their turn: an earlier change's result is what this one patches.
-            let _turn = state.provisioning.take(holder.domain.id).await;
-            let current = people::get(&state.db, &holder, &id).await?;
-            let patched = patch::apply(base.render(&current, &Projection::default()), &operations)?;
-            let found = people::replace(&state.db, &holder, &id, resource::person(&patched)?).await?;
-            Ok(answer(StatusCode::OK, &base.render(&found, &projection)))
+            let _turn = caller.turn().await;
+            let current = people::get(&caller.state.db, &caller.holder, &id).await?;
+            let patched = patch::apply(caller.base.render(&current, &Projection::default()), &operations)?;
+            let person = resource::person(&patched)?;
+            caller.answer(StatusCode::OK, &people::replace(&caller.state.db, &caller.holder, &id, person).await?)
         }
         .await,
     )
 }
 
-async fn delete_user(
-    State(state): State<AppState>,
-    Extension(holder): Extension<TokenHolder>,
-    Path(id): Path<String>,
-) -> Response {
-    let _turn = state.provisioning.take(holder.domain.id).await;
-    respond(people::delete(&state.db, &holder, &id).await.map(|()| StatusCode::NO_CONTENT.into_response()))
+async fn delete_user(caller: Caller, Path(id): Path<String>) -> Response {
+    let _turn = caller.turn().await;
+    respond(
+        people::delete(&caller.state.db, &caller.holder, &id).await.map(|()| StatusCode::NO_CONTENT.into_response()),
+    )
 }
 
 /// A refusal of the guards in front of every route (too large, too slow, cross-site), as SCIM words it
 /// for a request to the service.
-pub fn refusal(path: &str, error: app::shared::error::AppError) -> Response<Body> {
+pub fn refusal(path: &str, error: AppError) -> Response<Body> {
     if path.starts_with(routes::SCIM) {
         ScimError::from(error).into_response()
     } else {

@@ -4,6 +4,7 @@
 
 use crate::shared::bulk::{JobAction, JobProgress, JobState, JobSummary, RecycleTargets};
 use crate::shared::error::AppError;
+use crate::shared::model::Scope;
 use crate::shared::provisioning::ProvisioningChange;
 use crate::shared::routes;
 use crate::ui::components::bulk_action::{BulkActionDialog, Flow, Step};
@@ -11,8 +12,10 @@ use crate::ui::components::job_widgets::{CancelJob, RunNow};
 use crate::ui::components::listing::{HeaderRow, Listing};
 use crate::ui::components::problem::Problem;
 use crate::ui::components::selection::Selection;
+use crate::ui::signed_in::use_session;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
+use leptos_router::components::A;
 
 #[server(input = Json)]
 pub async fn recent_jobs() -> Result<Vec<JobSummary>, AppError> {
@@ -75,12 +78,37 @@ pub fn ActivityPage() -> impl IntoView {
     }
 }
 
+/// Where an admin connects an identity provider: an Office Manager's own domain's Provisioning page
+/// (they have no Domains page in the menu); above them, each domain's, from the Domains page.
+#[component]
+fn ProvisioningLink() -> impl IntoView {
+    let me = use_session().me;
+    view! {
+        <p class="hint">
+            "Okta or Entra ID can create and deactivate users over SCIM: "
+            <Transition>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) if me.scope == Scope::OfficeManager => {
+                            let label = format!("Provisioning of {}", me.domain);
+                            view! { <A href=routes::provisioning(&me.domain) attr:aria-label=label>"Provisioning"</A> }.into_any()
+                        }
+                        _ => view! { <A href=routes::DOMAINS>"Domains"</A> " → Provisioning" }.into_any(),
+                    }
+                })}
+            </Transition>
+            "."
+        </p>
+    }
+}
+
 #[component]
 fn ProvisioningChanges() -> impl IntoView {
     let changes = Resource::new(|| (), |_| provisioning_changes());
     view! {
         <section aria-labelledby="provisioning-changes">
             <h2 id="provisioning-changes">"Provisioning"</h2>
+            <ProvisioningLink />
             <Transition fallback=|| view! { <p class="loading">"Loading provisioning changes…"</p> }>
                 {move || Suspend::new(async move {
                     match changes.await {

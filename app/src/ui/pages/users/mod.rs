@@ -20,7 +20,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use send_wrapper::SendWrapper;
 use table::{Pager, UserTable};
@@ -222,10 +222,6 @@ pub fn UsersPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
-            <p class="hint provisioning-link">
-                "Joiners and leavers straight from Okta or Entra ID: "
-                <A href=move || routes::provisioning(&domain.get())>"Provisioning"</A>
-            </p>
         }
     };
     view! {
