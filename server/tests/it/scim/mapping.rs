@@ -269,3 +269,24 @@ fn another_domains_token_sees_nothing_of_this_one_and_a_revoked_one_is_refused()
         assert_eq!(revoked.action, "api_token_revoked");
     })
 }
+
+#[test]
+fn a_burst_of_deactivations_on_two_replicas_resets_the_extension_once() {
+    common::run(async {
+        let (app, _) = TestApp::with_fixture().await;
+        let other = app.replica(Default::default()).await;
+        let token = token(&app, "a.example").await;
+        let id = id_of(&app, &token, "ava.smith@a.example").await;
+        let before = extension(&app, "a.example", "201").await.holding;
+        let path = format!("/Users/{id}");
+        let attempts = (0..50).map(|n| {
+            let (app, token, path) = (if n % 2 == 0 { &app } else { &other }, token.clone(), path.clone());
+            async move { scim(app, &token, "PATCH", &path, Some(deactivate())).await }
+        });
+        for (status, answer) in futures::future::join_all(attempts).await {
+            assert_eq!((status, answer["active"].as_bool()), (StatusCode::OK, Some(false)), "{answer}");
+        }
+        assert_eq!(app.audit_actions(&["user_deprovisioned"]).await.len(), 1);
+        assert_eq!(extension(&app, "a.example", "201").await.holding, before + 1, "reset more than once");
+    })
+}

@@ -115,15 +115,18 @@ pub fn condition(filter: &Filter) -> Result<Condition, ScimError> {
         }
         Filter::ValuePath(path) => return Err(not_filterable(&path.attr)),
         Filter::Not(inner) => condition(inner)?.not(),
-        Filter::And(items) => items
-            .as_slice()
-            .iter()
-            .try_fold(Condition::all(), |all, item| Ok::<_, ScimError>(all.add(condition(item)?)))?,
-        Filter::Or(items) => items
-            .as_slice()
-            .iter()
-            .try_fold(Condition::any(), |any, item| Ok::<_, ScimError>(any.add(condition(item)?)))?,
+        Filter::And(items) => joined(Condition::all(), items.as_slice(), condition)?,
+        Filter::Or(items) => joined(Condition::any(), items.as_slice(), condition)?,
     })
+}
+
+/// The operands of an `and` (`Condition::all`) or an `or` (`Condition::any`), each as `one` reads it.
+fn joined<T>(
+    join: Condition,
+    operands: &[T],
+    one: fn(&T) -> Result<Condition, ScimError>,
+) -> Result<Condition, ScimError> {
+    operands.iter().try_fold(join, |joined, operand| Ok(joined.add(one(operand)?)))
 }
 
 fn is_emails(path: &AttrPath) -> bool {
@@ -165,14 +168,8 @@ fn email_condition(filter: &ValFilter) -> Result<Condition, ScimError> {
             })
         }
         ValFilter::Not(inner) => email_condition(inner)?.not(),
-        ValFilter::And(items) => items
-            .as_slice()
-            .iter()
-            .try_fold(Condition::all(), |all, item| Ok::<_, ScimError>(all.add(email_condition(item)?)))?,
-        ValFilter::Or(items) => items
-            .as_slice()
-            .iter()
-            .try_fold(Condition::any(), |any, item| Ok::<_, ScimError>(any.add(email_condition(item)?)))?,
+        ValFilter::And(items) => joined(Condition::all(), items.as_slice(), email_condition)?,
+        ValFilter::Or(items) => joined(Condition::any(), items.as_slice(), email_condition)?,
     })
 }
 
