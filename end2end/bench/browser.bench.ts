@@ -52,7 +52,10 @@ async function pageLoad(browser: Browser, device: Device, cpu: number, network?:
   await recorder.cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
   if (network) await recorder.cdp.send('Network.emulateNetworkConditions', network);
   await page.addInitScript(() => {
-    const marks = ((window as any).__bench = { tick: 0 });
+    const marks = ((window as any).__bench = { tick: 0, tap: 0 });
+    document.addEventListener('click', (event) => {
+      if (!marks.tap && (event.target as Element).matches?.('input[type=checkbox]')) marks.tap = performance.now();
+    }, true);
     new MutationObserver(() => {
       if (!marks.tick && [...document.querySelectorAll('button')].some((b) => b.textContent === 'Bulk Action (1)')) {
         marks.tick = performance.now();
@@ -61,20 +64,17 @@ async function pageLoad(browser: Browser, device: Device, cpu: number, network?:
   });
   recorder.clear();
   await page.goto(USERS, { waitUntil: 'commit' });
-  // Tap the first row until a tap counts, as an impatient user would; a tap the page missed (before
-  // its code ran) is taken back so that the next one ticks rather than unticks.
+  // Tap the first row the moment it can be tapped, as an impatient user would: the tap works if the
+  // page keeps it until the app wakes and counts it ("Bulk Action (1)").
   const box = page.getByRole('checkbox', { name: /^Select \d/ }).first();
-  while (!(await page.evaluate(() => (window as any).__bench.tick))) {
-    await box.click({ timeout: 30_000 }).catch(() => {});
-    await page.waitForTimeout(50);
-    if (!(await page.evaluate(() => (window as any).__bench.tick)) && (await box.isChecked())) {
-      await box.click().catch(() => {});
-    }
-  }
-  const { tick, paint, wait } = await page.evaluate(() => {
+  await box.click({ timeout: 30_000 });
+  await page.waitForFunction(() => (window as any).__bench.tick, undefined, { timeout: 60_000 });
+  await expect(box).toBeChecked();
+  const { tick, counted, paint, wait } = await page.evaluate(() => {
     const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
     return {
-      tick: (window as any).__bench.tick as number,
+      tick: (window as any).__bench.tap as number,
+      counted: (window as any).__bench.tick as number,
       paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
       // From the request leaving to the first byte of the page: the server's time plus one round trip.
       wait: navigation.responseStart - navigation.requestStart,
@@ -85,7 +85,7 @@ async function pageLoad(browser: Browser, device: Device, cpu: number, network?:
   const wasm = transfers.find((t) => t.url.endsWith('.wasm'))?.bytes ?? NaN;
   const bundle = transfers.filter((t) => isBundle(t.url)).reduce((sum, t) => sum + t.bytes, 0);
   await done();
-  return { tick, paint, wait, bytes: recorder.bytes(), wasm, bundle };
+  return { tick, counted, paint, wait, bytes: recorder.bytes(), wasm, bundle };
 }
 
 /** A second visit with the cache on: the bytes of bundle files that came over the wire again. */
@@ -138,6 +138,28 @@ async function tickCost(browser: Browser, device: Device, cpu: number) {
   const all = await measure('thead input[type=checkbox]');
   await done();
   return { tick, all };
+}
+
+/** From a tap on "Bulk Action (1)" to its dialog painted, in an awake page under `cpu`× slowdown. */
+async function dialogOpen(browser: Browser, device: Device, cpu: number) {
+  const { page, done } = await signedIn(browser, device);
+  await page.goto(USERS);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
+  await page.getByRole('checkbox', { name: /^Select \d/ }).first().check();
+  await expect(page.getByRole('button', { name: 'Bulk Action (1)' })).toBeVisible();
+  const ms = await page.evaluate(async () => {
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Bulk Action (1)')!;
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    const start = performance.now();
+    button.click();
+    while (!document.querySelector('dialog[open] li')) await frame();
+    await frame();
+    return performance.now() - start;
+  });
+  await done();
+  return ms;
 }
 
 /** A 10,000-user reset watched in the progress dialog: bytes a second of its stream, updates a
@@ -225,9 +247,15 @@ async function pasteThousand(browser: Browser, device: Device, cpu: number, rese
   const form = page.getByRole('dialog', { name: 'Recycle Users' });
   const opening = Date.now();
   await row.getByRole('button', { name: /^Recycle Users/ }).click();
-  await expect(form.getByRole('group')).toHaveCount(1_000, { timeout: 60_000 });
+  await expect(form.getByRole('group').first()).toBeVisible({ timeout: 60_000 });
   const open = Date.now() - opening;
-  const extensions: string[] = await page.evaluate(() =>
+  // Every extension of the form, built or not, from its template link.
+  const extensions: string[] = await page.evaluate(() => {
+    const template = document.querySelector<HTMLAnchorElement>('a[download="new-hires.csv"]')!;
+    return decodeURIComponent(template.href.split(',')[1]).trim().split(/\r?\n/).slice(1).map((line) => line.split(',')[0]);
+  });
+  expect(extensions).toHaveLength(1_000);
+  const built: string[] = await page.evaluate(() =>
     [...document.querySelectorAll('fieldset.recycle-row legend')].map((legend) => legend.textContent!.replace('Extension ', '')));
   const text = ['Extension\tFirst Name\tLast Name\tEmail', ...extensions.map((ext) => `${ext}\tFirst${ext}\tLast${ext}\tp${ext}@example.com`)].join('\n');
   const fill = await page.evaluate(async ({ text, last }) => {
@@ -241,7 +269,7 @@ async function pasteThousand(browser: Browser, device: Device, cpu: number, rese
     while (lastRow.value !== `First${last}`) await frame();
     await frame();
     return performance.now() - began;
-  }, { text, last: extensions[extensions.length - 1] });
+  }, { text, last: built[built.length - 1] });
   await done();
   return { open, fill };
 }
@@ -296,13 +324,15 @@ test('the Users page on a phone and a desktop, and a watched 10,000-user job', a
   const slow = [];
   for (let i = 0; i < RUNS; i++) slow.push(await pageLoad(browser, PHONE, 4, SLOW_4G));
   add('phone, slow 4G, 4× CPU: wasm on the wire', kb(median(slow.map((r) => r.wasm))), 'KB', 300);
-  add('phone, slow 4G, 4× CPU: whole page load', kb(median(slow.map((r) => r.bytes))), 'KB', 400);
+  add('phone, slow 4G, 4× CPU: whole page load', kb(median(slow.map((r) => r.bytes))), 'KB', 320);
   add('phone, slow 4G, 4× CPU: first paint', Math.round(median(slow.map((r) => r.paint))), 'ms', 1000);
-  add('phone, slow 4G, 4× CPU: first working tick', Math.round(median(slow.map((r) => r.tick))), 'ms', 2500);
+  add('phone, slow 4G, 4× CPU: first working tick', Math.round(median(slow.map((r) => r.tick))), 'ms', 1000);
+  add('phone, slow 4G, 4× CPU: that tick counted (app awake)', Math.round(median(slow.map((r) => r.counted))), 'ms');
   console.log('  … on a desktop …');
   const fast = [];
   for (let i = 0; i < RUNS; i++) fast.push(await pageLoad(browser, DESKTOP, 1));
   add('desktop: first working tick', Math.round(median(fast.map((r) => r.tick))), 'ms', 300);
+  add('desktop: that tick counted (app awake)', Math.round(median(fast.map((r) => r.counted))), 'ms');
   add('desktop: request to first byte of the page', Math.round(median(fast.map((r) => r.wait))), 'ms');
 
   console.log('  … a repeat visit, ticking, and a 10,000-user job watched');
@@ -317,6 +347,8 @@ test('the Users page on a phone and a desktop, and a watched 10,000-user job', a
     add(`Select all on this page, ${cpu}× CPU`, Math.round(all.median * 10) / 10, 'ms', cpu === 1 ? 50 : undefined);
   }
 
+  add('phone, 4× CPU: Bulk Action dialog opens (awake, first time)', Math.round(await dialogOpen(browser, PHONE, 4)), 'ms', 300);
+
   const job = await progress(browser, DESKTOP);
   add('progress dialog of a 10,000-user job: its stream', Math.round(job.bytesPerSecond), 'B/s', 1024);
   notes.push(`The dialog watched the 10,000-user job for ${job.seconds.toFixed(1)} s.`);
@@ -327,8 +359,8 @@ test('the Users page on a phone and a desktop, and a watched 10,000-user job', a
   console.log('  … and 1,000 rows pasted into Recycle Users');
   for (const [device, cpu, name] of [[DESKTOP, 1, 'desktop'], [PHONE, 4, 'phone, 4× CPU']] as const) {
     const paste = await pasteThousand(browser, device, cpu, job.reset1000);
-    add(`${name}: Recycle Users of 1,000 users opens`, paste.open, 'ms');
-    add(`${name}: 1,000 pasted rows fill the form`, Math.round(paste.fill), 'ms', 1000);
+    add(`${name}: Recycle Users of 1,000 users opens`, paste.open, 'ms', device === PHONE ? 1000 : 300);
+    add(`${name}: 1,000 pasted rows fill the form (rows in view painted)`, Math.round(paste.fill), 'ms', 1000);
   }
 
   const over = (row: Row) => (row.target !== undefined && row.measured > row.target ? '  OVER TARGET' : '');

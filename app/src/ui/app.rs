@@ -1,5 +1,6 @@
 use crate::shared::model::{Me, Scope};
 use crate::shared::routes::{self, Segment};
+use crate::ui::before_hydration;
 use crate::ui::components::header::Header;
 use crate::ui::components::not_allowed::RequireScope;
 use crate::ui::components::problem::Problem;
@@ -26,6 +27,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // Before the body, so that nothing done on the page before the app wakes is lost.
+                <script nonce=leptos::nonce::use_nonce() inner_html=before_hydration::SCRIPT></script>
                 // Named by its content when the build hashes files: cached for a year (server `assets`).
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />

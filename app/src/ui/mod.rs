@@ -2,6 +2,7 @@
 //! server, hydrated in the browser; each server function sits beside the component that calls it.
 
 pub mod app;
+pub mod before_hydration;
 pub mod components;
 pub mod pages;
 pub mod signed_in;

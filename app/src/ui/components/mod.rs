@@ -12,4 +12,5 @@ pub mod not_allowed;
 pub mod password_form;
 pub mod problem;
 pub mod selection;
+pub mod show_more;
 pub mod title;

@@ -57,7 +57,8 @@ pub fn ActivityPage() -> impl IntoView {
     let jobs = Resource::new(move || version.get(), |_| recent_jobs());
     let changed = Callback::new(move |()| version.update(|n| *n += 1));
     let domain = RwSignal::new(String::new());
-    let flow = Flow::new(RwSignal::new(Selection::default()), domain.into(), changed);
+    // Whatever a step did, the list of jobs shows it.
+    let flow = Flow::new(RwSignal::new(Selection::default()), domain.into(), Callback::new(move |_| changed.run(())));
     let recycle = Action::new(|job: &i32| recycle_form_for_job(*job));
     Effect::new(move |_| {
         if let Some(Ok((name, targets))) = recycle.value().get() {

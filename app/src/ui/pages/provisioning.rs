@@ -5,7 +5,6 @@
 use crate::shared::bulk::{ResetOption, ResetOptions};
 use crate::shared::error::AppError;
 use crate::shared::provisioning::{ApiToken, NewToken, Provisioning, MAX_TOKEN_NAME_LEN};
-use crate::shared::routes;
 use crate::ui::components::problem::{Problem, Problems};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -16,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 pub async fn load_provisioning(domain: String) -> Result<Provisioning, AppError> {
     use crate::server::auth::request;
     use crate::server::provisioning::{deprovisioning, tokens};
+    use crate::shared::routes;
     // Read from the request before the first await: its context is not kept across one.
     let base_url = format!("{}{}", request::site(&request::state()?)?, routes::SCIM);
     let (db, managed) = request::managing(&domain).await?;

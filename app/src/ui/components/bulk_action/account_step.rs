@@ -2,7 +2,7 @@
 //! skipped and why, before the job starts, and for Force Password Reset whether the current password
 //! is kept or revoked; with the server functions behind it.
 
-use super::flow::{Flow, Step};
+use super::flow::{Change, Flow, Step};
 use super::left_out::LeftOut;
 use crate::shared::accounts::{AccountAction, AccountPreview, AccountRequest};
 use crate::shared::bulk::JobProgress;
@@ -41,7 +41,7 @@ pub fn AccountConfirmStep(flow: Flow, preview: AccountPreview) -> impl IntoView 
     });
     Effect::new(move |_| {
         if let Some(Ok(job)) = start.value().get() {
-            flow.changed.run(());
+            flow.changed.run(Change::Started);
             flow.go(Step::Progress(job));
         }
     });

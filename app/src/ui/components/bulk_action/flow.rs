@@ -36,6 +36,18 @@ impl Step {
     }
 }
 
+/// What a step tells the page behind the dialog, which decides what to load again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A job was started (or scheduled): its users change as it runs.
+    Started,
+    /// The job with this id was seen to end: its users have changed. The page's own stream of
+    /// unfinished jobs may see the same end; the page loads its users once for both.
+    Ended(i32),
+    /// New holders of reset extensions were saved.
+    Saved,
+}
+
 /// What every step may need: where the dialog is, what is ticked, and a way to tell the page that
 /// users changed (so that it reloads its table).
 #[derive(Clone, Copy)]
@@ -44,14 +56,14 @@ pub struct Flow {
     pub step: RwSignal<Step>,
     pub selection: RwSignal<Selection>,
     pub domain: Signal<String>,
-    pub changed: Callback<()>,
+    pub changed: Callback<Change>,
     /// A job is being started or a form saved: Escape waits for the answer.
     pub(super) busy: RwSignal<bool>,
 }
 
 impl Flow {
     /// A closed dialog for `selection`'s users of `domain`; `changed` is told when users changed.
-    pub fn new(selection: RwSignal<Selection>, domain: Signal<String>, changed: Callback<()>) -> Self {
+    pub fn new(selection: RwSignal<Selection>, domain: Signal<String>, changed: Callback<Change>) -> Self {
         let (open, step, busy) = (RwSignal::new(false), RwSignal::new(Step::Actions), RwSignal::new(false));
         Flow { open, step, selection, domain, changed, busy }
     }

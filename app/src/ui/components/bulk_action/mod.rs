@@ -12,7 +12,7 @@ mod recycle_row;
 pub mod recycle_step;
 pub mod reset_step;
 
-pub use flow::{Flow, Step};
+pub use flow::{Change, Flow, Step};
 
 use crate::shared::bulk::{ResetOptions, When};
 use crate::ui::components::dialog::Dialog;

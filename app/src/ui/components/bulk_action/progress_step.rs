@@ -4,7 +4,7 @@
 //! (`server::bulk::live`), which reads the job's rows, so it does not matter which server replica answers or whether the browser was closed
 //! in between; when the job is finished, the step reads every user's outcome once.
 
-use super::flow::{Flow, Step};
+use super::flow::{Change, Flow, Step};
 use crate::shared::bulk::{ItemOutcome, JobAction, JobEvent, JobProgress, JobStatus};
 use crate::shared::error::AppError;
 use crate::shared::routes;
@@ -39,7 +39,7 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
                 Ok(news) => {
                     let finished = news.progress.is_finished();
                     if status.try_set(Some(news)).is_none() && finished {
-                        flow.changed.run(());
+                        flow.changed.run(Change::Ended(id));
                     }
                 }
                 Err(problem) => {

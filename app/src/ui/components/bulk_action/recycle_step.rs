@@ -2,13 +2,14 @@
 //! Save checks every row here first and the server checks again; valid rows are saved, and each
 //! invalid row keeps what was typed, with a message at each bad field.
 
-use super::flow::Flow;
+use super::flow::{Change, Flow};
 use super::paste::PasteFromSpreadsheet;
 use super::recycle_row::Row;
 use crate::shared::bulk::{RecycleEntry, RecycleField, RecycleOutcome, RecycleTargets};
 use crate::shared::error::AppError;
 use crate::ui::components::field::{focus_first_invalid, Field};
 use crate::ui::components::problem::Problem;
+use crate::ui::components::show_more::ShowMore;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -41,8 +42,24 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
             saved: RwSignal::new(false),
         })
         .collect();
+    let total = rows.len();
     let rows = StoredValue::new(rows);
     let form = NodeRef::<leptos::html::Form>::new();
+    // Only the first rows are built when the form opens, the next ones as the list's end comes near.
+    let built = RwSignal::new(ROWS_AT_A_TIME.min(total));
+    let show_more = Callback::new(move |()| built.update(|built| *built = (*built + ROWS_AT_A_TIME).min(total)));
+    // Rows not built yet whose entries have problems (pasted, or found by Save).
+    let below_needing_attention = move || {
+        rows.with_value(|rows| rows.iter().skip(built.get()).filter(|row| !row.problems.read().is_empty()).count())
+    };
+    // Builds the form down to the first row with a problem, then focuses its first bad field.
+    let show_first_problem = move || {
+        let first = rows.with_value(|rows| rows.iter().position(|row| !row.problems.read_untracked().is_empty()));
+        if let Some(at) = first {
+            built.update(|built| *built = (*built).max(at + 1));
+        }
+        focus_first_invalid(form);
+    };
     // Done once something was saved and every other row is blank (left for later).
     let all_saved = move || {
         rows.with_value(|rows| {
@@ -74,10 +91,10 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
             }
         });
         if !outcome.rejected.is_empty() {
-            focus_first_invalid(form);
+            show_first_problem();
         }
         if !outcome.saved.is_empty() {
-            flow.changed.run(());
+            flow.changed.run(Change::Saved);
         }
     });
     flow.busy_while(Memo::new(move |_| save.pending().get()));
@@ -103,7 +120,7 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
             }
         });
         if invalid {
-            focus_first_invalid(form);
+            show_first_problem();
         }
         if !valid.is_empty() {
             save.dispatch(valid);
@@ -113,7 +130,22 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
     view! {
         <form class="recycle" novalidate on:submit=submit node_ref=form>
             <PasteFromSpreadsheet rows />
-            {rows.get_value().into_iter().map(|row| view! { <RecycleRow row email_recommended /> }).collect_view()}
+            <For each=move || 0..built.get() key=|at| *at let:at>
+                {rows.with_value(|rows| rows.get(at).cloned()).map(|row| view! { <RecycleRow row email_recommended /> })}
+            </For>
+            {move || (built.get() < total).then(|| {
+                let label = format!("Show {} more rows", ROWS_AT_A_TIME.min(total - built.get()));
+                view! { <ShowMore label more=show_more /> }
+            })}
+            {move || match below_needing_attention() {
+                0 => None,
+                n => Some(view! {
+                    <p class="attention" role="status">
+                        {if n == 1 { "1 row below needs attention. ".to_string() } else { format!("{n} rows below need attention. ") }}
+                        <button type="button" class="link" on:click=move |_| show_first_problem()>"Show"</button>
+                    </p>
+                }),
+            }}
             {move || server_error().map(|error| view! { <Problem error /> })}
             <div role="status">
                 <Show when=all_saved>
@@ -137,6 +169,10 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
         </form>
     }
 }
+
+/// Rows built when the form opens, and at each "Show more": a form of 1,000 extensions opens at once.
+/// What is typed or pasted lives in each row's signals, built or not.
+const ROWS_AT_A_TIME: usize = 40;
 
 /// Shown at the Email field where the domain's portal security or voicemail to email needs one.
 const EMAIL_RECOMMENDED: &str = "Recommended: this domain uses portal security or voicemail to email.";

@@ -1,7 +1,7 @@
 //! The Reset Users step (which data to clear, and when) and its confirmation (exactly what will be
 //! deleted, read from the database, and when), with the server functions behind them.
 
-use super::flow::{Flow, Step};
+use super::flow::{Change, Flow, Step};
 use super::left_out::LeftOut;
 use crate::shared::bulk::{
     will_be_done, JobAction, JobProgress, ResetOption, ResetOptions, ResetPreview, ResetRequest, When,
@@ -168,7 +168,7 @@ pub fn ConfirmStep(flow: Flow, preview: ResetPreview, recycle: RwSignal<bool>, w
     });
     Effect::new(move |_| {
         if let Some(Ok(job)) = start.value().get() {
-            flow.changed.run(());
+            flow.changed.run(Change::Started);
             flow.go(Step::Progress(job));
         }
     });

@@ -9,7 +9,8 @@ use crate::shared::error::AppError;
 use crate::shared::model::{UserPage, UserQuery, UserRow, UserStatus};
 use crate::shared::routes;
 use crate::shared::words::number;
-use crate::ui::components::bulk_action::{BulkActionDialog, Flow, Step};
+use crate::ui::before_hydration;
+use crate::ui::components::bulk_action::{BulkActionDialog, Change, Flow, Step};
 use crate::ui::components::event_source::{listen, Then};
 use crate::ui::components::job_widgets::{running_jobs, EndedBanner, RunningBanner};
 use crate::ui::components::not_allowed::Refused;
@@ -23,6 +24,7 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use send_wrapper::SendWrapper;
+use std::collections::HashSet;
 use table::{Pager, UserTable};
 
 #[server(input = Json)]
@@ -34,6 +36,7 @@ pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, Ap
 
 /// How long typing must pause before the search runs.
 const SEARCH_DELAY_MS: u32 = 250;
+const SEARCH_ID: &str = "user-search";
 
 /// The domain's users, once the server has said that the admin manages the domain: the domain's
 /// unfinished jobs are asked for first (the banner needs them), and the server refuses them for a domain
@@ -83,14 +86,24 @@ pub fn UsersPage() -> impl IntoView {
         },
         false,
     );
-    // Bumped when this page starts or finishes a job: the stream is opened (again) to follow it.
+    // Bumped when this page starts a job: the stream is opened (again) to follow it.
     let jobs_started = RwSignal::new(0u32);
+    // Jobs seen to end, by the dialog or by the stream (often both): the users are loaded again once
+    // for each.
+    let ended_jobs = StoredValue::new(HashSet::<i32>::new());
+    let reload_for = move |jobs: Vec<i32>| {
+        let news = ended_jobs.try_update_value(|seen| jobs.into_iter().filter(|job| seen.insert(*job)).count());
+        if news.unwrap_or(0) > 0 {
+            users_changed.update(|n| *n += 1);
+        }
+    };
     let flow = Flow::new(
         selection,
         domain.into(),
-        Callback::new(move |()| {
-            users_changed.update(|n| *n += 1);
-            jobs_started.update(|n| *n += 1);
+        Callback::new(move |change| match change {
+            Change::Started => jobs_started.update(|n| *n += 1),
+            Change::Ended(job) => reload_for(vec![job]),
+            Change::Saved => users_changed.update(|n| *n += 1),
         }),
     );
     listen(
@@ -106,7 +119,7 @@ pub fn UsersPage() -> impl IntoView {
                 .filter(|job| !jobs.iter().any(|still| still.id == job.id))
                 .collect();
             if !gone.is_empty() {
-                users_changed.update(|n| *n += 1);
+                reload_for(gone.iter().map(|job| job.id).collect());
                 // The dialog showed the end of its own job.
                 if !flow.open.get_untracked() {
                     ended.update(|ended| ended.extend(gone));
@@ -141,6 +154,24 @@ pub fn UsersPage() -> impl IntoView {
         };
         pending_search.set_value(Some(SendWrapper::new(gloo_timers::callback::Timeout::new(SEARCH_DELAY_MS, submit))));
     };
+    // A search typed on the server's page before the app woke stays in the box, and runs once it wakes
+    // (as if typing had paused); one submitted with Enter before then was an ordinary GET of this page.
+    let search_box = NodeRef::<leptos::html::Input>::new();
+    let early_search = before_hydration::typed(SEARCH_ID, &query.read_untracked().search);
+    let kept_search = StoredValue::new(early_search.clone());
+    let shown_search = move || {
+        let served = query.read().search.clone();
+        kept_search.try_update_value(Option::take).flatten().unwrap_or(served)
+    };
+    if early_search.is_some() {
+        Effect::new(move |submitted: Option<bool>| {
+            let form = search_box.get().and_then(|input| input.form());
+            if let (None | Some(false), Some(form)) = (submitted, &form) {
+                let _ = form.request_submit();
+            }
+            form.is_some()
+        });
+    }
     let submit_now = move |ev: leptos::ev::Event| {
         if let Some(form) = event_target::<web_sys::HtmlSelectElement>(&ev).form() {
             let _ = form.request_submit();
@@ -188,14 +219,14 @@ pub fn UsersPage() -> impl IntoView {
             <Form method="GET" action=move || routes::users(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
                 <label class="search">
                     <span class="visually-hidden">"Search users"</span>
-                    <input type="search" name="q" placeholder="Search users" aria-label="Search users"
-                        prop:value=move || query.read().search.clone() on:input=search_later />
+                    <input type="search" id=SEARCH_ID name="q" placeholder="Search users" aria-label="Search users"
+                        prop:value=shown_search on:input=search_later node_ref=search_box />
                 </label>
                 // The label names the select alone (wrapped around it, the label's text would take in
                 // every option's).
                 <span class="status-filter">
                     <label for="status-filter">"Status"</label>
-                    <select id="status-filter" name="status" on:change=submit_now>
+                    <select id="status-filter" name="status" data-submits on:change=submit_now>
                         <option value="" selected=move || query.read().status.is_none()>"All statuses"</option>
                         {UserStatus::ALL.into_iter().map(|status| view! {
                             <option value=status.slug() selected=move || query.read().status == Some(status)>{status.label()}</option>

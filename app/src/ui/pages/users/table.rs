@@ -5,6 +5,7 @@ use super::query::{on_page, sorted_by, to_search};
 use crate::shared::model::{SortDir, SortKey, UserQuery, UserRow};
 use crate::shared::routes;
 use crate::shared::words::count_of;
+use crate::ui::before_hydration;
 use crate::ui::components::selection::Selection;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,6 +18,24 @@ pub fn UserTable(
     selection: RwSignal<Selection>,
 ) -> impl IntoView {
     let page_rows = StoredValue::new(rows.clone());
+    // Boxes ticked on the server's page before the app woke stay ticked, and count: read before
+    // hydrating sets the boxes to the selection, and selected once it is done (what the selection shows,
+    // such as "Clear selection", must first hydrate as the server rendered it).
+    let early = before_hydration::ticked("table.users tbody input[type=checkbox]");
+    let page_early = before_hydration::ticked(".tick-page input[type=checkbox]").first().copied().unwrap_or(false);
+    if page_early || early.contains(&true) {
+        Effect::new(move |_| {
+            page_rows.with_value(|rows| {
+                selection.update(|selection| match page_early {
+                    true => selection.set_all(rows, true),
+                    false => {
+                        let ticked = early.iter().enumerate().filter(|(_, on)| **on);
+                        ticked.for_each(|(at, _)| selection.set_range(rows, at, at, true))
+                    }
+                })
+            })
+        });
+    }
     // The row last ticked or unticked on this page: where a shift-click's range starts.
     let anchor = RwSignal::new(None::<usize>);
     let all_ticked = move || page_rows.with_value(|rows| selection.read().covers(rows));
@@ -109,7 +128,7 @@ fn SortBy(query: UserQuery, domain: String) -> impl IntoView {
     view! {
         <span class="sort-by">
             <label for="sort-by">"Sort by"</label>
-            <select id="sort-by" on:change=move |ev| navigate(&event_target_value(&ev), Default::default())>
+            <select id="sort-by" data-goes on:change=move |ev| navigate(&event_target_value(&ev), Default::default())>
                 {choices.into_iter().map(|(href, label, chosen)| view! {
                     <option value=href selected=chosen>{label}</option>
                 }).collect_view()}
@@ -139,22 +158,13 @@ fn UserRowView(
         page_rows.with_value(|rows| selection.update(|selection| selection.set_range(rows, from, index, on)));
         anchor.set(Some(index));
     };
-    // The whole row (on phones, the whole card) is the checkbox's target: a click elsewhere in it is a
-    // click on the box, unless it ends a drag that selected text.
-    let checkbox = NodeRef::<leptos::html::Input>::new();
-    let click_row = move |ev: leptos::ev::MouseEvent| {
-        use leptos::wasm_bindgen::JsCast;
-        let on_box =
-            ev.target() == checkbox.get_untracked().map(|input| input.unchecked_into::<web_sys::EventTarget>());
-        let selecting = window().get_selection().ok().flatten().is_some_and(|text| !text.is_collapsed());
-        if let (false, false, Some(input)) = (on_box, selecting, checkbox.get_untracked()) {
-            input.click();
-        }
-    };
     view! {
-        <tr class="card-on-phones" class:ticked=ticked on:click=click_row>
+        // The whole row (on phones, the whole card) is the checkbox's target, before the app wakes too
+        // (`data-row-ticks`: the page's script, `ui/before_hydration.js`); a ticked row is marked by the
+        // stylesheet (`:has(:checked)`), so that it shows at once either way.
+        <tr class="card-on-phones" data-row-ticks>
             <td class="tick">
-                <input type="checkbox" aria-label=label prop:checked=ticked on:click=click node_ref=checkbox />
+                <input type="checkbox" aria-label=label prop:checked=ticked on:click=click />
             </td>
             <td data-label="Extension" class="ext">{row.extension}</td>
             <td data-label="Name">{if name.is_empty() { "—".to_string() } else { name }}</td>
