@@ -95,6 +95,8 @@ export const manyManager = { login: '190@many.example', password: 'e2e-many-pass
 export const hiresManager = { login: '190@hires.example', password: 'e2e-hires-password' };
 /** The Office Manager of access.example, where the keyboard walk and the accessibility tours work. */
 export const accessManager = { login: '190@access.example', password: 'e2e-access-password' };
+/** The Office Manager of crowd.example, 45 users per project for a long Recycle Users form (scripts/e2e.sh). */
+export const crowdManager = { login: '190@crowd.example', password: 'e2e-crowd-password' };
 export const basic = { login: '191@demo.example', password: 'e2e-basic-password' };
 /** A Basic User whose password reset the tests force: 192 for the desktop project, 193 for the phone. */
 export function forced(project: string) {

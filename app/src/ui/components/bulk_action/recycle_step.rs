@@ -134,7 +134,10 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
                 {rows.with_value(|rows| rows.get(at).cloned()).map(|row| view! { <RecycleRow row email_recommended /> })}
             </For>
             {move || (built.get() < total).then(|| {
-                let label = format!("Show {} more rows", ROWS_AT_A_TIME.min(total - built.get()));
+                let label = match ROWS_AT_A_TIME.min(total - built.get()) {
+                    1 => "Show 1 more row".to_string(),
+                    more => format!("Show {more} more rows"),
+                };
                 view! { <ShowMore label more=show_more /> }
             })}
             {move || match below_needing_attention() {
