@@ -16,10 +16,11 @@ run: build
 	@exec $(BIN) serve
 
 ## The release build: target/release/switchboard and the site under target/site, each bundle file
-## with a brotli and a gzip copy beside it (served to browsers that accept them).
+## with a brotli and a gzip copy beside it (served to browsers that accept them); `--split` puts each
+## `#[lazy]` function (the Bulk Action dialog's steps) in a file of its own, fetched when first called.
 build: tools
 	@echo "==> Building Switchboard (release)"
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 
 ## Every test: the app's modules free of import circles, Rust on SQLite, the integration tests again
 ## on PostgreSQL, then Playwright, then the SCIM conformance suite (scim2-tester).
