@@ -29,8 +29,11 @@ struct Choices {
 
 #[component]
 pub fn BulkActionDialog(flow: Flow) -> impl IntoView {
-    let choices =
-        Choices { options: RwSignal::new(ResetOptions::defaults()), recycle: RwSignal::new(false), when: RwSignal::new(When::Now) };
+    let choices = Choices {
+        options: RwSignal::new(ResetOptions::defaults()),
+        recycle: RwSignal::new(false),
+        when: RwSignal::new(When::Now),
+    };
     // A new bulk action starts from the defaults.
     Effect::watch(
         move || flow.step.get() == Step::Actions,

@@ -36,6 +36,7 @@ pub async fn list_users(domain: String, query: UserQuery) -> Result<UserPage, Ap
 
 /// How long typing must pause before the search runs.
 const SEARCH_DELAY_MS: u32 = 250;
+/// The search box's id, by which a search typed before the app woke is found.
 const SEARCH_ID: &str = "user-search";
 
 /// The domain's users, once the server has said that the admin manages the domain: the domain's
