@@ -318,7 +318,7 @@ function record(table: string, machine: string) {
   const section = `${SECTION}\n\n${machine}\n\n${table}\n`;
   const at = text.indexOf(SECTION);
   const next = at < 0 ? -1 : text.indexOf('\n## ', at + SECTION.length);
-  const updated = at < 0 ? `${text.trimEnd()}\n\n${section}` : text.slice(0, at) + section + (next < 0 ? '' : text.slice(next + 1));
+  const updated = at < 0 ? `${text.trimEnd()}\n\n${section}` : text.slice(0, at) + section + (next < 0 ? '' : `\n${text.slice(next + 1)}`);
   fs.writeFileSync(RESULTS, updated);
 }
 

@@ -37,6 +37,7 @@ test('a long Recycle Users form: rows not built yet are filled, counted when the
   await form.getByLabel('Paste from a spreadsheet').fill(['Extension\tFirst Name\tLast Name\tEmail', ...pasted].join('\n'));
   const attention = form.getByText('1 row below needs attention.');
   await expect(attention).toBeVisible();
+  await page.screenshot({ path: `screenshots/recycle-attention-${testInfo.project.name}.png` });
 
   // "Show" builds down to it and puts the cursor in its bad field.
   await attention.getByRole('button', { name: 'Show' }).click();

@@ -18,7 +18,7 @@ async function loadAsleep(page: Page) {
   return release;
 }
 
-test('ticks, a typed search and a pressed button from before the app woke all count once it wakes', async ({ page }) => {
+test('ticks, a typed search and a pressed button from before the app woke all count once it wakes', async ({ page }, testInfo) => {
   await signIn(page, manager);
   await hydrated(page);
   const release = await loadAsleep(page);
@@ -31,6 +31,7 @@ test('ticks, a typed search and a pressed button from before the app woke all co
   await bulk.click({ force: true });
   // Not silently ignored: it shows that it is coming.
   await expect(bulk).toHaveAttribute('aria-busy', 'true');
+  await page.screenshot({ path: `screenshots/before-waking-${testInfo.project.name}.png` });
   await expect(page.getByRole('dialog')).toHaveCount(0);
 
   release();
