@@ -140,15 +140,6 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
                 };
                 view! { <ShowMore label more=show_more /> }
             })}
-            {move || match below_needing_attention() {
-                0 => None,
-                n => Some(view! {
-                    <p class="attention" role="status">
-                        {if n == 1 { "1 row below needs attention. ".to_string() } else { format!("{n} rows below need attention. ") }}
-                        <button type="button" class="link" on:click=move |_| show_first_problem()>"Show"</button>
-                    </p>
-                }),
-            }}
             {move || server_error().map(|error| view! { <Problem error /> })}
             <div role="status">
                 <Show when=all_saved>
@@ -159,6 +150,16 @@ pub fn RecycleStep(flow: Flow, targets: RecycleTargets) -> impl IntoView {
                 </Show>
             </div>
             <div class="actions">
+                // In the bar that stays in view, so that a paste's problems below are seen where it was made.
+                {move || match below_needing_attention() {
+                    0 => None,
+                    n => Some(view! {
+                        <p class="attention" role="status">
+                            {if n == 1 { "1 row below needs attention. ".to_string() } else { format!("{n} rows below need attention. ") }}
+                            <button type="button" class="link" on:click=move |_| show_first_problem()>"Show"</button>
+                        </p>
+                    }),
+                }}
                 <Show
                     when=all_saved
                     fallback=move || view! {
