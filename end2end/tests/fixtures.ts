@@ -1,4 +1,4 @@
-import { test as base, expect, Page, TestInfo } from '@playwright/test';
+import { test as base, expect, Locator, Page, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { describe, finishAccessibility, MAX_LAYOUT_SHIFT, settling, watchAccessibility } from './a11y';
 
@@ -178,3 +178,14 @@ export async function resetStep(page: Page, users: string[]) {
   return step;
 }
 
+/** From the Reset Users step: ticks Recycle Users, resets, waits for the end and goes on to the
+ * Recycle Users form, which it returns. */
+export async function resetAndRecycle(page: Page, step: Locator) {
+  await step.getByRole('checkbox', { name: 'Recycle Users' }).check();
+  await step.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset', exact: true }).click();
+  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
+  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 30_000 });
+  await progress.getByRole('button', { name: 'Next' }).click();
+  return page.getByRole('dialog', { name: 'Recycle Users' });
+}

@@ -1,4 +1,4 @@
-import { crowdManager, expect, hydrated, signIn, test } from './fixtures';
+import { crowdManager, expect, hydrated, resetAndRecycle, signIn, test } from './fixtures';
 
 // Recycle Users for more extensions than it builds at first (40): the rest are built as the list's end
 // comes near or "Show 5 more rows" is pressed, and nothing typed or pasted into any row is lost.
@@ -14,15 +14,7 @@ test('a long Recycle Users form: rows not built yet are filled, counted when the
   await page.getByRole('checkbox', { name: 'Select all on this page' }).check();
   await page.getByRole('button', { name: 'Bulk Action (45)' }).click();
   await page.getByRole('dialog', { name: 'Bulk Action' }).getByRole('button', { name: 'Reset Users' }).click();
-  const step = page.getByRole('dialog', { name: 'Reset Users' });
-  await step.getByRole('checkbox', { name: 'Recycle Users' }).check();
-  await step.getByRole('button', { name: 'Next' }).click();
-  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset', exact: true }).click();
-  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
-  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 30_000 });
-  await progress.getByRole('button', { name: 'Next' }).click();
-
-  const form = page.getByRole('dialog', { name: 'Recycle Users' });
+  const form = await resetAndRecycle(page, page.getByRole('dialog', { name: 'Reset Users' }));
   const row = (extension: string) => form.getByRole('group', { name: `Extension ${extension}` });
   // The first 40 are built; the rest wait below.
   await expect(form.getByRole('group')).toHaveCount(40);

@@ -1,4 +1,4 @@
-import { expect, test, checkbox, hiresManager, hydrated, rowOf, signIn } from './fixtures';
+import { expect, test, checkbox, hiresManager, hydrated, resetAndRecycle, rowOf, signIn } from './fixtures';
 import type { Page, TestInfo } from '@playwright/test';
 
 // The admin's browser is in Berlin, the server in UTC: the time is chosen, and shown, in Berlin's.
@@ -28,14 +28,7 @@ test('paste six rows from a spreadsheet: the form fills, errors are shown where 
   const users = hires(testInfo, 0, 4);
   await openHires(page);
   const step = await resetStep(page, users);
-  await step.getByRole('checkbox', { name: 'Recycle Users' }).check();
-  await step.getByRole('button', { name: 'Next' }).click();
-  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset', exact: true }).click();
-  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
-  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
-  await progress.getByRole('button', { name: 'Next' }).click();
-
-  const form = page.getByRole('dialog', { name: 'Recycle Users' });
+  const form = await resetAndRecycle(page, step);
   const template = form.getByRole('link', { name: 'Download template' });
   const download = page.waitForEvent('download');
   await template.click();

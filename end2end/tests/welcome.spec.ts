@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { expect, test, checkbox, extensions, forced, hiresManager, hydrated, manager, openUsers, resetStep, rowOf, signIn } from './fixtures';
+import { expect, test, checkbox, extensions, forced, hiresManager, hydrated, manager, openUsers, resetAndRecycle, resetStep, rowOf, signIn } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -40,14 +40,7 @@ test('recycle with Send Welcome Email; the emailed link sets password and PIN; t
   const address = `wendy.${testInfo.project.name}@example.com`;
   await openUsers(page);
   const step = await resetStep(page, [user]);
-  await step.getByRole('checkbox', { name: 'Recycle Users' }).check();
-  await step.getByRole('button', { name: 'Next' }).click();
-  await page.getByRole('dialog', { name: 'Confirm Reset' }).getByRole('button', { name: 'Reset' }).click();
-  const progress = page.getByRole('dialog', { name: 'Reset Progress' });
-  await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
-  await progress.getByRole('button', { name: 'Next' }).click();
-
-  const form = page.getByRole('dialog', { name: 'Recycle Users' });
+  const form = await resetAndRecycle(page, step);
   const row = form.getByRole('group', { name: `Extension ${user}` });
   const welcome = row.getByRole('checkbox', { name: 'Send Welcome Email' });
   // Off and disabled without an address; on by default once one is typed.
