@@ -8,10 +8,23 @@ use leptos::prelude::*;
 /// The script, inline in the head (allowed by the page's nonce), so that it runs before the body.
 pub const SCRIPT: &str = include_str!("before_hydration.js");
 
+/// The attribute the app puts on `<html>` once it has hydrated the page: the script waits for it, and
+/// so do the browser tests and the browser benchmark (rather than for the network to fall quiet, which
+/// a live progress stream never does).
+const AWAKE: &str = "data-hydrated";
+
+/// Marks the page as the app's own from now on (`frontend`, right after hydrating).
+pub fn mark_awake() {
+    if let Some(root) = document().document_element() {
+        // Only fails for an attribute name that is not valid; this one is.
+        let _ = root.set_attribute(AWAKE, "");
+    }
+}
+
 /// True while the app is hydrating the server's page, and only then: afterwards the DOM is the app's
 /// own. Always false on the server.
 pub fn hydrating() -> bool {
-    cfg!(feature = "hydrate") && document().document_element().is_some_and(|root| !root.has_attribute("data-hydrated"))
+    cfg!(feature = "hydrate") && document().document_element().is_some_and(|root| !root.has_attribute(AWAKE))
 }
 
 /// Whether each checkbox `selector` finds is ticked, in the page's order; empty unless hydrating.
