@@ -18,10 +18,11 @@ use crate::server::entities::{bulk_job, bulk_job_item};
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
+use crate::server::tasks::share::{self, Queue, Rotation};
 use crate::shared::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{prelude::*, Condition, DatabaseTransaction, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{prelude::*, Condition, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct Config {
     pub batch_pause: Duration,
     /// How often an idle worker looks for new work.
     pub idle_wait: Duration,
+    /// Jobs of one domain that make progress at once (`tasks::share`); its later ones wait for a place.
+    pub jobs_per_domain: usize,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             lease: Duration::from_secs(30),
             batch_pause: Duration::ZERO,
             idle_wait: Duration::from_millis(200),
+            jobs_per_domain: 3,
         }
     }
 }
@@ -61,6 +65,8 @@ pub struct Worker {
     db: DatabaseConnection,
     claimant: Claimant,
     config: Config,
+    /// Domains take turns when more have jobs running than one round serves.
+    rotation: Rotation,
 }
 
 /// Items this worker holds until `lease_until`, tagged with `token`.
@@ -105,31 +111,50 @@ fn is_unavailable(err: &DbErr) -> bool {
 
 impl Worker {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        Worker { db, claimant: Claimant::new("bulk-worker"), config }
+        Worker { db, claimant: Claimant::new("bulk-worker"), config, rotation: Rotation::default() }
     }
 
-    /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out).
+    /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out), shared
+    /// fairly between the domains with running jobs and between a domain's jobs (`tasks::share`); a share a
+    /// job cannot fill is left to the jobs that filled theirs.
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let token = self.claimant.next_token();
         let lease = span(self.config.lease);
-        // Pending items of running jobs: a scheduled job's items wait, pending, for its time, and a held
-        // domain's for the operator.
-        let running = Query::select()
+        // Running jobs only: a scheduled job's items wait, pending, for its time, and a held domain's
+        // for the operator.
+        let running: Vec<(i32, i32)> = bulk_job::Entity::find()
+            .select_only()
             .column(bulk_job::Column::Id)
-            .from(bulk_job::Entity)
-            .and_where(bulk_job::Column::State.eq(JobState::Running))
-            .and_where(bulk_job::Column::DomainId.not_in_subquery(hold::standing_still()))
-            .to_owned();
-        let pending = Condition::all()
-            .add(bulk_job_item::Column::State.eq(ItemState::Pending))
-            .add(bulk_job_item::Column::JobId.in_subquery(running));
-        let items =
-            leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, self.config.batch_size, &token, lease)
-                .await?;
+            .column(bulk_job::Column::DomainId)
+            .filter(bulk_job::Column::State.eq(JobState::Running))
+            .filter(bulk_job::Column::DomainId.not_in_subquery(hold::standing_still()))
+            .order_by_asc(bulk_job::Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let running: Vec<Queue> = running.into_iter().map(|(id, domain)| Queue { id, domain }).collect();
+        let turns = self.rotation.next(&running, self.config.jobs_per_domain, self.config.batch_size);
+        let held_by: &str = &token;
+        let claim = move |job, users| self.claim_of(job, users, held_by, lease);
+        let items = share::claim(&turns, self.config.batch_size, claim).await?;
         if items.is_empty() {
             return Ok(None);
         }
         Ok(Some(Claim { token, items }))
+    }
+
+    /// Takes up to `users` pending items of job `job` under `token`.
+    async fn claim_of(
+        &self,
+        job: i32,
+        users: u64,
+        token: &str,
+        lease: chrono::Duration,
+    ) -> Result<Vec<bulk_job_item::Model>, DbErr> {
+        let pending = Condition::all()
+            .add(bulk_job_item::Column::JobId.eq(job))
+            .add(bulk_job_item::Column::State.eq(ItemState::Pending));
+        leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, users, token, lease).await
     }
 
     /// Starts the scheduled jobs that are due, then claims and processes one batch; returns how many
@@ -142,12 +167,15 @@ impl Worker {
         Ok(started + held)
     }
 
-    /// Processes a claim, job by job.
+    /// Processes a claim, job by job, the smallest part first: a small job is done (and its admin
+    /// told) before the large one beside it takes its part of the batch.
     pub async fn process(&self, claim: Claim) -> Result<(), DbErr> {
         let mut by_job: BTreeMap<i32, Vec<bulk_job_item::Model>> = BTreeMap::new();
         for item in claim.items {
             by_job.entry(item.job_id).or_default().push(item);
         }
+        let mut by_job: Vec<(i32, Vec<bulk_job_item::Model>)> = by_job.into_iter().collect();
+        by_job.sort_by_key(|(_, items)| items.len());
         for (job_id, items) in by_job {
             // Items are deleted with their job, so the job is there while its items are.
             let Some(job) = bulk_job::Entity::find_by_id(job_id).one(&self.db).await? else { continue };

@@ -15,6 +15,7 @@ use crate::server::mail::letters::Letter;
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
+use crate::server::tasks::share::{self, Queue, Rotation};
 use crate::server::{accounts::links, mail::outbox};
 use crate::shared::mail::MessageState;
 use chrono::Utc;
@@ -22,7 +23,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::LockType;
-use sea_orm::{prelude::*, Condition, QueryTrait, TransactionTrait, UpdateMany};
+use sea_orm::{prelude::*, Condition, QueryOrder, QuerySelect, QueryTrait, TransactionTrait, UpdateMany};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -188,24 +189,51 @@ pub struct Dispatcher {
     db: DatabaseConnection,
     claimant: Claimant,
     config: Config,
+    /// Domains take turns when more have mail waiting than one round serves.
+    rotation: Rotation,
 }
 
 impl Dispatcher {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        Dispatcher { db, claimant: Claimant::new("mail-dispatcher"), config }
+        Dispatcher { db, claimant: Claimant::new("mail-dispatcher"), config, rotation: Rotation::default() }
     }
 
-    /// Claims the messages that are due and tries to send each; returns how many it tried. The
-    /// bookkeeping is batched: one transaction makes the links of every claimed message, and outcomes
-    /// are recorded together, at least every `RECORD_EVERY`.
+    /// Claims the messages that are due, shared fairly between the domains that have some
+    /// (`tasks::share`: one domain's 10,000 welcome emails do not hold another's one behind them), and
+    /// tries to send each; returns how many it tried. The bookkeeping is batched: one transaction makes
+    /// the links of every claimed message, and outcomes are recorded together, at least every
+    /// `RECORD_EVERY`.
     pub async fn run_once(&self) -> Result<usize, DbErr> {
         let token = self.claimant.next_token();
         let lease = span(self.config.lease);
-        let due = Condition::all()
-            .add(outbox_message::Column::State.eq(MessageState::Queued))
-            .add(outbox_message::Column::NextAttemptAt.lte(Utc::now()));
-        let messages =
-            leases::claim::<outbox_message::Entity>(&self.db, &LEASE, due, self.config.batch, &token, lease).await?;
+        let now = Utc::now();
+        let due = || {
+            Condition::all()
+                .add(outbox_message::Column::State.eq(MessageState::Queued))
+                .add(outbox_message::Column::NextAttemptAt.lte(now))
+        };
+        let waiting: Vec<i32> = outbox_message::Entity::find()
+            .select_only()
+            .column(outbox_message::Column::DomainId)
+            .distinct()
+            .filter(due())
+            .filter(
+                Condition::any()
+                    .add(outbox_message::Column::LeaseUntil.is_null())
+                    .add(outbox_message::Column::LeaseUntil.lt(now)),
+            )
+            .order_by_asc(outbox_message::Column::DomainId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let queues: Vec<Queue> = waiting.into_iter().map(|domain| Queue { id: domain, domain }).collect();
+        let turns = self.rotation.next(&queues, 1, self.config.batch);
+        let held_by: &str = &token;
+        let claim = move |domain: i32, messages| {
+            let wanted = due().add(outbox_message::Column::DomainId.eq(domain));
+            leases::claim::<outbox_message::Entity>(&self.db, &LEASE, wanted, messages, held_by, lease)
+        };
+        let messages = share::claim(&turns, self.config.batch, claim).await?;
         if messages.is_empty() {
             return Ok(0);
         }

@@ -26,16 +26,27 @@ pub(crate) async fn account_action(
     action: AccountAction,
     user_ids: Vec<i32>,
 ) -> (AccountPreview, JobProgress) {
+    account_action_in(app, session, "a.example", action, user_ids).await
+}
+
+/// `account_action` on the users of `domain`.
+pub(crate) async fn account_action_in(
+    app: &TestApp,
+    session: &Session,
+    domain: &str,
+    action: AccountAction,
+    user_ids: Vec<i32>,
+) -> (AccountPreview, JobProgress) {
     let request = AccountRequest { action, targets: Targets::Ticked(user_ids) };
     let (code, preview) = app
         .call::<_, AccountPreview>(
-            PreviewAccountAction { domain: "a.example".into(), request: request.clone() },
+            PreviewAccountAction { domain: domain.into(), request: request.clone() },
             Some(session),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{preview:?}");
     let (code, job) =
-        app.call::<_, JobProgress>(StartAccountAction { domain: "a.example".into(), request }, Some(session)).await;
+        app.call::<_, JobProgress>(StartAccountAction { domain: domain.into(), request }, Some(session)).await;
     assert_eq!(code, StatusCode::OK, "{job:?}");
     app.run_jobs().await;
     (preview.unwrap(), job.unwrap())

@@ -230,3 +230,70 @@ fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_man
         assert_eq!((progress().await.state, progress().await.done), (JobState::Finished, 3));
     })
 }
+
+/// `count` users without passwords in `domain`, from extension `first` on; their ids.
+async fn users(app: &TestApp, domain: &str, first: u32, count: u32) -> Vec<i32> {
+    let mut ids = Vec::new();
+    for extension in first..first + count {
+        app.user_without_password(domain, &extension.to_string(), "Sam", "Tenant").await;
+        ids.push(app.user_id(&format!("{extension}@{domain}")).await);
+    }
+    ids
+}
+
+#[test]
+fn a_small_job_of_another_domain_is_done_in_the_first_round_beside_a_large_one() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let large = users(&app, "a.example", 300, 30).await;
+        let small = users(&app, "c.example", 300, 3).await;
+        let a = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let c = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        let large_job = start(&app, &a, "a.example", request(large, ResetOptions::defaults())).await.1.unwrap();
+        let small_job = start(&app, &c, "c.example", request(small, ResetOptions::defaults())).await.1.unwrap();
+
+        // One round of batches of 10: before fair share, the large job's first 10 users (it came first).
+        let worker = Worker::new(app.db.clone(), worker::Config { batch_size: 10, ..worker::Config::default() });
+        assert_eq!(worker.run_once().await.unwrap(), 10, "a whole batch: what the small job leaves goes to the large");
+        let small_now = status(&app, &c, small_job.id).await.1.unwrap().progress;
+        assert_eq!((small_now.state, small_now.done), (JobState::Finished, 3));
+        let large_now = status(&app, &a, large_job.id).await.1.unwrap().progress;
+        assert_eq!((large_now.state, large_now.done), (JobState::Running, 7));
+
+        while worker.run_once().await.unwrap() > 0 {}
+        let large_done = status(&app, &a, large_job.id).await.1.unwrap().progress;
+        assert_eq!((large_done.state, large_done.done, large_done.failed), (JobState::Finished, 30, 0));
+    })
+}
+
+#[test]
+fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let mut jobs = Vec::new();
+        for first in [300, 310, 320] {
+            let ids = users(&app, "a.example", first, 6).await;
+            jobs.push(start(&app, &session, "a.example", request(ids, ResetOptions::defaults())).await.1.unwrap().id);
+        }
+        let config = worker::Config { batch_size: 4, jobs_per_domain: 2, ..worker::Config::default() };
+        let worker = Worker::new(app.db.clone(), config);
+        let done = || async {
+            let mut done = Vec::new();
+            for job in &jobs {
+                done.push(status(&app, &session, *job).await.1.unwrap().progress.done);
+            }
+            done
+        };
+        assert_eq!(worker.run_once().await.unwrap(), 4);
+        assert_eq!(done().await, [2, 2, 0], "the first two jobs side by side, the third waiting");
+        assert_eq!(worker.run_once().await.unwrap(), 4);
+        assert_eq!(worker.run_once().await.unwrap(), 4);
+        assert_eq!(done().await, [6, 6, 0]);
+        // The first two finished: the third has the domain's whole part.
+        assert_eq!(worker.run_once().await.unwrap(), 4);
+        assert_eq!(done().await, [6, 6, 4]);
+        while worker.run_once().await.unwrap() > 0 {}
+        assert_eq!(done().await, [6, 6, 6]);
+    })
+}

@@ -258,3 +258,56 @@ fn a_restarted_server_takes_up_the_messages_a_dead_process_held_at_once_on_sqlit
         assert_eq!(messages(&app).await[0].state, expected);
     });
 }
+
+#[test]
+fn a_domains_few_emails_go_out_in_the_first_round_beside_another_domains_many() {
+    use app::server::entities::user;
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let welcome = |domain: &'static str, count: u32| {
+            let app = &app;
+            async move {
+                let mut ids = Vec::new();
+                for extension in 400..400 + count {
+                    app.user_without_password(domain, &extension.to_string(), "Wil", "Come").await;
+                    ids.push(app.user_id(&format!("{extension}@{domain}")).await);
+                }
+                user::Entity::update_many()
+                    .col_expr(user::Column::Email, Expr::cust("'x' || extension || '@example.com'"))
+                    .filter(user::Column::Id.is_in(ids.clone()))
+                    .exec(&app.db)
+                    .await
+                    .unwrap();
+                ids
+            }
+        };
+        let many = welcome("a.example", 12).await;
+        let few = welcome("c.example", 2).await;
+        let a = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let c = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        account_action(&app, &a, AccountAction::SendWelcome, many).await;
+        account_action_in(&app, &c, "c.example", AccountAction::SendWelcome, few).await;
+        app.run_jobs().await;
+        assert_eq!(messages(&app).await.len(), 14);
+
+        let dir = tempfile::tempdir().unwrap();
+        let transport = Transport::new(None, dir.path()).unwrap();
+        let mut config = Config::new(transport, "switchboard@pbx.example".parse().unwrap(), "http://pbx.example");
+        config.batch = 4;
+        let mailer = Dispatcher::new(app.db.clone(), config);
+        // Before fair share: the first domain's first four, queued first.
+        assert_eq!(mailer.run_once().await.unwrap(), 4);
+        let c_example = app.user_id("200@c.example").await;
+        let c_domain = user::Entity::find_by_id(c_example).one(&app.db).await.unwrap().unwrap().domain_id;
+        let sent: Vec<(i32, MessageState)> =
+            messages(&app).await.iter().map(|message| (message.domain_id, message.state)).collect();
+        let sent_of = |domain_is_c: bool| {
+            sent.iter()
+                .filter(|(domain, state)| (*domain == c_domain) == domain_is_c && *state == MessageState::Sent)
+                .count()
+        };
+        assert_eq!((sent_of(true), sent_of(false)), (2, 2), "{sent:?}");
+        while mailer.run_once().await.unwrap() > 0 {}
+        assert!(messages(&app).await.iter().all(|message| message.state == MessageState::Sent));
+    });
+}
