@@ -18,9 +18,10 @@ run: build
 ## The release build: target/release/switchboard and the site under target/site, each bundle file
 ## with a brotli and a gzip copy beside it (served to browsers that accept them); `--split` puts each
 ## `#[lazy]` function (the Bulk Action dialog's steps) in a file of its own, fetched when first called.
+## Skipped, in a second, when nothing the build is made of changed since it was last made
+## (scripts/build.sh says what counts).
 build: tools
-	@echo "==> Building Switchboard (release)"
-	cargo leptos build --release --precompress --split
+	@scripts/build.sh
 
 ## Every test: the app's modules free of import circles, Rust on SQLite, the integration tests again
 ## on PostgreSQL, then Playwright, then the SCIM conformance suite (scim2-tester).
@@ -41,7 +42,8 @@ test-e2e: build
 test-scim: build
 	@scripts/scim-conformance.sh
 
-## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, the
+## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, a
+## 5-user reset of another domain started beside it (fair share), the
 ## Users page of that domain (p50/p95 of each view, with query plans), the
 ## portal under load (50 clients of wrk for 20 s while a 10,000-user job runs), 500 admins watching one
 ## job's progress (the server's CPU, the database's statements, the Users page's p99), then the browser: the
@@ -49,7 +51,7 @@ test-scim: build
 ## bench` builds the server binary its own way, so the release build is made again before the browser
 ## part, and left as `make build` leaves it.
 bench: bench-tools test-tools
-	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench users --bench scim --bench load --bench watchers
+	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench share --bench users --bench scim --bench load --bench watchers
 	@$(MAKE) --no-print-directory build
 	@scripts/bench-browser.sh
 

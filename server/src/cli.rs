@@ -3,14 +3,16 @@
 
 use app::server::audit::{self, Action};
 use app::server::bulk::{actions::recycle, hold, worker};
+use app::server::db::{self, backup, schema};
 use app::server::directory::demo::{self, Outcome};
 use app::server::directory::users::NewUser;
 use app::server::provisioning::tokens;
 use app::server::settings::{ConnectionLimits, Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
-use app::server::{db, directory::domains, directory::users, mail::dispatcher, AppState};
+use app::server::{directory::domains, directory::users, mail::dispatcher, AppState};
 use app::shared::bulk::new_hires;
 use app::shared::error::AppError;
 use app::shared::model::Scope;
+use app::shared::words::count_of;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipnet::IpNet;
@@ -52,6 +54,10 @@ pub struct WorkerArgs {
     /// before another replica takes it over.
     #[arg(long, env = "BULK_LEASE_SECS", default_value_t = worker::Config::default().lease.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
     pub lease_secs: u64,
+    /// Jobs of one domain that make progress at once; its later jobs wait for one of them to finish.
+    /// Domains share the worker's batches equally, whatever the size of their jobs.
+    #[arg(long, env = "BULK_JOBS_PER_DOMAIN", default_value_t = worker::Config::default().jobs_per_domain as u16, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    pub jobs_per_domain: u16,
 }
 
 impl WorkerArgs {
@@ -60,6 +66,7 @@ impl WorkerArgs {
             batch_size: self.batch_size,
             batch_pause: std::time::Duration::from_millis(self.batch_pause_ms),
             lease: std::time::Duration::from_secs(self.lease_secs),
+            jobs_per_domain: usize::from(self.jobs_per_domain),
             ..worker::Config::default()
         }
     }
@@ -173,6 +180,16 @@ impl SecurityArgs {
 pub enum Command {
     /// Serve the portal (the default). The address comes from LEPTOS_SITE_ADDR (127.0.0.1:3000).
     Serve,
+    /// Look after the directory: domains, users, jobs, the demo, SCIM tokens.
+    #[command(flatten)]
+    Manage(ManageCommand),
+    /// The database itself: its migrations, backups and restores.
+    #[command(flatten)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManageCommand {
     /// Manage domains.
     #[command(subcommand)]
     Domain(DomainCommand),
@@ -188,6 +205,29 @@ pub enum Command {
     /// Provisioning from an identity provider over SCIM.
     #[command(subcommand)]
     Scim(ScimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Bring the database's schema up to date (serve does it at start-up too).
+    Migrate {
+        /// Only say which migrations the database has had and which are pending; change nothing.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Copy the SQLite database to a new file while the portal serves, and check the copy.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (the portal must be stopped); the database it
+    /// replaces is kept beside it.
+    Restore {
+        /// A file made by `switchboard backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -318,7 +358,9 @@ pub enum CliError {
     #[error("{}", in_words(.0))]
     App(#[from] AppError),
     #[error("cannot open the database: {0}")]
-    Open(sea_orm::DbErr),
+    Open(#[from] schema::SchemaError),
+    #[error("{0}")]
+    Backup(#[from] backup::BackupError),
     #[error("the database failed: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("cannot read the password from standard input: {0}")]
@@ -351,25 +393,85 @@ fn in_words(err: &AppError) -> String {
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    let db = db::connect(&cli.database_url).await.map_err(CliError::Open)?;
+    let url = cli.database_url.as_str();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(db, cli.worker.config(), &cli.mail, cli.security.settings()).await,
-        Command::Domain(DomainCommand::Create { name, reseller, description }) => {
-            let domain = domains::create(&db, &name, &reseller, &description).await?;
+        Command::Serve => {
+            // A SQLite database is served by one process, which a restore must wait for.
+            let _serving = backup::sqlite_file(url).map(|file| backup::ServeLock::take(&file)).transpose()?;
+            serve(db::connect(url).await?, cli.worker.config(), &cli.mail, cli.security.settings()).await
+        }
+        Command::Manage(command) => manage(&db::connect(url).await?, command).await,
+        // The store's own commands take the database as it is, before any migration: a backup taken
+        // before an upgrade must hold the old schema, and a restore must not open what it replaces.
+        Command::Store(command) => store(url, command).await,
+    }
+}
+
+async fn manage(db: &DatabaseConnection, command: ManageCommand) -> Result<(), CliError> {
+    match command {
+        ManageCommand::Domain(DomainCommand::Create { name, reseller, description }) => {
+            let domain = domains::create(db, &name, &reseller, &description).await?;
             audit::Entry::cli(Action::DomainCreated)
                 .domain(domain.id)
                 .detail(serde_json::json!({ "reseller": reseller }))
-                .record(&db)
+                .record(db)
                 .await?;
             println!("Created domain {} (reseller {reseller}).", domain.name);
             Ok(())
         }
-        Command::User(UserCommand::Create(args)) => create_user(&db, args).await,
-        Command::User(UserCommand::Recycle(args)) => recycle_users(&db, args).await,
-        Command::Jobs(command) => pace_jobs(&db, command).await,
-        Command::Demo(DemoCommand::Seed { users, if_empty }) => seed_demo(&db, users, if_empty).await,
-        Command::Scim(ScimCommand::Token(command)) => api_tokens(&db, command).await,
+        ManageCommand::User(UserCommand::Create(args)) => create_user(db, args).await,
+        ManageCommand::User(UserCommand::Recycle(args)) => recycle_users(db, args).await,
+        ManageCommand::Jobs(command) => pace_jobs(db, command).await,
+        ManageCommand::Demo(DemoCommand::Seed { users, if_empty }) => seed_demo(db, users, if_empty).await,
+        ManageCommand::Scim(ScimCommand::Token(command)) => api_tokens(db, command).await,
     }
+}
+
+async fn store(url: &str, command: StoreCommand) -> Result<(), CliError> {
+    match command {
+        StoreCommand::Migrate { status: true } => migration_status(url).await,
+        StoreCommand::Migrate { status: false } => {
+            let db = db::connect(url).await?;
+            let applied = schema::status(&db).await?.applied.len() as u64;
+            println!("The database is up to date: {} applied.", count_of(applied, "migration", "migrations"));
+            Ok(())
+        }
+        StoreCommand::Backup { to } => back_up(url, &to).await,
+        StoreCommand::Restore { from } => restore(url, &from).await,
+    }
+}
+
+async fn migration_status(url: &str) -> Result<(), CliError> {
+    let db = db::open(url).await.map_err(schema::SchemaError::from)?;
+    let status = schema::status(&db).await?;
+    let list = |title: &str, names: &[String]| {
+        println!("{title} ({}):", names.len());
+        for name in names {
+            println!("  {name}");
+        }
+    };
+    list("Applied", &status.applied);
+    list("Pending (serve or `switchboard migrate` applies them)", &status.pending);
+    if !status.unknown.is_empty() {
+        list("Made by a newer version of Switchboard (serve refuses this database)", &status.unknown);
+    }
+    Ok(())
+}
+
+async fn back_up(url: &str, to: &std::path::Path) -> Result<(), CliError> {
+    let db = db::open(url).await.map_err(schema::SchemaError::from)?;
+    let counts = backup::backup(&db, to).await?;
+    println!("Backed up to {}: {counts}.", to.display());
+    Ok(())
+}
+
+async fn restore(url: &str, from: &std::path::Path) -> Result<(), CliError> {
+    let (counts, kept) = backup::restore(url, from).await?;
+    println!("Restored {}: {counts}.", from.display());
+    if let Some(kept) = kept {
+        println!("The database it replaced is kept as {}.", kept.display());
+    }
+    Ok(())
 }
 
 async fn api_tokens(db: &DatabaseConnection, command: TokenCommand) -> Result<(), CliError> {

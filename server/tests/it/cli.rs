@@ -404,3 +404,113 @@ fn scim_token_create_prints_the_token_alone_list_names_it_and_revoke_shuts_it_ou
         );
     })
 }
+
+/// `switchboard args…` on the database at `url`; a server that should have refused to start is
+/// stopped after a minute rather than hanging the test.
+fn switchboard_at(url: &str, args: &[&str]) -> Output {
+    Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "off")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("switchboard ran")
+}
+
+#[test]
+fn migrate_status_says_what_is_applied_and_pending_and_a_newer_database_is_refused_untouched() {
+    use app::server::db::schema;
+    use sea_orm::{ConnectionTrait, Statement};
+    common::run(async {
+        let known = schema::known();
+        // A new database: everything pending, and asking writes nothing.
+        let (url, _store) = common::fresh_database().await;
+        let output = switchboard_at(&url, &["migrate", "--status"]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let said = text(&output.stdout);
+        assert!(said.starts_with("Applied (0):\nPending (serve or `switchboard migrate` applies them) ("), "{said}");
+        assert!(said.contains(&format!("({}):\n  {}\n", known.len(), known[0])), "{said}");
+        let untouched = app::server::db::open(&url).await.unwrap();
+        assert_eq!(schema::status(&untouched).await.unwrap().applied, Vec::<String>::new());
+
+        let output = switchboard_at(&url, &["migrate"]);
+        assert_eq!(text(&output.stdout), format!("The database is up to date: {} migrations applied.\n", known.len()));
+        let said = text(&switchboard_at(&url, &["migrate", "--status"]).stdout);
+        assert!(said.contains(&format!("Applied ({}):\n", known.len())), "{said}");
+        assert!(said.contains("applies them) (0):\n"), "{said}");
+
+        // A newer version's migration, and one of ours undone as if it were to come: serve and migrate
+        // refuse the database, and apply nothing.
+        let last = known.last().unwrap();
+        for sql in [
+            format!("DELETE FROM seaql_migrations WHERE version = '{last}'"),
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_from_the_future', 0)"
+                .to_string(),
+        ] {
+            untouched.execute(Statement::from_string(untouched.get_database_backend(), sql)).await.unwrap();
+        }
+        for command in [&["serve"][..], &["migrate"], &["domain", "create", "acme.example"]] {
+            let output = switchboard_at(&url, command);
+            assert_eq!(output.status.code(), Some(1), "{command:?}");
+            let stderr = text(&output.stderr);
+            assert!(
+                stderr.starts_with(
+                    "error: cannot open the database: this database was migrated by a newer version of Switchboard \
+                     (it has a migration that this version does not know: m20991231_000001_from_the_future); \
+                     nothing was changed."
+                ),
+                "{stderr}"
+            );
+        }
+        let status = schema::status(&untouched).await.unwrap();
+        assert_eq!(status.pending, std::slice::from_ref(last), "nothing was migrated");
+        let said = text(&switchboard_at(&url, &["migrate", "--status"]).stdout);
+        assert!(said.ends_with("(serve refuses this database) (1):\n  m20991231_000001_from_the_future\n"), "{said}");
+    })
+}
+
+#[test]
+fn backup_writes_a_checked_copy_and_never_overwrites_one() {
+    common::run(async {
+        let app = TestApp::new().await;
+        app.domain("a.example", "R1").await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("monday.db");
+        let to = file.to_str().unwrap();
+        let output = switchboard_at(&app.url, &["backup", "--to", to]);
+        if !app.url.starts_with("sqlite:") {
+            assert_eq!(output.status.code(), Some(1));
+            assert!(text(&output.stderr).contains("on PostgreSQL use pg_dump"), "{}", text(&output.stderr));
+            return;
+        }
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(
+            text(&output.stdout),
+            format!("Backed up to {to}: 0 users, 0 bulk jobs, 0 emails, 0 audit entries.\n")
+        );
+        let output = switchboard_at(&app.url, &["backup", "--to", to]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(text(&output.stderr).contains("already exists"), "{}", text(&output.stderr));
+        let output = switchboard_at(&app.url, &["backup", "--to", "/proc/none/monday.db"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            text(&output.stderr).starts_with("error: cannot write the backup in /proc/none"),
+            "{}",
+            text(&output.stderr)
+        );
+
+        // Restored over a database nobody serves: the one replaced is kept beside it.
+        let target = dir.path().join("restored.db");
+        std::fs::write(&target, "").unwrap();
+        let url = format!("sqlite://{}?mode=rwc", target.display());
+        let output = switchboard_at(&url, &["restore", "--from", to]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let said = text(&output.stdout);
+        assert!(said.starts_with(&format!("Restored {to}: 0 users")), "{said}");
+        assert!(said.contains("The database it replaced is kept as "), "{said}");
+        let domains = app::server::db::connect(&url).await.unwrap();
+        assert_eq!(app::server::entities::domain::Entity::find().count(&domains).await.unwrap(), 1);
+    })
+}

@@ -123,6 +123,13 @@ impl TestApp {
         (app, login)
     }
 
+    /// A portal on the database at `url`, made elsewhere in the test (a backup restored there); the
+    /// test keeps it.
+    pub async fn at(url: &str) -> TestApp {
+        let (db, router) = replica(url, Settings::default()).await;
+        TestApp { db, url: url.to_string(), router, _store: Store::Shared }
+    }
+
     /// Another replica of this portal: its own pool and router on the same database.
     pub async fn replica(&self, settings: Settings) -> TestApp {
         let (db, router) = replica(&self.url, settings).await;

@@ -15,4 +15,5 @@ mod pages;
 mod requests;
 mod scim;
 mod smtp;
+mod upgrade;
 mod users_page;

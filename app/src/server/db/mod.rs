@@ -1,12 +1,15 @@
 //! Opening the database: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
-//! Migrations run here, so every process that opens the database sees the current schema.
+//! Migrations run here (`schema`), so every process that opens the database sees the current schema;
+//! `backup` copies a SQLite database while it serves.
+
+pub mod backup;
+pub mod schema;
 
 use crate::shared::error::AppError;
-use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    IntoActiveModel, SqlErr, SqlxSqliteConnector, Statement, TransactionTrait,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, SqlErr, SqlxSqliteConnector,
 };
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,20 +23,23 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Rows per INSERT: well under SQLite's limit on bound parameters per statement.
 const INSERT_CHUNK: usize = 500;
 
-/// An arbitrary, fixed key for PostgreSQL's advisory lock: replicas starting together migrate one at a time.
-const MIGRATION_LOCK_KEY: i64 = 0x5357_4254_4452_4d47;
+/// Connects to `url` and brings the schema up to date; refuses, changing nothing, a database a newer
+/// version of Switchboard has migrated.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, schema::SchemaError> {
+    let db = open(url).await?;
+    schema::upgrade(&db).await?;
+    Ok(db)
+}
 
-/// Connects to `url` and brings the schema up to date.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let db = if url.starts_with("sqlite:") {
-        connect_sqlite(url).await?
+/// Connects to `url` as it is, without migrating it.
+pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+    if url.starts_with("sqlite:") {
+        connect_sqlite(url).await
     } else {
         let mut options = ConnectOptions::new(url);
         options.max_connections(16).sqlx_logging(false);
-        Database::connect(options).await?
-    };
-    migrate(&db).await?;
-    Ok(db)
+        Database::connect(options).await
+    }
 }
 
 async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -56,25 +62,6 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbErr> {
         .await
         .map_err(|err| DbErr::Custom(format!("cannot open the SQLite database {url:?}: {err}")))?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
-}
-
-async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            // Several replicas may start at once; the transaction-scoped lock serialises them and
-            // is released by the commit.
-            let txn = db.begin().await?;
-            txn.execute(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_advisory_xact_lock($1)",
-                [MIGRATION_LOCK_KEY.into()],
-            ))
-            .await?;
-            Migrator::up(&txn, None).await?;
-            txn.commit().await
-        }
-        _ => Migrator::up(db, None).await,
-    }
 }
 
 /// Inserts `rows` with a few multi-row INSERTs on `db` (usually the transaction of the change they

@@ -1,6 +1,7 @@
 //! Bulk jobs through the server functions, on a real database, with the real worker. The helpers here
 //! give users data of every kind and read back exactly which rows went and which stayed.
 
+mod backup;
 mod cancel;
 mod crash;
 mod holdings;
