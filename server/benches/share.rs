@@ -6,6 +6,8 @@
 
 #[path = "common/results.rs"]
 mod results;
+#[path = "common/settings.rs"]
+mod settings;
 #[path = "common/stores.rs"]
 mod stores;
 
@@ -27,7 +29,7 @@ const TARGET: Duration = Duration::from_secs(1);
 const SECTION: &str = "## Fair share between domains";
 
 fn main() {
-    let users = std::env::var("BENCH_USERS").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_USERS);
+    let users = settings::setting("BENCH_USERS", DEFAULT_USERS);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temp dir");

@@ -9,6 +9,7 @@ mod events;
 mod guard;
 mod headers;
 mod listen;
+pub mod memory;
 mod panics;
 mod scim;
 mod session;

@@ -1,5 +1,6 @@
 //! The two references a reset is measured against: the floor (the same deletes and updates as
-//! hand-written set-based SQL in one transaction, no job bookkeeping) and the naive loop a portal
+//! hand-written set-based SQL in one transaction, with the audit entry per user the product writes, but
+//! no job bookkeeping) and the naive loop a portal
 //! typically does (for each user: load it and its rows through the ORM, delete them one by one, update
 //! the user, commit).
 
@@ -62,6 +63,14 @@ pub async fn floor(db: &DatabaseConnection, domain_id: i32, options: &ResetOptio
     ))
     .await
     .expect("withdraw");
+    // The audit entry the product writes for each user, so that the two compare like with like.
+    txn.execute_unprepared(&format!(
+        "INSERT INTO audit_log (at, actor, actor_user_id, domain_id, action, target_user_id, detail, remote_addr) \
+         SELECT CURRENT_TIMESTAMP, 'floor', NULL, domain_id, 'user_reset', id, '{{\"job\":0}}', NULL \
+         FROM users WHERE id IN ({users})"
+    ))
+    .await
+    .expect("audit");
     txn.commit().await.expect("commit");
 }
 
