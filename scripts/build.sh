@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 bin="$target/release/switchboard"
 site="target/site"
-stamp="$site/.built-from"
+# Beside the binary, not in the site (which is served).
+stamp="$bin.built-from"
 build=(cargo leptos build --release --precompress --split)
 
 inputs() {
@@ -22,8 +23,10 @@ inputs() {
     -type f -print0 | sort -z | xargs -0 sha256sum
 }
 
+sources="$(inputs | sha256sum | cut -d' ' -f1)"
+# What the build was made of (read before it starts) and the binary it left.
 fingerprint() {
-  { inputs; stat -c '%s %Y' "$bin" 2>/dev/null || echo "no binary"; } | sha256sum | cut -d' ' -f1
+  echo "$sources $(stat -c '%s %Y' "$bin" 2>/dev/null || echo 'no binary')"
 }
 
 if [[ -f "$stamp" && -d "$site/pkg" && "$(cat "$stamp")" == "$(fingerprint)" ]]; then
