@@ -102,7 +102,8 @@ pub fn plan(queues: &[Queue], after: Option<i32>, per_domain: usize, batch: u64)
     }
     // Domains after the last one served first, then from the start again.
     let (before, from): (Vec<_>, Vec<_>) = by_domain.into_iter().partition(|(domain, _)| Some(*domain) <= after);
-    let served = (from.len() + before.len()).min(DOMAINS_PER_ROUND as usize).min(usize::try_from(batch).unwrap_or(0));
+    let served =
+        (from.len() + before.len()).min(DOMAINS_PER_ROUND as usize).min(usize::try_from(batch).unwrap_or(usize::MAX));
     let mut turns = Vec::new();
     for (n, (domain, ids)) in from.into_iter().chain(before).take(served).enumerate() {
         let domains_part = part(batch, served, n);
