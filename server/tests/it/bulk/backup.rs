@@ -146,3 +146,49 @@ fn a_restore_refuses_a_database_in_use_or_a_file_that_is_not_a_backup_and_change
         assert!(!dir.path().join("no-such-folder").exists());
     })
 }
+
+/// A tiny tmpfs mounted for the test, unmounted when dropped (even when the test fails).
+struct TinyDisk {
+    dir: tempfile::TempDir,
+}
+
+impl TinyDisk {
+    /// `None` where this process may not mount (not root): the full disk is then not tried.
+    fn mount() -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .ok()?;
+        mounted.status.success().then_some(TinyDisk { dir })
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn a_backup_onto_a_full_disk_says_so_and_leaves_nothing_behind() {
+    common::run(async {
+        let (app, _) = TestApp::with_fixture().await;
+        if app.db.get_database_backend() != DbBackend::Sqlite {
+            return;
+        }
+        let Some(disk) = TinyDisk::mount() else {
+            eprintln!("not root: a full disk is not simulated here");
+            return;
+        };
+        let to = disk.dir.path().join("monday.db");
+        let refused = backup::backup(&app.db, &to).await.unwrap_err();
+        assert!(matches!(refused, BackupError::Unwritable(..)), "{refused}");
+        assert!(refused.to_string().contains("full"), "{refused}");
+        let left: Vec<_> = std::fs::read_dir(disk.dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        // The database itself goes on.
+        app.domain("d.example", "R1").await;
+    })
+}
