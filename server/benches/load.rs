@@ -23,6 +23,9 @@ use app::server::settings::SessionLimits;
 use app::server::{bulk::actions::reset, db, directory::demo};
 use app::shared::bulk::Targets;
 use app::shared::bulk::{JobState, ResetOptions, ResetRequest, When};
+use app::ui::components::bulk_action::reset_step::StartReset;
+use app::ui::signed_in::Login;
+use leptos::server_fn::ServerFn;
 use sea_orm::EntityTrait;
 use serve::{mb, peak_rss, serve};
 use settings::setting;
@@ -63,6 +66,7 @@ fn main() {
     let job = runtime.block_on(job_state(&url, job));
     let peak_reset = runtime.block_on(peak_during_reset(dir.path(), users as u32));
     let after_sign_ins = runtime.block_on(rss_after_sign_ins(dir.path()));
+    let peak_http_reset = runtime.block_on(peak_during_http_reset(dir.path(), users as u32));
 
     let previous = previous_figures();
     let rows = [
@@ -74,6 +78,12 @@ fn main() {
         ("server's peak memory (RSS), under this load", mb(peak_under_load), "≤ 100 MB".to_string(), previous.2),
         ("server's peak memory (RSS), a whole reset alone", mb(peak_reset), "≤ 100 MB".to_string(), previous.3),
         ("server's memory (RSS) once 9 sign-ins are answered", mb(after_sign_ins), "≤ 100 MB".to_string(), previous.4),
+        (
+            "server's peak memory (RSS), a reset of every user started over HTTP",
+            mb(peak_http_reset),
+            "≤ 100 MB".to_string(),
+            previous.5,
+        ),
     ];
     println!("   {:<48} {:>10} {:>10} {:>12}", "figure", "measured", "target", "last run");
     for (figure, measured, target, last) in &rows {
@@ -141,12 +151,11 @@ async fn rss_after_sign_ins(dir: &Path) -> u64 {
     let Ok(demo::Outcome::Seeded(logins)) = demo::seed(&db, 10, false, |_| {}).await else { panic!("seed the demo") };
     let (server, addr) = serve(&url, dir, &[]);
     let site = format!("http://{addr}");
-    let page = curl(&[&format!("{site}/login")]);
-    let action = page.split("action=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the sign-in form");
     let (login, password) = &logins.office_manager;
     let sign_in = |password: &str| {
         let fields = format!("login={login}&password={password}");
-        let args = ["-H", &format!("Origin: {site}"), "-d", &fields, &format!("{site}{action}")].map(str::to_string);
+        let args =
+            ["-H", &format!("Origin: {site}"), "-d", &fields, &format!("{site}{}", Login::PATH)].map(str::to_string);
         std::thread::spawn(move || curl(&args.iter().map(String::as_str).collect::<Vec<_>>()))
     };
     for _ in 0..3 {
@@ -171,6 +180,79 @@ async fn rss_after_sign_ins(dir: &Path) -> u64 {
     rss * 1024
 }
 
+/// A server of its own on a fresh demo domain of `users`: the Super User signs in over HTTP and starts a
+/// reset of every subscriber as the browser does, their ids ticked in one request (the request, its
+/// checks, the job's items, then the batches); the most memory it held from the request to the job's
+/// end. The sign-in's own peak (its Argon2 checks) is cleared first.
+async fn peak_during_http_reset(dir: &Path, users: u32) -> u64 {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("http-reset.db").display());
+    let db = db::connect(&url).await.expect("connect and migrate");
+    let Ok(demo::Outcome::Seeded(logins)) = demo::seed(&db, users, false, |_| {}).await else {
+        panic!("seed the demo")
+    };
+    let managed = demo::super_user(&db).await.expect("the demo's Super User");
+    let ids = demo::subscribers(&db, managed.domain()).await.expect("read users");
+    let (server, addr) = serve(&url, dir, &[]);
+    let site = format!("http://{addr}");
+    let jar = dir.join("cookies.txt");
+    let jar = jar.to_str().expect("a path");
+    let (login, password) = &logins.super_user;
+    let origin = format!("Origin: {site}");
+    curl(&[
+        "-c",
+        jar,
+        "-H",
+        &origin,
+        "-d",
+        &format!("login={login}&password={password}"),
+        &format!("{site}{}", Login::PATH),
+    ]);
+    let _ = std::fs::write(format!("/proc/{}/clear_refs", server.id()), "5");
+    let request = ResetRequest {
+        targets: Targets::Ticked(ids),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::Now,
+    };
+    let body = dir.join("start.json");
+    std::fs::write(
+        &body,
+        serde_json::to_string(&StartReset { domain: managed.domain().name.clone(), request }).expect("JSON"),
+    )
+    .expect("write the request");
+    let started = Instant::now();
+    let answer = curl(&[
+        "-b",
+        jar,
+        "-H",
+        &origin,
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &format!("@{}", body.display()),
+        &format!("{site}{}", StartReset::PATH),
+    ]);
+    let job: i32 = serde_json::from_str::<serde_json::Value>(&answer)
+        .ok()
+        .and_then(|job| job["id"].as_i64())
+        .and_then(|id| i32::try_from(id).ok())
+        .unwrap_or_else(|| panic!("the job started: {answer}"));
+    while bulk_job::Entity::find_by_id(job).one(&db).await.ok().flatten().map(|job| job.state)
+        == Some(JobState::Running)
+        && started.elapsed() < Duration::from_secs(600)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let peak = peak_rss(&server);
+    serve::stop(server);
+    println!(
+        "   a reset of {users} users started over HTTP (ticked ids): done in {:.1} s, peak {}",
+        started.elapsed().as_secs_f64(),
+        mb(peak)
+    );
+    peak
+}
+
 /// What curl prints for `args` (silently, the body only).
 fn curl(args: &[&str]) -> String {
     let output = std::process::Command::new("curl").arg("-s").args(args).output().expect("curl runs");
@@ -178,7 +260,7 @@ fn curl(args: &[&str]) -> String {
 }
 
 /// The last run's requests/s, p99 and memory figures, as `record` wrote them.
-fn previous_figures() -> (String, String, String, String, String) {
+fn previous_figures() -> (String, String, String, String, String, String) {
     let section = results::last(SECTION);
     let cell = |figure: &str| {
         section
@@ -194,6 +276,7 @@ fn previous_figures() -> (String, String, String, String, String) {
         cell("server's peak memory (RSS), under this load"),
         cell("server's peak memory (RSS), a whole reset alone"),
         cell("server's memory (RSS) once 9 sign-ins are answered"),
+        cell("server's peak memory (RSS), a reset of every user started over HTTP"),
     )
 }
 
