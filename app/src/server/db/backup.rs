@@ -82,8 +82,9 @@ pub async fn backup(db: &DatabaseConnection, to: &Path) -> Result<Counts, Backup
     if schema::status(db).await.map_err(|err| BackupError::Io(err.to_string()))?.applied.is_empty() {
         return Err(BackupError::Empty);
     }
-    let partial = beside(to, "partial");
-    let _ = std::fs::remove_file(&partial);
+    // A name of this backup's own: two backups to one file at once must not write over each other's
+    // copy (the second to finish is then refused by `hard_link`).
+    let partial = beside(to, &format!("partial-{}-{:08x}", std::process::id(), rand::random::<u32>()));
     let copied = db
         .execute(Statement::from_sql_and_values(
             DbBackend::Sqlite,

@@ -7,7 +7,7 @@ use crate::common::TestApp;
 use app::server::bulk::hold::{self, Pace};
 use app::server::bulk::worker::{self, Worker};
 use app::server::db::backup::{self, BackupError, ServeLock};
-use app::server::entities::{bulk_job, bulk_job_item};
+use app::server::entities::{bulk_job, bulk_job_item, user};
 use app::shared::bulk::ItemState;
 use app::shared::model::UserStatus;
 use sea_orm::DbBackend;
@@ -190,5 +190,23 @@ fn a_backup_onto_a_full_disk_says_so_and_leaves_nothing_behind() {
         assert!(left.is_empty(), "{left:?}");
         // The database itself goes on.
         app.domain("d.example", "R1").await;
+    })
+}
+
+#[test]
+fn two_backups_to_one_file_at_once_leave_one_whole_copy_and_refuse_the_other() {
+    common::run(async {
+        let (app, _) = TestApp::with_fixture().await;
+        if app.db.get_database_backend() != DbBackend::Sqlite {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("same.db");
+        let (a, b) = tokio::join!(backup::backup(&app.db, &to), backup::backup(&app.db, &to));
+        assert_eq!([&a, &b].iter().filter(|made| made.is_ok()).count(), 1, "{a:?} {b:?}");
+        let restored = restored(dir.path(), "check.db", &to).await;
+        assert_eq!(user::Entity::find().count(&restored.db).await.unwrap(), 8);
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        assert!(!files.iter().any(|name| name.to_string_lossy().contains("partial")), "a partial copy left: {files:?}");
     })
 }

@@ -297,3 +297,34 @@ fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
         assert_eq!(done().await, [6, 6, 6]);
     })
 }
+
+#[test]
+fn two_replicas_claiming_at_once_keep_a_domains_limit_of_jobs_and_reset_each_user_once() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let mut jobs = Vec::new();
+        for first in [300, 320, 340] {
+            let ids = users(&app, "a.example", first, 20).await;
+            jobs.push(start(&app, &session, "a.example", request(ids, ResetOptions::defaults())).await.1.unwrap().id);
+        }
+        let replica = app.replica(Default::default()).await;
+        let config = worker::Config { batch_size: 6, jobs_per_domain: 2, ..worker::Config::default() };
+        let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
+        // Rounds of both replicas at once, until the first two jobs are done: the third is untouched.
+        for _ in 0..4 {
+            let (a, b) = tokio::join!(one.run_once(), two.run_once());
+            a.unwrap();
+            b.unwrap();
+        }
+        let mut done = Vec::new();
+        for job in &jobs {
+            done.push(status(&app, &session, *job).await.1.unwrap().progress.done);
+        }
+        assert_eq!(done[2], 0, "beyond the domain's limit on both replicas: {done:?}");
+        while one.run_once().await.unwrap() + two.run_once().await.unwrap() > 0 {}
+        let resets =
+            audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
+        assert_eq!(resets, 60, "each user reset once");
+    })
+}
