@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Cargo's target folder may be shared between checkouts (CARGO_TARGET_DIR).
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/switchboard
 
-.PHONY: run build test test-rust test-postgres test-e2e test-scim bench tools test-tools bench-tools clean
+.PHONY: run build test test-rust test-postgres test-e2e test-scim bench soak tools test-tools bench-tools clean
 
 ## Install what is missing, build, seed the demo on first run, and serve on embedded SQLite.
 run: build
@@ -43,7 +43,8 @@ test-scim: build
 	@scripts/scim-conformance.sh
 
 ## Speed figures: a bulk reset of 10,000 users (BENCH_USERS) on SQLite and on the local PostgreSQL, a
-## 5-user reset of another domain started beside it (fair share), the
+## 5-user reset of another domain started beside it (fair share), 50 domains' resets on three replicas
+## of which one is killed half-way (PostgreSQL), the
 ## Users page of that domain (p50/p95 of each view, with query plans), the
 ## portal under load (50 clients of wrk for 20 s while a 10,000-user job runs), 500 admins watching one
 ## job's progress (the server's CPU, the database's statements, the Users page's p99), then the browser: the
@@ -51,9 +52,16 @@ test-scim: build
 ## bench` builds the server binary its own way, so the release build is made again before the browser
 ## part, and left as `make build` leaves it.
 bench: bench-tools test-tools
-	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench share --bench users --bench scim --bench load --bench watchers
+	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" cargo bench -p server --bench reset --bench share --bench replicas --bench users --bench scim --bench load --bench watchers
 	@$(MAKE) --no-print-directory build
 	@scripts/bench-browser.sh
+
+## The load of `make bench` held for 15 minutes (SOAK_SECS) on a demo of 2,000 users, with a reset of
+## 100 of them started over HTTP every 5 s: the server's memory after the first minute and at the end
+## (within 10%), errors and panics (none), into bench/results.md. Apart from `make bench` for its length.
+soak: bench-tools
+	cargo bench -p server --bench soak
+	@$(MAKE) --no-print-directory build
 
 tools:
 	@scripts/install-tools.sh

@@ -16,6 +16,7 @@ mod m20261130_000008_claims_by_holder;
 mod m20261201_000009_scheduled_jobs;
 mod m20261203_000010_offboarding;
 mod m20261203_000011_provisioning;
+mod m20261204_000012_users_search_trigrams;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_scheduled_jobs::Migration),
             Box::new(m20261203_000010_offboarding::Migration),
             Box::new(m20261203_000011_provisioning::Migration),
+            Box::new(m20261204_000012_users_search_trigrams::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@
 //! whole reset of every user with every option on a server of its own; and what a server keeps once a
 //! few sign-ins (Argon2 checks) are answered.
 
+#[path = "common/client.rs"]
+mod client;
 #[path = "common/results.rs"]
 mod results;
 #[path = "common/serve.rs"]
@@ -23,7 +25,6 @@ use app::server::settings::SessionLimits;
 use app::server::{bulk::actions::reset, db, directory::demo};
 use app::shared::bulk::Targets;
 use app::shared::bulk::{JobState, ResetOptions, ResetRequest, When};
-use app::ui::components::bulk_action::reset_step::StartReset;
 use app::ui::signed_in::Login;
 use leptos::server_fn::ServerFn;
 use sea_orm::EntityTrait;
@@ -35,13 +36,6 @@ use std::time::{Duration, Instant};
 /// In the repository's root (benchmarks run in their package's folder).
 const SECTION: &str = "## Under load";
 
-/// What the clients fetch, in turn.
-const PATHS: [&str; 4] = [
-    "/domains/demo.example/users",
-    "/domains/demo.example/users?q=smith",
-    "/domains/demo.example/users?page=7",
-    "/activity",
-];
 
 fn main() {
     let users = setting("BENCH_USERS", 10_000);
@@ -59,7 +53,7 @@ fn main() {
     let (server, addr) = serve(&url, dir.path(), &[("BULK_BATCH_SIZE", "50"), ("BULK_BATCH_PAUSE_MS", "100")]);
 
     println!("== Under load: {clients} signed-in clients for {secs} s, SQLite, {users} users, a reset of all of them running");
-    let figures = wrk::run(dir.path(), &format!("http://{addr}"), &PATHS, &cookie, clients, secs);
+    let figures = wrk::run(dir.path(), &format!("http://{addr}"), &wrk::PAGES, &cookie, clients, secs);
     let peak_under_load = peak_rss(&server);
     serve::stop(server);
     let panics = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default().matches("panicked").count();
@@ -156,7 +150,7 @@ async fn rss_after_sign_ins(dir: &Path) -> u64 {
         let fields = format!("login={login}&password={password}");
         let args =
             ["-H", &format!("Origin: {site}"), "-d", &fields, &format!("{site}{}", Login::PATH)].map(str::to_string);
-        std::thread::spawn(move || curl(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+        std::thread::spawn(move || client::curl(&args.iter().map(String::as_str).collect::<Vec<_>>()))
     };
     for _ in 0..3 {
         sign_in(password).join().expect("a sign-in");
@@ -165,19 +159,14 @@ async fn rss_after_sign_ins(dir: &Path) -> u64 {
     for request in burst {
         request.join().expect("a sign-in");
     }
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap_or_default();
-    let rss = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next().and_then(|kb| kb.parse::<u64>().ok()))
-        .unwrap_or(0);
+    let rss = serve::rss(&server);
     println!(
         "   9 sign-ins: the server holds {} once they are answered (peak {})",
-        mb(rss * 1024),
+        mb(rss),
         mb(peak_rss(&server))
     );
     serve::stop(server);
-    rss * 1024
+    rss
 }
 
 /// A server of its own on a fresh demo domain of `users`: the Super User signs in over HTTP and starts a
@@ -198,7 +187,7 @@ async fn peak_during_http_reset(dir: &Path, users: u32) -> u64 {
     let jar = jar.to_str().expect("a path");
     let (login, password) = &logins.super_user;
     let origin = format!("Origin: {site}");
-    curl(&[
+    client::curl(&[
         "-c",
         jar,
         "-H",
@@ -208,35 +197,10 @@ async fn peak_during_http_reset(dir: &Path, users: u32) -> u64 {
         &format!("{site}{}", Login::PATH),
     ]);
     let _ = std::fs::write(format!("/proc/{}/clear_refs", server.id()), "5");
-    let request = ResetRequest {
-        targets: Targets::Ticked(ids),
-        options: ResetOptions::defaults(),
-        recycle: false,
-        when: When::Now,
-    };
-    let body = dir.join("start.json");
-    std::fs::write(
-        &body,
-        serde_json::to_string(&StartReset { domain: managed.domain().name.clone(), request }).expect("JSON"),
-    )
-    .expect("write the request");
     let started = Instant::now();
-    let answer = curl(&[
-        "-b",
-        jar,
-        "-H",
-        &origin,
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &format!("@{}", body.display()),
-        &format!("{site}{}", StartReset::PATH),
-    ]);
-    let job: i32 = serde_json::from_str::<serde_json::Value>(&answer)
-        .ok()
-        .and_then(|job| job["id"].as_i64())
-        .and_then(|id| i32::try_from(id).ok())
-        .unwrap_or_else(|| panic!("the job started: {answer}"));
+    let domain = &managed.domain().name;
+    let job = client::start_reset(&site, jar, &dir.join("start.json"), domain, ids)
+        .unwrap_or_else(|answer| panic!("the job started: {answer}"));
     while bulk_job::Entity::find_by_id(job).one(&db).await.ok().flatten().map(|job| job.state)
         == Some(JobState::Running)
         && started.elapsed() < Duration::from_secs(600)
@@ -251,12 +215,6 @@ async fn peak_during_http_reset(dir: &Path, users: u32) -> u64 {
         mb(peak)
     );
     peak
-}
-
-/// What curl prints for `args` (silently, the body only).
-fn curl(args: &[&str]) -> String {
-    let output = std::process::Command::new("curl").arg("-s").args(args).output().expect("curl runs");
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The last run's requests/s, p99 and memory figures, as `record` wrote them.
@@ -288,7 +246,7 @@ fn record(rows: &[(&str, String, String, String)], clients: u64, secs: u64, user
          fetching {}, with the demo domain of {users} users and a reset of all of them running.\n\n\
          | figure | measured | target |\n|---|---|---|\n",
         machine,
-        PATHS.join(", ")
+        wrk::PAGES.join(", ")
     );
     for (figure, measured, target, _) in rows {
         section.push_str(&format!("| {figure} | {measured} | {target} |\n"));

@@ -172,9 +172,9 @@ async fn time(router: &axum::Router, request: impl Fn() -> Request<Body>, n: usi
 async fn plan(db: &DatabaseConnection, managed: &app::server::auth::authz::ManagedDomain, query: &UserQuery) -> String {
     let backend = db.get_database_backend();
     // The page's ids (the last page's, for a page past the end), as `users::page` reads them.
-    let total = users::listing(managed.domain(), query).count(db).await.expect("count");
+    let total = users::listing(backend, managed.domain(), query).count(db).await.expect("count");
     let last = total.div_ceil(query.per_page).max(1);
-    let select = backend.build(&users::page_ids(managed.domain(), query, query.page.min(last)));
+    let select = backend.build(&users::page_ids(backend, managed.domain(), query, query.page.min(last)));
     let (explain, column) = match backend {
         DbBackend::Sqlite => ("EXPLAIN QUERY PLAN", "detail"),
         _ => ("EXPLAIN", "QUERY PLAN"),

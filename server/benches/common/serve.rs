@@ -32,12 +32,23 @@ pub fn serve(url: &str, dir: &Path, env: &[(&str, &str)]) -> (Child, SocketAddr)
 
 /// The most memory `process` has held so far (Linux's VmHWM), in bytes.
 pub fn peak_rss(process: &Child) -> u64 {
+    status_kb(process, "VmHWM:") * 1024
+}
+
+/// The memory `process` holds now (Linux's VmRSS), in bytes.
+#[allow(dead_code, reason = "the benches of load use it, the one of watchers reads the peak only")]
+pub fn rss(process: &Child) -> u64 {
+    status_kb(process, "VmRSS:") * 1024
+}
+
+/// A figure of `/proc/PID/status` given in kB, or 0 if the process is gone.
+fn status_kb(process: &Child, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", process.id())).unwrap_or_default();
     let kb = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| rest.split_whitespace().next().and_then(|kb| kb.parse::<u64>().ok()));
-    kb.unwrap_or(0) * 1024
+    kb.unwrap_or(0)
 }
 
 pub fn stop(mut process: Child) {

@@ -3,6 +3,16 @@
 use std::path::Path;
 use std::process::Command;
 
+/// What the load's clients fetch, in turn: the demo domain's Users page (plain, searched, paged) and
+/// the Activity page.
+#[allow(dead_code, reason = "the benches of load use it, the one of watchers has pages of its own")]
+pub const PAGES: [&str; 4] = [
+    "/domains/demo.example/users",
+    "/domains/demo.example/users?q=smith",
+    "/domains/demo.example/users?page=7",
+    "/activity",
+];
+
 pub fn installed() -> bool {
     Command::new("wrk").arg("--version").output().is_ok()
 }

@@ -169,6 +169,10 @@ fn a_database_of_the_oldest_schema_migrates_with_every_row_and_is_served() {
         for name in ["Olga Manager", "Ben Kept", "Cleo Waiting"] {
             assert!(page.contains(name), "{name} on the Users page");
         }
+        // The search indexes made since (a trigram table on SQLite) hold the old rows.
+        let (code, _, found) = app.get("/domains/old.example/users?q=kept", Some(&session)).await;
+        assert_eq!(code, StatusCode::OK);
+        assert!(found.contains("Ben Kept") && !found.contains("Cleo Waiting"), "{found}");
         let (code, jobs) = app.call::<_, Vec<JobSummary>>(RecentJobs {}, Some(&session)).await;
         assert_eq!(code, StatusCode::OK);
         let summaries: Vec<(String, Option<String>)> =

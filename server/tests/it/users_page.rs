@@ -77,6 +77,12 @@ fn search_matches_every_word_in_any_column_ignoring_case() {
         assert_eq!(extensions(&page(&app, &session, search("ava smith")).await), ["201"]);
         assert_eq!(extensions(&page(&app, &session, search("liam.smithson@")).await), ["203"], "email");
         assert_eq!(extensions(&page(&app, &session, search("20")).await), ["201", "202", "203"], "extension");
+        // Words shorter than three characters are looked up without the trigram index, longer ones with it.
+        assert_eq!(extensions(&page(&app, &session, search("AV smith")).await), ["201"]);
+        assert_eq!(extensions(&page(&app, &session, search("li smithson")).await), ["203"]);
+        for syntax in ["\"smith", "smith\"", "smith OR jones", "smi*", "NEAR(ava smith)", "ava:smith"] {
+            assert_eq!(page(&app, &session, search(syntax)).await.total, 0, "{syntax} is text, not a query");
+        }
         let nothing = page(&app, &session, search("%")).await;
         assert_eq!((nothing.total, nothing.rows.len()), (0, 0), "% is a character, not a wildcard");
     })

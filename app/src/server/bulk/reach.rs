@@ -192,7 +192,8 @@ pub async fn choose(
     };
     users::validate_filter(filter)?;
     let (actor, domain) = (managed.actor(), managed.domain());
-    let matching = || user::Entity::find().filter(users::matching(domain, filter));
+    let backend = db.get_database_backend();
+    let matching = || user::Entity::find().filter(users::matching(backend, domain, filter));
     let total = matching().count(db).await?;
     if total == 0 {
         return Err(AppError::invalid("users", "No users match the search any more."));

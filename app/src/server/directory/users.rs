@@ -12,7 +12,7 @@ use crate::shared::model::{Scope, SortDir, SortKey, UserPage, UserQuery, UserRow
 use crate::shared::validate::{validate_email, validate_extension, validate_name};
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, NullOrdering, Query, SelectStatement, SimpleExpr};
-use sea_orm::{prelude::*, ActiveValue::Set, Condition, Order, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, Condition, DbBackend, Order, QueryOrder, QuerySelect, QueryTrait};
 
 const MAX_SEARCH_LEN: usize = 100;
 
@@ -103,35 +103,50 @@ pub fn validate_filter(filter: &UserFilter) -> Result<(), AppError> {
 /// Each word of the search must appear in the extension, first or last name, or email (any case): in
 /// the database's `search_text`, those four in lower case with spaces between (a word has no space, so
 /// it is in the text exactly when it is in one of them). The words are looked up in a subquery of their
-/// own, which the search index answers (PostgreSQL's trigram index; on SQLite the covering index over
-/// `search_text`, not the table), instead of being tried on every user in the page's order.
-fn search_condition(domain_id: i32, search: &str) -> Option<SimpleExpr> {
+/// own, which the search indexes answer instead of trying every user in the page's order: on
+/// PostgreSQL the trigram index over `search_text`; on SQLite the trigram table `users_search` for words
+/// of three characters or more (a quoted FTS5 phrase of a word's trigrams is the word as a substring),
+/// and the covering index over `search_text` for shorter ones, which trigrams cannot find.
+fn search_condition(backend: DbBackend, domain_id: i32, search: &str) -> Option<SimpleExpr> {
+    let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let (trigrams, scanned): (Vec<String>, Vec<String>) = match backend {
+        DbBackend::Sqlite => words.into_iter().partition(|word| word.chars().count() >= 3),
+        _ => (Vec::new(), words),
+    };
     let found = Alias::new("found");
-    let mut words = search.split_whitespace().peekable();
-    words.peek()?;
     let mut select = Query::select();
     select
         .column((found.clone(), user::Column::Id))
         .from_as(user::Entity, found.clone())
         .and_where(Expr::col((found.clone(), user::Column::DomainId)).eq(domain_id));
-    for word in words {
-        let escaped: String = word
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
-            .collect();
+    for word in scanned {
+        let escaped: String =
+            word.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
         let text = Expr::col((found.clone(), Alias::new("search_text")));
         select.and_where(text.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
+    }
+    if !trigrams.is_empty() {
+        let phrases: Vec<String> = trigrams.iter().map(|word| format!("\"{}\"", word.replace('"', "\"\""))).collect();
+        let indexed = Query::select()
+            .column(Alias::new("rowid"))
+            .from(Alias::new("users_search"))
+            .and_where(Expr::cust_with_values("users_search MATCH ?", [phrases.join(" ")]))
+            .to_owned();
+        select.and_where(Expr::col((found.clone(), user::Column::Id)).in_subquery(indexed));
     }
     Some(user::Column::Id.in_subquery(select.to_owned()))
 }
 
 /// The users of `domain` that `filter` matches: every word of the search in the extension, a name or the
-/// email (case aside), and the status, if one is chosen.
-pub fn matching(domain: &domain::Model, filter: &UserFilter) -> Condition {
+/// email (case aside), and the status, if one is chosen. The store (`backend`) decides which index
+/// answers the search.
+pub fn matching(backend: DbBackend, domain: &domain::Model, filter: &UserFilter) -> Condition {
     let mut condition = Condition::all()
         .add(user::Column::DomainId.eq(domain.id))
-        .add_option(search_condition(domain.id, &filter.search));
+        .add_option(search_condition(backend, domain.id, &filter.search));
     if let Some(status) = filter.status {
         condition = condition.add(user::Column::Status.eq(status));
     }
@@ -173,15 +188,15 @@ fn ordered(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Enti
 }
 
 /// The users of `domain` that `query` matches, in its order (every page of them).
-pub fn listing(domain: &domain::Model, query: &UserQuery) -> Select<user::Entity> {
-    ordered(user::Entity::find().filter(matching(domain, &UserFilter::from(query))), query)
+pub fn listing(backend: DbBackend, domain: &domain::Model, query: &UserQuery) -> Select<user::Entity> {
+    ordered(user::Entity::find().filter(matching(backend, domain, &UserFilter::from(query))), query)
 }
 
 /// The ids of the users on page `page` (1-based) of `query`, read from the order's index alone (and
 /// the search index, for a search); the page's rows are then read by id. An offset over whole rows
 /// would read every row before a far page.
-pub fn page_ids(domain: &domain::Model, query: &UserQuery, page: u64) -> SelectStatement {
-    listing(domain, query)
+pub fn page_ids(backend: DbBackend, domain: &domain::Model, query: &UserQuery, page: u64) -> SelectStatement {
+    listing(backend, domain, query)
         .select_only()
         .column(user::Column::Id)
         .limit(query.per_page)
@@ -192,10 +207,11 @@ pub fn page_ids(domain: &domain::Model, query: &UserQuery, page: u64) -> SelectS
 /// One page of the users of `domain_id` matching `query`. A page past the end gives the last page.
 pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
     validate_query(query)?;
-    let total = user::Entity::find().filter(matching(managed.domain(), &UserFilter::from(query))).count(db).await?;
+    let backend = db.get_database_backend();
+    let total = user::Entity::find().filter(matching(backend, managed.domain(), &UserFilter::from(query))).count(db).await?;
     let pages = total.div_ceil(query.per_page).max(1);
     let page = query.page.clamp(1, pages);
-    let ids = page_ids(managed.domain(), query, page);
+    let ids = page_ids(backend, managed.domain(), query, page);
     let users = ordered(user::Entity::find().filter(user::Column::Id.in_subquery(ids)), query).all(db).await?;
 
     let ids: Vec<i32> = users.iter().map(|user| user.id).collect();

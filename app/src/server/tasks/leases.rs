@@ -40,8 +40,10 @@ pub struct Columns<C> {
     pub until: C,
 }
 
-/// Leases to `token`, for `lease`, up to `limit` rows of `E` that match `wanted` and that nobody holds
-/// (or whose holder's lease ran out), lowest ids first; returns them.
+/// Leases to `token`, for `lease`, up to `limit` more rows of `E` that match `wanted` and that nobody
+/// holds (or whose holder's lease ran out), lowest ids first; returns every row matching `wanted` held
+/// under `token`, those of an earlier call with the same token included (`share::claim` asks a queue
+/// again for the rest of a batch, and keeps only the answer).
 pub async fn claim<E: EntityTrait>(
     db: &DatabaseConnection,
     columns: &Columns<E::Column>,
@@ -60,15 +62,13 @@ pub async fn claim<E: EntityTrait>(
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    let claimed = E::update_many()
+    E::update_many()
         .col_expr(columns.owner, Expr::value(token))
         .col_expr(columns.until, Expr::value(now + lease))
         .filter(columns.id.in_subquery(free))
         .exec(db)
         .await?;
-    if claimed.rows_affected == 0 {
-        return Ok(Vec::new());
-    }
+    // Read even when this call took none: the rows an earlier call took under `token` are still ours.
     E::find().filter(columns.owner.eq(token)).filter(wanted).order_by_asc(columns.id).all(db).await
 }
 

@@ -266,6 +266,38 @@ fn a_small_job_of_another_domain_is_done_in_the_first_round_beside_a_large_one()
     })
 }
 
+/// Found by the three-replica run of `make bench`: a job fills its turn exactly while another domain's
+/// users are held by another replica, so the round offers the job the rest of the batch, and there is
+/// none. The users it did take must stay in the claim: lost from it, they stayed leased and unprocessed,
+/// and were taken and lost again every round, so that the job never finished.
+#[test]
+fn a_job_that_fills_its_turn_exactly_keeps_its_users_when_the_rest_of_the_batch_finds_none() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let replica = app.replica(Default::default()).await;
+        let a_users = users(&app, "a.example", 300, 5).await;
+        let c_users = users(&app, "c.example", 300, 5).await;
+        let a = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let c = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        let config = worker::Config { batch_size: 10, ..worker::Config::default() };
+        // c.example's job is started first and taken whole by the other replica, which holds it.
+        let c_job = start(&app, &c, "c.example", request(c_users, ResetOptions::defaults())).await.1.unwrap();
+        let other = Worker::new(replica.db.clone(), config.clone());
+        let held = other.claim().await.unwrap().expect("c.example's users");
+        assert_eq!(held.items.len(), 5);
+        let a_job = start(&app, &a, "a.example", request(a_users, ResetOptions::defaults())).await.1.unwrap();
+
+        // Each domain's turn is 5 of the 10: a.example's job fills it, c.example's finds its users held.
+        let worker = Worker::new(app.db.clone(), config);
+        assert_eq!(worker.run_once().await.unwrap(), 5, "a.example's 5 users, claimed and processed");
+        let a_now = status(&app, &a, a_job.id).await.1.unwrap().progress;
+        assert_eq!((a_now.state, a_now.done), (JobState::Finished, 5));
+        other.process(held).await.unwrap();
+        let c_now = status(&app, &c, c_job.id).await.1.unwrap().progress;
+        assert_eq!((c_now.state, c_now.done), (JobState::Finished, 5));
+    })
+}
+
 #[test]
 fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
     common::run(async {
