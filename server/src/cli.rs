@@ -58,6 +58,10 @@ pub struct WorkerArgs {
     /// Domains share the worker's batches equally, whatever the size of their jobs.
     #[arg(long, env = "BULK_JOBS_PER_DOMAIN", default_value_t = worker::Config::default().jobs_per_domain as u16, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
     pub jobs_per_domain: u16,
+    /// Users of one domain processed in any hour, by all replicas together; beyond it the domain's
+    /// jobs wait until users done more than an hour ago make room. Unset: no limit.
+    #[arg(long, env = "BULK_USERS_PER_HOUR", value_parser = clap::value_parser!(u32).range(1..=10_000_000), global = true)]
+    pub users_per_hour: Option<u32>,
 }
 
 impl WorkerArgs {
@@ -67,6 +71,7 @@ impl WorkerArgs {
             batch_pause: std::time::Duration::from_millis(self.batch_pause_ms),
             lease: std::time::Duration::from_secs(self.lease_secs),
             jobs_per_domain: usize::from(self.jobs_per_domain),
+            users_per_hour: self.users_per_hour,
             ..worker::Config::default()
         }
     }

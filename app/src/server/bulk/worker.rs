@@ -13,7 +13,7 @@
 
 use crate::server::audit::{self, Action};
 use crate::server::bulk::actions::{self, Refusal};
-use crate::server::bulk::{hold, jobs, progress};
+use crate::server::bulk::{hold, jobs, progress, rate};
 use crate::server::entities::{bulk_job, bulk_job_item};
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
@@ -40,6 +40,8 @@ pub struct Config {
     pub idle_wait: Duration,
     /// Jobs of one domain that make progress at once (`tasks::share`); its later ones wait for a place.
     pub jobs_per_domain: usize,
+    /// Users of one domain processed in any hour, by every replica together (`rate`); none: no limit.
+    pub users_per_hour: Option<u32>,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             batch_pause: Duration::ZERO,
             idle_wait: Duration::from_millis(200),
             jobs_per_domain: 3,
+            users_per_hour: None,
         }
     }
 }
@@ -81,7 +84,8 @@ pub struct Claim {
 enum Failure {
     /// Our lease ran out and another worker holds the items now: theirs to process, not a failure.
     LeaseLost,
-    /// The operator holds the domain's bulk work (`hold`) and lets fewer users through: they wait.
+    /// The operator holds the domain's bulk work (`hold`) and lets fewer users through, or the domain
+    /// has had its users for this hour (`rate`): they wait.
     Held,
     /// Something about a user prevents it; said in words for the admin.
     User(String),
@@ -132,7 +136,13 @@ impl Worker {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let running: Vec<Queue> = running.into_iter().map(|(id, domain)| Queue { id, domain }).collect();
+        let mut running: Vec<Queue> = running.into_iter().map(|(id, domain)| Queue { id, domain }).collect();
+        // A domain that had its users for this hour is not offered a turn (its batch would wait anyway).
+        if let Some(limit) = self.config.users_per_hour {
+            let domains: Vec<i32> = running.iter().map(|queue| queue.domain).collect();
+            let used = rate::used(&self.db, &domains).await?;
+            running.retain(|queue| used.get(&queue.domain).copied().unwrap_or(0) < u64::from(limit));
+        }
         let turns = self.rotation.next(&running, self.config.jobs_per_domain, self.config.batch_size);
         let held_by: &str = &token;
         let claim = move |job, users| self.claim_of(job, users, held_by, lease);
@@ -258,6 +268,11 @@ impl Worker {
         }
         if !hold::take(&txn, job.domain_id, n).await? {
             return Err(Failure::Held);
+        }
+        if let Some(limit) = self.config.users_per_hour {
+            if !rate::within(&txn, job.domain_id, limit).await? {
+                return Err(Failure::Held);
+            }
         }
         let user_ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
         if user_ids.len() != items.len() {

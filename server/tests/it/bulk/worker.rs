@@ -10,6 +10,7 @@ use app::shared::model::UserStatus;
 use app::ui::components::job_widgets::RunningJobs;
 use app::ui::pages::activity::RecentJobs;
 use axum::http::StatusCode;
+use sea_orm::sea_query::Expr;
 use sea_orm::{prelude::*, EntityTrait, QueryFilter};
 use std::time::Duration;
 
@@ -295,6 +296,55 @@ fn a_job_that_fills_its_turn_exactly_keeps_its_users_when_the_rest_of_the_batch_
         other.process(held).await.unwrap();
         let c_now = status(&app, &c, c_job.id).await.1.unwrap().progress;
         assert_eq!((c_now.state, c_now.done), (JobState::Finished, 5));
+    })
+}
+
+/// A domain's users per hour, kept by two replicas' workers running rounds at once in batches of 3:
+/// exactly 5 of a.example's 8 users are done, the other 3 wait untouched (not failed, not held) while
+/// c.example's job finishes; once the 5 are more than an hour old, the rest go on.
+#[test]
+fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_limit() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let replica = app.replica(Default::default()).await;
+        let a_users = users(&app, "a.example", 300, 8).await;
+        let c_users = users(&app, "c.example", 300, 3).await;
+        let a = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let c = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        let a_job = start(&app, &a, "a.example", request(a_users, ResetOptions::defaults())).await.1.unwrap();
+        let c_job = start(&app, &c, "c.example", request(c_users, ResetOptions::defaults())).await.1.unwrap();
+        let config = worker::Config { batch_size: 3, users_per_hour: Some(5), ..worker::Config::default() };
+        let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
+        loop {
+            let (first, second) = tokio::join!(one.run_once(), two.run_once());
+            if first.unwrap() + second.unwrap() == 0 {
+                break;
+            }
+        }
+        let a_now = status(&app, &a, a_job.id).await.1.unwrap().progress;
+        assert_eq!((a_now.state, a_now.done, a_now.failed), (JobState::Running, 5, 0), "the limit, exactly");
+        let c_now = status(&app, &c, c_job.id).await.1.unwrap().progress;
+        assert_eq!((c_now.state, c_now.done), (JobState::Finished, 3), "another domain is not held back");
+        let waiting = bulk_job_item::Entity::find()
+            .filter(bulk_job_item::Column::JobId.eq(a_job.id))
+            .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(waiting.len(), 3);
+        assert!(waiting.iter().all(|item| item.lease_owner.is_none()), "nobody holds the waiting users");
+
+        // An hour on: the users done are out of the window, and the job finishes.
+        bulk_job_item::Entity::update_many()
+            .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(chrono::Utc::now() - chrono::Duration::hours(2)))
+            .filter(bulk_job_item::Column::JobId.eq(a_job.id))
+            .filter(bulk_job_item::Column::State.eq(ItemState::Done))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        while one.run_once().await.unwrap() > 0 {}
+        let a_done = status(&app, &a, a_job.id).await.1.unwrap().progress;
+        assert_eq!((a_done.state, a_done.done, a_done.failed), (JobState::Finished, 8, 0));
     })
 }
 
