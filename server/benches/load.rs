@@ -10,6 +10,8 @@
 
 #[path = "common/client.rs"]
 mod client;
+#[path = "common/last_run.rs"]
+mod last_run;
 #[path = "common/results.rs"]
 mod results;
 #[path = "common/serve.rs"]
@@ -219,15 +221,7 @@ async fn peak_during_http_reset(dir: &Path, users: u32) -> u64 {
 
 /// The last run's requests/s, p99 and memory figures, as `record` wrote them.
 fn previous_figures() -> (String, String, String, String, String, String) {
-    let section = results::last(SECTION);
-    let cell = |figure: &str| {
-        section
-            .lines()
-            .find(|line| line.starts_with(&format!("| {figure} |")))
-            .and_then(|line| line.split('|').nth(2))
-            .map(|cell| cell.trim().to_string())
-            .unwrap_or_else(|| "-".to_string())
-    };
+    let cell = |figure: &str| last_run::last_cell(SECTION, figure, 2);
     (
         cell("requests/s"),
         cell("p99 latency"),

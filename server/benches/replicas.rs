@@ -18,6 +18,8 @@
 
 #[path = "common/client.rs"]
 mod client;
+#[path = "common/last_run.rs"]
+mod last_run;
 #[path = "common/results.rs"]
 mod results;
 #[path = "common/serve.rs"]
@@ -316,14 +318,7 @@ fn report(three: &Run, one: &Run, domains: usize, users: usize, lease: u64) {
         ("checks, 1 replica", checks(one), "all hold"),
         ("3 replicas' time ÷ 1 replica's", format!("{:.2}", three.took.as_secs_f64() / one.took.as_secs_f64()), "-"),
     ];
-    let previous = results::last(SECTION);
-    let last_run = |figure: &str| {
-        previous
-            .lines()
-            .find(|line| line.starts_with(&format!("| {figure} |")))
-            .and_then(|line| line.split('|').nth(2))
-            .map_or_else(|| "-".to_string(), |cell| cell.trim().to_string())
-    };
+    let previous = |figure: &str| last_run::last_cell(SECTION, figure, 2);
     println!("   {:<62} {:>10} {:>24} {:>10}", "figure", "measured", "target", "last run");
     let mut section = format!(
         "{SECTION}\n\n`make bench` (2 cores shared by the replicas and PostgreSQL, release build): {domains} domains of \
@@ -334,7 +329,7 @@ fn report(three: &Run, one: &Run, domains: usize, users: usize, lease: u64) {
         three.replicas
     );
     for (figure, measured, target) in &rows {
-        println!("   {figure:<62} {measured:>10} {target:>24} {:>10}", last_run(figure));
+        println!("   {figure:<62} {measured:>10} {target:>24} {:>10}", previous(figure));
         section.push_str(&format!("| {figure} | {measured} | {target} |\n"));
     }
     results::record(SECTION, &section);

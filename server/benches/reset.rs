@@ -12,6 +12,8 @@
 //! user, in one transaction) and the naive loop (one transaction per user; timed on a sample and
 //! projected to every user). The table, with the ratios and the targets, goes to `bench/results.md`.
 
+#[path = "common/last_run.rs"]
+mod last_run;
 #[path = "common/references.rs"]
 mod references;
 #[path = "common/results.rs"]
@@ -116,11 +118,7 @@ async fn compare(store: &Store, users: u32) -> Vec<Row> {
 /// last run.
 fn cells(row: &Row, users: u32) -> Vec<String> {
     let what = format!("{}, {}", row.store, row.options);
-    let last = results::last(SECTION)
-        .lines()
-        .find(|line| line.starts_with(&format!("| {what} |")))
-        .and_then(|line| line.split('|').nth(2))
-        .map_or_else(|| "-".to_string(), |cell| cell.trim().to_string());
+    let last = last_run::last_cell(SECTION, &what, 2);
     let rate =
         |took: Duration| format!("{:.2} s ({:.0} users/s)", took.as_secs_f64(), users as f64 / took.as_secs_f64());
     let ours_to_floor = row.ours.as_secs_f64() / row.floor.as_secs_f64();

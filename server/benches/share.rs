@@ -4,6 +4,8 @@
 //! Prints how long after its start the small job finished (target ≤ 1 s), beside the large job's whole
 //! time (in arrival order, before fair share, the small one finished only after it) and the last run.
 
+#[path = "common/last_run.rs"]
+mod last_run;
 #[path = "common/results.rs"]
 mod results;
 #[path = "common/settings.rs"]
@@ -84,11 +86,7 @@ async fn measure(store: &Store, users: u32) -> String {
         b_took.as_secs_f64() * 1000.0,
         a_took.as_secs_f64()
     );
-    let last = results::last(SECTION)
-        .lines()
-        .find(|line| line.starts_with(&format!("| {} |", store.name())))
-        .and_then(|line| line.split('|').nth(2))
-        .map_or_else(|| "-".to_string(), |cell| cell.trim().to_string());
+    let last = last_run::last_cell(SECTION, store.name(), 2);
     format!(
         "| {} | {:.0} ms | ≤ {} ms{met} | {:.2} s | {last} |\n",
         store.name(),

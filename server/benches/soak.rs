@@ -13,6 +13,8 @@
 
 #[path = "common/client.rs"]
 mod client;
+#[path = "common/last_run.rs"]
+mod last_run;
 #[path = "common/results.rs"]
 mod results;
 #[path = "common/serve.rs"]
@@ -88,7 +90,11 @@ fn main() {
                     Ok(job) => started.push(job),
                     Err(answer) => refused.push(answer),
                 }
-                std::thread::sleep(job_every);
+                // Until the next job, or the end of the load, whichever comes first.
+                let asleep = Instant::now();
+                while loading.load(Ordering::Relaxed) && asleep.elapsed() < job_every {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
             }
             (started, refused)
         })
@@ -127,15 +133,7 @@ fn main() {
     let dropped: u64 = minutes.iter().map(|minute| minute.figures.dropped).sum();
     let worst_p99 = minutes.iter().map(|minute| minute.figures.p99_ms).fold(0.0, f64::max);
     let growth = (last.rss as f64 / first.rss.max(1) as f64 - 1.0) * 100.0;
-    let previous = results::last(SECTION);
-    let last_run = |figure: &str| {
-        previous
-            .lines()
-            .find(|line| line.starts_with(&format!("| {figure} |")))
-            .and_then(|line| line.split('|').nth(2))
-            .map(|cell| cell.trim().to_string())
-            .unwrap_or_else(|| "-".to_string())
-    };
+    let previous = |figure: &str| last_run::last_cell(SECTION, figure, 2);
     let rows = [
         ("server's memory (RSS) after the first minute", mb(first.rss), "-".to_string()),
         ("server's memory (RSS) at the end", mb(last.rss), "-".to_string()),
@@ -159,7 +157,7 @@ fn main() {
             "≤ 100 MB" => peak > 100_000_000,
             _ => false,
         };
-        let last = last_run(figure);
+        let last = previous(figure);
         println!("   {figure:<48} {measured:>10} {target:>12} {last:>12}{}", if off { "  OFF TARGET" } else { "" });
     }
     record(&rows, clients, secs, users, job_users, job_every);
