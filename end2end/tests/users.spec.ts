@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { expect, test, manager, signIn } from './fixtures';
+import { expect, test, manager, signIn, hydrated } from './fixtures';
 
 async function openUsers(page: Page) {
   await signIn(page, manager);
@@ -106,4 +106,23 @@ test('the users page fits the screen without sideways scrolling', async ({ page 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: `screenshots/users-${testInfo.project.name}.png` });
+});
+
+test('an address with a search, a filter and an order keeps them once the app wakes', async ({ page }) => {
+  await signIn(page, manager);
+  // A bookmark, a shared link or a reload: the list, the box and the select all say what it asks for.
+  await page.goto('/domains/demo.example/users?q=williams&status=active&sort=name&dir=desc');
+  await hydrated(page);
+  const search = page.getByRole('searchbox', { name: 'Search users' });
+  await expect(search).toHaveValue('williams');
+  await expect(page.getByLabel('Status')).toHaveValue('active');
+  await expect(page.getByRole('checkbox', { name: 'Select 203 Noah Williams' })).toBeVisible();
+  await expect(page.getByRole('checkbox', { name: 'Select 201 Ava Smith' })).toHaveCount(0);
+  // Ticking a row waits for the app to answer, by which time a search it wrongly ran would have
+  // replaced the address and the rows.
+  await page.getByRole('checkbox', { name: 'Select 203 Noah Williams' }).check();
+  await expect(page.getByRole('button', { name: 'Bulk Action (1)' })).toBeVisible();
+  await expect(page).toHaveURL(/\?q=williams&status=active&sort=name&dir=desc$/);
+  await expect(search).toHaveValue('williams');
+  await expect(page.getByRole('checkbox', { name: 'Select 201 Ava Smith' })).toHaveCount(0);
 });

@@ -272,7 +272,9 @@ fn DeprovisioningForm(domain: String, options: ResetOptions) -> impl IntoView {
                 {ResetOption::ALL.into_iter().map(|option| view! {
                     <div class="option">
                         <label>
-                            <input type="checkbox" prop:checked=move || chosen.read().contains(option)
+                            // `checked` for the server's page (a property is not HTML), `prop:checked` for the app.
+                            <input type="checkbox" checked=chosen.read_untracked().contains(option)
+                                prop:checked=move || chosen.read().contains(option)
                                 on:change=move |event| chosen.update(|chosen| chosen.set(option, event_target_checked(&event))) />
                             {option.label()}
                         </label>

@@ -348,6 +348,76 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
     })
 }
 
+/// Marks `items` done now, as a batch's transaction does before it asks `rate::within`.
+async fn mark_done(txn: &sea_orm::DatabaseTransaction, items: &[i32]) {
+    bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, Expr::value(ItemState::Done))
+        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(chrono::Utc::now()))
+        .filter(bulk_job_item::Column::Id.is_in(items.iter().copied()))
+        .exec(txn)
+        .await
+        .unwrap();
+}
+
+/// The race the domain's row lock closes on PostgreSQL: two replicas' batches of one domain, each
+/// within the limit on its own, both counting before either commits. The second must wait for the
+/// first to commit and then count its users too, rather than see room for itself and go over.
+/// (SQLite has one writer at a time: the second batch cannot even mark its users meanwhile.)
+#[test]
+fn two_replicas_batches_counting_at_once_wait_for_each_other_and_keep_the_hourly_limit() {
+    use app::server::bulk::rate;
+    use sea_orm::{DbBackend, Statement, TransactionTrait};
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        if app.db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let replica = app.replica(Default::default()).await;
+        let ids = users(&app, "a.example", 300, 6).await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let job = start(&app, &session, "a.example", request(ids, ResetOptions::defaults())).await.1.unwrap();
+        let items: Vec<i32> = bulk_job_item::Entity::find()
+            .filter(bulk_job_item::Column::JobId.eq(job.id))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|item| item.id)
+            .collect();
+        let domain = app::server::entities::bulk_job::Entity::find_by_id(job.id).one(&app.db).await.unwrap().unwrap().domain_id;
+
+        // The first batch: 3 users, within a limit of 5; not committed yet.
+        let first = app.db.begin().await.unwrap();
+        mark_done(&first, &items[..3]).await;
+        assert!(rate::within(&first, domain, 5).await.unwrap());
+        // The second batch, on the other replica: 3 more users.
+        let second_items = items[3..].to_vec();
+        let second = tokio::spawn(async move {
+            let txn = replica.db.begin().await.unwrap();
+            mark_done(&txn, &second_items).await;
+            let within = rate::within(&txn, domain, 5).await.unwrap();
+            txn.rollback().await.unwrap();
+            within
+        });
+        // Until the second batch has either answered or stands waiting for a lock (the first's row lock).
+        let waiting = || async {
+            let row = app
+                .db
+                .query_one(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap() > 0
+        };
+        while !second.is_finished() && !waiting().await {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first.commit().await.unwrap();
+        assert!(!second.await.unwrap(), "the second batch counts the first one's 3 users and would make 6 of 5");
+    })
+}
+
 #[test]
 fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
     common::run(async {

@@ -220,7 +220,11 @@ pub fn UsersPage() -> impl IntoView {
             <Form method="GET" action=move || routes::users(&domain.get()) noscroll=true replace=true attr:class="filters" attr:role="search">
                 <label class="search">
                     <span class="visually-hidden">"Search users"</span>
+                    // `value` is what the server renders (a property is not HTML), so that an address
+                    // with a search shows it before the app wakes, and the app does not take an empty box
+                    // for a search typed meanwhile; `prop:value` is what the app keeps up to date.
                     <input type="search" id=SEARCH_ID name="q" placeholder="Search users" aria-label="Search users"
+                        value=query.read_untracked().search.clone()
                         prop:value=shown_search on:input=search_later node_ref=search_box />
                 </label>
                 // The label names the select alone (wrapped around it, the label's text would take in
