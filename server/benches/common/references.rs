@@ -41,6 +41,8 @@ pub async fn floor(db: &DatabaseConnection, domain_id: i32, options: &ResetOptio
         "status = 'setup-required'".to_string(),
         "must_change_password = false".to_string(),
         "holding = holding + 1".to_string(),
+        // Signed out everywhere, as the product's reset does.
+        "session_epoch = session_epoch + 1".to_string(),
         "updated_at = CURRENT_TIMESTAMP".to_string(),
     ];
     for option in options.iter() {

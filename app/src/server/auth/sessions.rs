@@ -186,15 +186,13 @@ pub async fn end(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
 }
 
 /// Signs the users `user_ids` out everywhere, except in the session of `keep` (a token), if given: their
-/// session epoch moves on, so that no session made before now works again, not even one being made by
-/// a sign-in that checked their password a moment ago; the sessions themselves are deleted too.
+/// session epoch moves on (`next_epoch`), so that no session made before now works again, not even one
+/// being made by a sign-in that checked their password a moment ago; the sessions themselves are
+/// deleted too.
 pub async fn end_all(db: &impl ConnectionTrait, user_ids: &[i32], keep: Option<&str>) -> Result<(), DbErr> {
     let ids = || user_ids.iter().copied();
-    user::Entity::update_many()
-        .col_expr(user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
-        .filter(user::Column::Id.is_in(ids()))
-        .exec(db)
-        .await?;
+    let (column, moved_on) = next_epoch();
+    user::Entity::update_many().col_expr(column, moved_on).filter(user::Column::Id.is_in(ids())).exec(db).await?;
     let mut delete = session::Entity::delete_many().filter(session::Column::UserId.is_in(ids()));
     if let Some(keep) = keep {
         let kept = tokens::digest(keep);
@@ -207,6 +205,17 @@ pub async fn end_all(db: &impl ConnectionTrait, user_ids: &[i32], keep: Option<&
         delete = delete.filter(session::Column::Id.ne(kept));
     }
     delete.exec(db).await.map(|_| ())
+}
+
+/// `end_all`'s change to a user's row, for a caller that updates the users' rows anyway (a reset) to
+/// make in the same statement, before `delete_all`.
+pub fn next_epoch() -> (user::Column, sea_orm::sea_query::SimpleExpr) {
+    (user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
+}
+
+/// Deletes every session of `user_ids`: with `next_epoch`, what `end_all` does.
+pub async fn delete_all(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(), DbErr> {
+    session::Entity::delete_many().filter(session::Column::UserId.is_in(user_ids.iter().copied())).exec(db).await.map(|_| ())
 }
 
 /// The session cookie's name for this portal.

@@ -4,8 +4,8 @@
 //! (SQLite has one writer). A lease runs out on its own, so a replica that dies lets go of its rows.
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
-use sea_orm::{prelude::*, Condition, DatabaseBackend, Order, QueryOrder};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, ValueType};
+use sea_orm::{prelude::*, Condition, DatabaseBackend, Order};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Who claims rows: a name unique to this process and task, and a token per claim made of it, so that
@@ -40,10 +40,9 @@ pub struct Columns<C> {
     pub until: C,
 }
 
-/// Leases to `token`, for `lease`, up to `limit` more rows of `E` that match `wanted` and that nobody
-/// holds (or whose holder's lease ran out), lowest ids first; returns every row matching `wanted` held
-/// under `token`, those of an earlier call with the same token included (`share::claim` asks a queue
-/// again for the rest of a batch, and keeps only the answer).
+/// Leases to `token`, for `lease`, up to `limit` rows of `E` that match `wanted` and that nobody holds
+/// (or whose holder's lease ran out), lowest ids first; returns the rows this call took, as the claim
+/// left them (`UPDATE … RETURNING`: one statement, not a write and then a read of what it wrote).
 pub async fn claim<E: EntityTrait>(
     db: &DatabaseConnection,
     columns: &Columns<E::Column>,
@@ -56,20 +55,23 @@ pub async fn claim<E: EntityTrait>(
     let free = Query::select()
         .column(columns.id)
         .from(E::default())
-        .cond_where(wanted.clone())
+        .cond_where(wanted)
         .cond_where(Condition::any().add(columns.until.is_null()).add(columns.until.lt(now)))
         .order_by(columns.id, Order::Asc)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    E::update_many()
-        .col_expr(columns.owner, Expr::value(token))
-        .col_expr(columns.until, Expr::value(now + lease))
-        .filter(columns.id.in_subquery(free))
-        .exec(db)
-        .await?;
-    // Read even when this call took none: the rows an earlier call took under `token` are still ours.
-    E::find().filter(columns.owner.eq(token)).filter(wanted).order_by_asc(columns.id).all(db).await
+    let take = Query::update()
+        .table(E::default())
+        .value(columns.owner, token)
+        .value(columns.until, now + lease)
+        .and_where(columns.id.in_subquery(free))
+        .returning_all()
+        .to_owned();
+    let mut taken = E::find().from_raw_sql(db.get_database_backend().build(&take)).all(db).await?;
+    // RETURNING gives no order.
+    taken.sort_by_key(|row| <i32 as ValueType>::try_from(row.get(columns.id)).ok());
+    Ok(taken)
 }
 
 /// Lets go of the rows `ids` while they are held under `token`, leaving them for a later claim.

@@ -65,8 +65,8 @@ impl Rotation {
 
 /// Claims a round's `turns` with `claim(queue, how many)`, then gives what queues could not fill (they
 /// had less waiting, or another replica held it) to those that filled their turn, in order, up to
-/// `batch` in all. Like `leases::claim`, `claim` answers with all of the queue's rows held under the
-/// round's claim, those of its earlier call included.
+/// `batch` in all. Like `leases::claim`, `claim` answers with the rows that call took: a queue asked
+/// again keeps what it took the first time, with the rest added.
 pub async fn claim<T, F, Fut>(turns: &[Turn], batch: u64, mut claim: F) -> Result<Vec<T>, DbErr>
 where
     F: FnMut(i32, u64) -> Fut,
@@ -85,7 +85,8 @@ where
             break;
         }
         let queue = claimed[n].0;
-        claimed[n].1 = claim(queue, left).await?;
+        let more = claim(queue, left).await?;
+        claimed[n].1.extend(more);
     }
     Ok(claimed.into_iter().flat_map(|(_, rows)| rows).collect())
 }

@@ -114,7 +114,11 @@ pub async fn clear(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetO
         db.execute(backend.build(&delete)).await?;
     }
 
+    // A reset account must not stay signed in anywhere, whatever was ticked: its session epoch moves on
+    // in this update, and its sessions are deleted below.
+    let (epoch, moved_on) = sessions::next_epoch();
     let mut update = user::Entity::update_many()
+        .col_expr(epoch, moved_on)
         .col_expr(user::Column::Status, Expr::value(UserStatus::SetupRequired))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))
         .col_expr(user::Column::Holding, Expr::col(user::Column::Holding).add(1))
@@ -136,9 +140,8 @@ pub async fn clear(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetO
     }
     update.filter(user::Column::Id.is_in(user_ids.iter().copied())).exec(db).await?;
 
-    // A reset account must not stay signed in anywhere, whatever was ticked, and nothing sent or
-    // about to be sent to its former holder may let anyone in.
-    sessions::end_all(db, user_ids, None).await?;
+    // Nothing sent or about to be sent to the former holder may let anyone in.
+    sessions::delete_all(db, user_ids).await?;
     outbox::withdraw(db, user_ids).await?;
     links::forget(db, user_ids).await
 }
