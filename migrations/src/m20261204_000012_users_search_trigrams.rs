@@ -16,7 +16,8 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// The search text of the trigger's new row (as migration 000007 defines it).
-const NEW_TEXT: &str = "lower(NEW.extension || ' ' || NEW.first_name || ' ' || NEW.last_name || ' ' || coalesce(NEW.email, ''))";
+const NEW_TEXT: &str =
+    "lower(NEW.extension || ' ' || NEW.first_name || ' ' || NEW.last_name || ' ' || coalesce(NEW.email, ''))";
 
 /// The triggers of 000007, kept for `down`: the text only.
 fn text_only(name: &str, event: &str) -> String {

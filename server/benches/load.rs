@@ -38,7 +38,6 @@ use std::time::{Duration, Instant};
 /// In the repository's root (benchmarks run in their package's folder).
 const SECTION: &str = "## Under load";
 
-
 fn main() {
     let users = setting("BENCH_USERS", 10_000);
     let clients = setting("LOAD_CLIENTS", 50);
@@ -162,11 +161,7 @@ async fn rss_after_sign_ins(dir: &Path) -> u64 {
         request.join().expect("a sign-in");
     }
     let rss = serve::rss(&server);
-    println!(
-        "   9 sign-ins: the server holds {} once they are answered (peak {})",
-        mb(rss),
-        mb(peak_rss(&server))
-    );
+    println!("   9 sign-ins: the server holds {} once they are answered (peak {})", mb(rss), mb(peak_rss(&server)));
     serve::stop(server);
     rss
 }

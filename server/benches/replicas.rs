@@ -153,10 +153,8 @@ fn run(
         let done: i64 = progress.iter().map(|(_, done, _, _)| i64::from(*done)).sum();
         if replicas > 1 && half_way.is_none() && done * 2 >= total {
             serve::stop(servers[0].take().expect("the first replica"));
-            let least = progress
-                .iter()
-                .map(|(_, done, of, _)| f64::from(*done) / f64::from((*of).max(1)))
-                .fold(1.0, f64::min);
+            let least =
+                progress.iter().map(|(_, done, of, _)| f64::from(*done) / f64::from((*of).max(1))).fold(1.0, f64::min);
             half_way = Some((least, began.elapsed()));
             println!(
                 "   half-way after {:.1} s: replica 1 killed (SIGKILL); the least-done job had {:.0}% of its users",

@@ -38,7 +38,6 @@ use std::time::{Duration, Instant};
 
 const SECTION: &str = "## A soak";
 
-
 /// What one minute of load measured.
 struct Minute {
     rss: u64,
@@ -80,7 +79,8 @@ fn main() {
     // The jobs: started over HTTP in turn until the load ends; each answer that is not a job is kept.
     let loading = Arc::new(AtomicBool::new(true));
     let starter = {
-        let (loading, site, cookie, body) = (loading.clone(), site.clone(), cookie.clone(), dir.path().join("job.json"));
+        let (loading, site, cookie, body) =
+            (loading.clone(), site.clone(), cookie.clone(), dir.path().join("job.json"));
         std::thread::spawn(move || {
             let (mut started, mut refused, mut next) = (Vec::new(), Vec::new(), 0);
             while loading.load(Ordering::Relaxed) {

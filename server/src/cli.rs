@@ -393,6 +393,11 @@ fn rows(n: usize) -> String {
 fn in_words(err: &AppError) -> String {
     match err {
         AppError::Internal => "the command failed; the log line above says why.".to_string(),
+        AppError::CannotSave => {
+            "the database cannot take changes: it is full or read-only (the log line above says which). Nothing was \
+             changed."
+                .to_string()
+        }
         other => other.to_string(),
     }
 }

@@ -54,6 +54,9 @@ pub enum AppError {
     /// The request's body did not arrive in the time the portal gives it.
     #[error("The request took too long to arrive. Check your connection and try again.")]
     TooSlow,
+    /// The database cannot take changes until the operator makes room (a full disk, a read-only file).
+    #[error("Nothing was changed: the portal cannot save changes just now, as its database has no room or is read-only. Try again later, and tell your administrator.")]
+    CannotSave,
     /// Something failed on the server; the details are in the server's log.
     #[error("Something went wrong on the server. Please try again; if it keeps happening, tell your administrator.")]
     Internal,
@@ -130,7 +133,15 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::internal(err)
+        use crate::server::db::{unwritable, Unwritable};
+        match unwritable(&err) {
+            Some(Unwritable::Busy) => AppError::Busy,
+            Some(Unwritable::NoRoom) => {
+                tracing::error!(%err, "the database cannot take changes");
+                AppError::CannotSave
+            }
+            None => AppError::internal(err),
+        }
     }
 }
 

@@ -16,8 +16,12 @@ pub fn curl(args: &[&str]) -> String {
 /// path, or `name=value`). The request's body is written to `body` first (10,000 ids are too long for
 /// an argument). Returns the job's id, or what the server answered instead.
 pub fn start_reset(site: &str, cookie: &str, body: &Path, domain: &str, ids: Vec<i32>) -> Result<i32, String> {
-    let request =
-        ResetRequest { targets: Targets::Ticked(ids), options: ResetOptions::defaults(), recycle: false, when: When::Now };
+    let request = ResetRequest {
+        targets: Targets::Ticked(ids),
+        options: ResetOptions::defaults(),
+        recycle: false,
+        when: When::Now,
+    };
     let json = serde_json::to_string(&StartReset { domain: domain.to_string(), request }).expect("JSON");
     std::fs::write(body, json).expect("write the request");
     let answer = curl(&[

@@ -235,7 +235,13 @@ fn a_failure_inside_is_told_in_the_command_lines_words_with_its_cause_in_the_log
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(stderr.contains("readonly database"), "the cause is logged: {stderr}");
-    assert!(stderr.ends_with("error: the command failed; the log line above says why.\n"), "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "error: the database cannot take changes: it is full or read-only (the log line above says which). \
+             Nothing was changed.\n"
+        ),
+        "{stderr}"
+    );
     assert!(!stderr.contains("Something went wrong"), "{stderr}");
 }
 

@@ -136,6 +136,13 @@ impl TestApp {
         TestApp { db, url: self.url.clone(), router, _store: Store::Shared }
     }
 
+    /// Another replica of this portal on the pool `db` (of this portal's database, opened otherwise).
+    pub fn replica_on(&self, db: DatabaseConnection) -> TestApp {
+        let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
+        let router = server::router(AppState::new(leptos_options, db.clone(), Settings::default()));
+        TestApp { db, url: self.url.clone(), router, _store: Store::Shared }
+    }
+
     /// Another replica of this portal whose pool tells `count` the SQL of every statement it runs.
     pub async fn replica_counting(&self, settings: Settings, count: impl Fn(&str) + Send + Sync + 'static) -> TestApp {
         let mut db = db::connect(&self.url).await.expect("connect and migrate");

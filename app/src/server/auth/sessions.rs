@@ -215,7 +215,11 @@ pub fn next_epoch() -> (user::Column, sea_orm::sea_query::SimpleExpr) {
 
 /// Deletes every session of `user_ids`: with `next_epoch`, what `end_all` does.
 pub async fn delete_all(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(), DbErr> {
-    session::Entity::delete_many().filter(session::Column::UserId.is_in(user_ids.iter().copied())).exec(db).await.map(|_| ())
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.is_in(user_ids.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// The session cookie's name for this portal.

@@ -54,7 +54,8 @@ fn done_lately(domains: &[i32]) -> SelectStatement {
         .from(bulk_job_item::Entity)
         .inner_join(
             bulk_job::Entity,
-            Expr::col((bulk_job::Entity, bulk_job::Column::Id)).equals((bulk_job_item::Entity, bulk_job_item::Column::JobId)),
+            Expr::col((bulk_job::Entity, bulk_job::Column::Id))
+                .equals((bulk_job_item::Entity, bulk_job_item::Column::JobId)),
         )
         .and_where(Expr::col((bulk_job::Entity, bulk_job::Column::DomainId)).is_in(domains.iter().copied()))
         // Jobs that ended before the window have no item in it: their items are not read.

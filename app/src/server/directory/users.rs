@@ -144,9 +144,11 @@ fn search_condition(backend: DbBackend, domain_id: i32, search: &str) -> Option<
 /// email (case aside), and the status, if one is chosen. The store (`backend`) decides which index
 /// answers the search.
 pub fn matching(backend: DbBackend, domain: &domain::Model, filter: &UserFilter) -> Condition {
-    let mut condition = Condition::all()
-        .add(user::Column::DomainId.eq(domain.id))
-        .add_option(search_condition(backend, domain.id, &filter.search));
+    let mut condition = Condition::all().add(user::Column::DomainId.eq(domain.id)).add_option(search_condition(
+        backend,
+        domain.id,
+        &filter.search,
+    ));
     if let Some(status) = filter.status {
         condition = condition.add(user::Column::Status.eq(status));
     }
@@ -208,7 +210,8 @@ pub fn page_ids(backend: DbBackend, domain: &domain::Model, query: &UserQuery, p
 pub async fn page(db: &DatabaseConnection, managed: &ManagedDomain, query: &UserQuery) -> Result<UserPage, AppError> {
     validate_query(query)?;
     let backend = db.get_database_backend();
-    let total = user::Entity::find().filter(matching(backend, managed.domain(), &UserFilter::from(query))).count(db).await?;
+    let total =
+        user::Entity::find().filter(matching(backend, managed.domain(), &UserFilter::from(query))).count(db).await?;
     let pages = total.div_ceil(query.per_page).max(1);
     let page = query.page.clamp(1, pages);
     let ids = page_ids(backend, managed.domain(), query, page);

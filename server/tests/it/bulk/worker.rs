@@ -47,13 +47,8 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
         assert_eq!(second.run_once().await.unwrap(), 2);
         assert_eq!(second.run_once().await.unwrap(), 1);
         assert_eq!(second.run_once().await.unwrap(), 0, "the dead worker's batch is still leased");
-        // Its lease runs out (brought forward, rather than waited for).
-        bulk_job_item::Entity::update_many()
-            .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)))
-            .filter(bulk_job_item::Column::LeaseOwner.is_not_null())
-            .exec(&app.db)
-            .await
-            .unwrap();
+        // Its lease runs out.
+        leases_run_out(&app).await;
         assert_eq!(second.run_once().await.unwrap(), 2);
 
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
@@ -348,6 +343,82 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
     })
 }
 
+/// Every lease on job items runs out now (brought forward, rather than waited for).
+async fn leases_run_out(app: &TestApp) {
+    bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)))
+        .filter(bulk_job_item::Column::LeaseOwner.is_not_null())
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+/// A worker's database that cannot grow by a single page (SQLite's `max_page_count`, the same
+/// "database or disk is full" a full disk gives), after `VACUUM` left it no free page to reuse.
+async fn full_database(app: &TestApp) -> sea_orm::DatabaseConnection {
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use sea_orm::{ConnectionTrait, SqlxSqliteConnector, Statement};
+    use std::str::FromStr;
+    app.db.execute_unprepared("VACUUM").await.unwrap();
+    let backend = app.db.get_database_backend();
+    let pages: i64 = app
+        .db
+        .query_one(Statement::from_string(backend, "PRAGMA page_count"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    let options = SqliteConnectOptions::from_str(&app.url).unwrap().pragma("max_page_count", pages.to_string());
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+    SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+}
+
+/// A full disk is not the users' fault: the worker stops with the error, nobody is reset, failed or
+/// half-done, and once there is room again the job finishes with every user done.
+#[test]
+fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is_room() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        if app.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+            return; // A full disk cannot be made for one PostgreSQL database of the test server.
+        }
+        let ids = users(&app, "a.example", 300, 40).await;
+        let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
+
+        let full = Worker::new(full_database(&app).await, worker::Config::default());
+        let err = full.run_once().await.expect_err("the database cannot take the batch");
+        assert!(err.to_string().contains("full"), "{err}");
+        let now = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((now.state, now.done, now.failed), (JobState::Running, 0, 0), "nobody done, nobody failed");
+        let untouched = app::server::entities::user::Entity::find()
+            .filter(app::server::entities::user::Column::Id.is_in(ids.clone()))
+            .filter(app::server::entities::user::Column::FirstName.eq("Sam"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(untouched, 40, "every user keeps their data");
+
+        // An admin starting another job meanwhile is told, at once, and nothing is changed.
+        let others = users(&app, "a.example", 400, 40).await;
+        let full_portal = app.replica_on(full_database(&app).await);
+        let (code, refused) =
+            start(&full_portal, &session, "a.example", request(others, ResetOptions::defaults())).await;
+        assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.unwrap_err(), AppError::CannotSave);
+        let jobs = app::server::entities::bulk_job::Entity::find().count(&app.db).await.unwrap();
+        assert_eq!(jobs, 1, "no job was made");
+
+        // Room again (and the full worker's lease, if it took one, run out).
+        leases_run_out(&app).await;
+        let worker = Worker::new(app.db.clone(), worker::Config::default());
+        while worker.run_once().await.unwrap() > 0 {}
+        let done = status(&app, &session, job.id).await.1.unwrap().progress;
+        assert_eq!((done.state, done.done, done.failed), (JobState::Finished, 40, 0));
+    })
+}
+
 /// Marks `items` done now, as a batch's transaction does before it asks `rate::within`.
 async fn mark_done(txn: &sea_orm::DatabaseTransaction, items: &[i32]) {
     bulk_job_item::Entity::update_many()
@@ -384,7 +455,8 @@ fn two_replicas_batches_counting_at_once_wait_for_each_other_and_keep_the_hourly
             .into_iter()
             .map(|item| item.id)
             .collect();
-        let domain = app::server::entities::bulk_job::Entity::find_by_id(job.id).one(&app.db).await.unwrap().unwrap().domain_id;
+        let domain =
+            app::server::entities::bulk_job::Entity::find_by_id(job.id).one(&app.db).await.unwrap().unwrap().domain_id;
 
         // The first batch: 3 users, within a limit of 5; not committed yet.
         let first = app.db.begin().await.unwrap();
@@ -403,8 +475,11 @@ fn two_replicas_batches_counting_at_once_wait_for_each_other_and_keep_the_hourly
         let waiting = || async {
             let row = app
                 .db
-                .query_one(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) FROM pg_stat_activity \
-                     WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+                .query_one(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT COUNT(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                ))
                 .await
                 .unwrap()
                 .unwrap();
