@@ -133,8 +133,8 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        use crate::server::db::{unwritable, Unwritable};
-        match unwritable(&err) {
+        use crate::server::db::unwritable::Unwritable;
+        match Unwritable::of(&err) {
             Some(Unwritable::Busy) => AppError::Busy,
             Some(Unwritable::NoRoom) => {
                 tracing::error!(%err, "the database cannot take changes");

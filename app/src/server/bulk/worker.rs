@@ -14,7 +14,7 @@
 use crate::server::audit::{self, Action};
 use crate::server::bulk::actions::{self, Refusal};
 use crate::server::bulk::{hold, jobs, progress, rate};
-use crate::server::db;
+use crate::server::db::unwritable::Unwritable;
 use crate::server::entities::{bulk_job, bulk_job_item};
 use crate::server::settings::span;
 use crate::server::tasks::leases::{self, Claimant};
@@ -112,7 +112,7 @@ impl From<Refusal> for Failure {
 /// rather than that it refused this change: the items stay pending and are tried again, instead of
 /// being marked failed.
 fn is_unavailable(err: &DbErr) -> bool {
-    matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || db::unwritable(err).is_some()
+    matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || Unwritable::of(err).is_some()
 }
 
 impl Worker {

@@ -1,9 +1,11 @@
 //! Opening the database: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
 //! Migrations run here (`schema`), so every process that opens the database sees the current schema;
-//! `backup` copies a SQLite database while it serves.
+//! `backup` copies a SQLite database while it serves; `unwritable` tells a database that cannot take
+//! writes for now (a full disk) from one that refuses a write.
 
 pub mod backup;
 pub mod schema;
+pub mod unwritable;
 
 use crate::shared::error::AppError;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
@@ -93,44 +95,5 @@ impl<T> OnUnique<T> for Result<T, DbErr> {
             Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message()),
             _ => err.into(),
         })
-    }
-}
-
-/// Why the database cannot take writes for now (`unwritable`), rather than refusing the one asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unwritable {
-    /// Another writer held it past the busy timeout, or it is shutting down or short of memory or
-    /// connections: a moment later it may well work.
-    Busy,
-    /// Its storage is full, read-only (a read-only file, a standby after a failover) or failing: it
-    /// takes the operator.
-    NoRoom,
-}
-
-/// Whether `err` says that the database cannot take writes for now, and why. Work that meets it is
-/// left as it was, to be done again later, instead of being marked failed; a request that meets it is
-/// told so, rather than that something went wrong.
-pub fn unwritable(err: &DbErr) -> Option<Unwritable> {
-    use sea_orm::{sqlx, RuntimeErr};
-    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(refusal)))
-    | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(refusal)))) = err
-    else {
-        return None;
-    };
-    let code = refusal.code()?;
-    if let Ok(extended) = code.parse::<i32>() {
-        // SQLite's result codes, whose low byte is the primary code.
-        return match extended & 0xff {
-            5 => Some(Unwritable::Busy),             // SQLITE_BUSY
-            8 | 10 | 13 => Some(Unwritable::NoRoom), // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL
-            _ => None,
-        };
-    }
-    // PostgreSQL's SQLSTATEs.
-    match &*code {
-        "53100" | "25006" => Some(Unwritable::NoRoom), // disk_full, read_only_sql_transaction
-        // Insufficient resources (out of memory, too many connections), operator intervention.
-        _ if code.starts_with("53") || code.starts_with("57P") => Some(Unwritable::Busy),
-        _ => None,
     }
 }
