@@ -32,6 +32,9 @@ test('reset three users: options, exact figures, live progress, and the new stat
   const bar = progress.getByRole('progressbar', { name: 'Reset progress' });
   await expect(bar).toHaveAttribute('aria-valuemax', '3');
   await expect(progress.getByText(/^0 of 3 users reset/)).toBeVisible();
+  // A job that stands still says why.
+  const why = progress.getByText(/^Paused by your service provider: the users not done yet are untouched/);
+  await expect(why).toBeVisible();
   // While the job stands still, nothing is asked of the server over and over: its progress is pushed,
   // not polled for (polling would ask several times a second).
   const quiet = watchRequests(page);
@@ -44,6 +47,7 @@ test('reset three users: options, exact figures, live progress, and the new stat
   await page.screenshot({ path: `screenshots/reset-progress-${testInfo.project.name}.png` });
   jobs.release('demo.example');
   await expect(progress.getByText('Reset complete')).toBeVisible({ timeout: 15_000 });
+  await expect(why).toBeHidden();
   await expect(bar).toHaveAttribute('aria-valuenow', '3');
   await expect(progress.getByText('3 of 3 users reset')).toBeVisible();
   await expect(progress.getByRole('list', { name: 'Users' }).getByRole('listitem')).toHaveCount(3);
@@ -186,6 +190,8 @@ test('a reload mid-job loses nothing: the banner re-opens the progress', async (
   await hydrated(page);
   const banner = page.getByRole('button', { name: 'Reset in progress: 1 of 4' });
   await expect(banner).toBeVisible();
+  // Held after the one let through: the banner says so.
+  await expect(banner).toHaveAccessibleName('Reset in progress: 1 of 4 (paused by your service provider)');
   await banner.click();
   const progress = page.getByRole('dialog', { name: 'Reset Progress' });
   await expect(progress.getByRole('progressbar', { name: 'Reset progress' })).toHaveAttribute('aria-valuemax', '4');

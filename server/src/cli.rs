@@ -7,7 +7,7 @@ use app::server::db::{self, backup, schema};
 use app::server::directory::demo::{self, Outcome};
 use app::server::directory::users::NewUser;
 use app::server::provisioning::tokens;
-use app::server::settings::{ConnectionLimits, Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
+use app::server::settings::{BulkLimits, ConnectionLimits, Limit, PublicUrl, SessionLimits, Settings, SigninLimits};
 use app::server::{directory::domains, directory::users, mail::dispatcher, AppState};
 use app::shared::bulk::new_hires;
 use app::shared::error::AppError;
@@ -56,7 +56,7 @@ pub struct WorkerArgs {
     pub lease_secs: u64,
     /// Jobs of one domain that make progress at once; its later jobs wait for one of them to finish.
     /// Domains share the worker's batches equally, whatever the size of their jobs.
-    #[arg(long, env = "BULK_JOBS_PER_DOMAIN", default_value_t = worker::Config::default().jobs_per_domain as u16, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    #[arg(long, env = "BULK_JOBS_PER_DOMAIN", default_value_t = BulkLimits::default().jobs_per_domain as u16, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
     pub jobs_per_domain: u16,
     /// Users of one domain processed in any hour, by all replicas together; beyond it the domain's
     /// jobs wait until users done more than an hour ago make room. Unset: no limit.
@@ -65,13 +65,16 @@ pub struct WorkerArgs {
 }
 
 impl WorkerArgs {
+    fn limits(&self) -> BulkLimits {
+        BulkLimits { jobs_per_domain: usize::from(self.jobs_per_domain), users_per_hour: self.users_per_hour }
+    }
+
     fn config(&self) -> worker::Config {
         worker::Config {
             batch_size: self.batch_size,
             batch_pause: std::time::Duration::from_millis(self.batch_pause_ms),
             lease: std::time::Duration::from_secs(self.lease_secs),
-            jobs_per_domain: usize::from(self.jobs_per_domain),
-            users_per_hour: self.users_per_hour,
+            limits: self.limits(),
             ..worker::Config::default()
         }
     }
@@ -408,7 +411,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve => {
             // A SQLite database is served by one process, which a restore must wait for.
             let _serving = backup::sqlite_file(url).map(|file| backup::ServeLock::take(&file)).transpose()?;
-            serve(db::connect(url).await?, cli.worker.config(), &cli.mail, cli.security.settings()).await
+            // The worker keeps the domains' limits, and progress says when a job waits for them.
+            let settings = Settings { bulk: cli.worker.limits(), ..cli.security.settings() };
+            serve(db::connect(url).await?, cli.worker.config(), &cli.mail, settings).await
         }
         Command::Manage(command) => manage(&db::connect(url).await?, command).await,
         // The store's own commands take the database as it is, before any migration: a backup taken

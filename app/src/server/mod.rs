@@ -40,7 +40,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, settings: Settings) -> Self {
         let sign_ins = Arc::new(auth::passwords::Queue::new(settings.signin.queue));
-        let live = Arc::new(bulk::live::Hub::new(db.clone(), settings.sessions, settings.streams));
+        let live = Arc::new(bulk::live::Hub::new(db.clone(), &settings));
         let provisioning = Arc::default();
         AppState { leptos_options, db, settings: Arc::new(settings), sign_ins, live, provisioning }
     }

@@ -1,6 +1,6 @@
-//! What an operator tunes about the portal's security, read once at start-up (flags or environment,
-//! `switchboard --help`) and shared by every request through `AppState`. The defaults are the ones the
-//! README's Security section promises.
+//! What an operator tunes about the portal's security and its domains' share of the bulk work, read
+//! once at start-up (flags or environment, `switchboard --help`) and shared by every request through
+//! `AppState`. The defaults are the ones the README's Security section promises.
 
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -16,6 +16,7 @@ pub struct Settings {
     pub sessions: SessionLimits,
     pub connections: ConnectionLimits,
     pub streams: StreamLimits,
+    pub bulk: BulkLimits,
 }
 
 impl Settings {
@@ -122,6 +123,23 @@ pub struct StreamLimits {
 impl Default for StreamLimits {
     fn default() -> Self {
         StreamLimits { per_session: 8, session_check: Duration::from_secs(5) }
+    }
+}
+
+/// What one domain's bulk jobs may take of the workers of every replica, so that no tenant holds the
+/// others back (`tasks::share`) or overwhelms the phone system behind it (`bulk::rate`); the worker
+/// keeps them, and a job's progress says when it waits for them (`bulk::waiting`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BulkLimits {
+    /// Jobs of one domain that make progress at once; its later ones wait for a place.
+    pub jobs_per_domain: usize,
+    /// Users of one domain processed in any hour, by every replica together; none: no limit.
+    pub users_per_hour: Option<u32>,
+}
+
+impl Default for BulkLimits {
+    fn default() -> Self {
+        BulkLimits { jobs_per_domain: 3, users_per_hour: None }
     }
 }
 

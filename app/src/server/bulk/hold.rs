@@ -52,17 +52,22 @@ pub fn standing_still() -> SelectStatement {
         .to_owned()
 }
 
-/// Takes `users` from the domain's allowance, in the transaction that processes them; false when the
-/// domain is held and lets fewer than that through (then none are taken, and the caller leaves them).
-pub async fn take(txn: &DatabaseTransaction, domain_id: i32, users: usize) -> Result<bool, DbErr> {
+/// The users the domain still lets through while it is held; none while it is free.
+pub async fn allowance(db: &impl ConnectionTrait, domain_id: i32) -> Result<Option<i32>, DbErr> {
     let held: Option<Option<i32>> = domain::Entity::find_by_id(domain_id)
         .select_only()
         .column(domain::Column::BulkAllowance)
         .into_tuple()
-        .one(txn)
+        .one(db)
         .await?;
+    Ok(held.flatten())
+}
+
+/// Takes `users` from the domain's allowance, in the transaction that processes them; false when the
+/// domain is held and lets fewer than that through (then none are taken, and the caller leaves them).
+pub async fn take(txn: &DatabaseTransaction, domain_id: i32, users: usize) -> Result<bool, DbErr> {
     // Only a held domain's row is written: free domains' batches do not queue on it.
-    if held.flatten().is_none() {
+    if allowance(txn, domain_id).await?.is_none() {
         return Ok(true);
     }
     let users = i32::try_from(users).unwrap_or(i32::MAX);

@@ -2,12 +2,13 @@
 //! the progress step and the live streams, the Users page's banner, the Activity page and the CSV.
 
 use crate::server::auth::authz::{Actor, ManagedDomain};
-use crate::server::bulk::{schedule, spreadsheet};
+use crate::server::bulk::{schedule, spreadsheet, waiting};
 use crate::server::directory::domains;
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
+use crate::server::settings::BulkLimits;
 use crate::server::time;
 use crate::shared::bulk::{
-    ItemOutcome, ItemState, JobAction, JobCounts, JobProgress, JobState, JobStatus, JobSummary, ITEMS_SHOWN,
+    ItemOutcome, ItemState, JobAction, JobCounts, JobProgress, JobState, JobStatus, JobSummary, Waiting, ITEMS_SHOWN,
 };
 use crate::shared::error::AppError;
 use sea_orm::{prelude::*, QueryOrder, QuerySelect};
@@ -20,7 +21,8 @@ pub fn progress(job: &bulk_job::Model) -> Result<JobProgress, AppError> {
     Ok(JobProgress::new(job.id, action_of(job)?, counts(job), schedule::of(job)))
 }
 
-/// The part of a job's progress that changes while it runs.
+/// The part of a job's progress that changes while it runs, as its row has it (why it waits is
+/// `waiting_of`).
 pub fn counts(job: &bulk_job::Model) -> JobCounts {
     JobCounts {
         state: job.state,
@@ -28,7 +30,17 @@ pub fn counts(job: &bulk_job::Model) -> JobCounts {
         done: job.done_count.unsigned_abs().into(),
         failed: job.failed_count.unsigned_abs().into(),
         skipped: job.skipped_count.unsigned_abs().into(),
+        waiting: None,
     }
+}
+
+/// Why `job` makes no progress for now, if it is running and waits.
+pub(crate) async fn waiting_of(
+    db: &DatabaseConnection,
+    limits: BulkLimits,
+    job: &bulk_job::Model,
+) -> Result<Option<Waiting>, DbErr> {
+    Ok(waiting::reasons(db, limits, job.domain_id, &[job]).await?.pop().flatten())
 }
 
 pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
@@ -44,8 +56,14 @@ pub(crate) async fn visible_job(
     domains::row_in_scope::<bulk_job::Entity>(db, actor, id, "bulk action").await
 }
 
-/// The progress of job `id` and its users' outcomes: every failure, then the rest in extension order.
-pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<JobStatus, AppError> {
+/// The progress of job `id` (with why it waits, under `limits`) and its users' outcomes: every failure,
+/// then the rest in extension order.
+pub async fn status(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    limits: BulkLimits,
+    id: i32,
+) -> Result<JobStatus, AppError> {
     let (job, domain) = visible_job(db, actor, id).await?;
     let of_job = || bulk_job_item::Entity::find().filter(bulk_job_item::Column::JobId.eq(job.id));
     let mut items = of_job()
@@ -63,7 +81,7 @@ pub async fn status(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<J
             .all(db)
             .await?,
     );
-    let progress = progress(&job)?;
+    let progress = JobProgress { waiting: waiting_of(db, limits, &job).await?, ..progress(&job)? };
     Ok(JobStatus {
         email_recommended: domain.wants_email(),
         domain: domain.name,
@@ -83,22 +101,35 @@ pub(crate) fn outcome(item: bulk_job_item::Model) -> ItemOutcome {
     }
 }
 
-/// The managed domain's unfinished jobs (running or scheduled), oldest first: what the Users page's
-/// banner shows.
-pub async fn running(db: &DatabaseConnection, managed: &ManagedDomain) -> Result<Vec<JobProgress>, AppError> {
-    Ok(unfinished(db, managed.domain().id).await?)
+/// The managed domain's unfinished jobs (running or scheduled), oldest first, with why each waits under
+/// `limits`: what the Users page's banner shows.
+pub async fn running(
+    db: &DatabaseConnection,
+    managed: &ManagedDomain,
+    limits: BulkLimits,
+) -> Result<Vec<JobProgress>, AppError> {
+    Ok(unfinished(db, managed.domain().id, limits).await?)
 }
 
 /// `running`, for the banner's live feed (`live`), whose viewers were checked when they came.
-pub(crate) async fn unfinished(db: &DatabaseConnection, domain_id: i32) -> Result<Vec<JobProgress>, DbErr> {
+pub(crate) async fn unfinished(
+    db: &DatabaseConnection,
+    domain_id: i32,
+    limits: BulkLimits,
+) -> Result<Vec<JobProgress>, DbErr> {
     let jobs = bulk_job::Entity::find()
         .filter(bulk_job::Column::DomainId.eq(domain_id))
         .filter(bulk_job::Column::State.is_in([JobState::Running, JobState::Scheduled]))
         .order_by_asc(bulk_job::Column::Id)
         .all(db)
         .await?;
+    let reasons = waiting::reasons(db, limits, domain_id, &jobs.iter().collect::<Vec<_>>()).await?;
     // A job whose request cannot be read (logged) is left out of the banner rather than ending it.
-    Ok(jobs.iter().filter_map(|job| progress(job).ok()).collect())
+    Ok(jobs
+        .iter()
+        .zip(reasons)
+        .filter_map(|(job, waiting)| progress(job).ok().map(|progress| JobProgress { waiting, ..progress }))
+        .collect())
 }
 
 /// The most recent jobs in the actor's scope, newest first.

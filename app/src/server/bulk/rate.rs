@@ -11,8 +11,8 @@
 
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
 use crate::shared::bulk::ItemState;
-use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Alias, Expr, LockType, Query, SelectStatement};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Alias, Expr, LockType, Order, Query, SelectStatement};
 use sea_orm::{prelude::*, Condition, DatabaseBackend, DatabaseTransaction, QuerySelect};
 use std::collections::HashMap;
 
@@ -45,12 +45,33 @@ pub async fn within(txn: &DatabaseTransaction, domain_id: i32, limit: u32) -> Re
     Ok(used(txn, &[domain_id]).await?.get(&domain_id).copied().unwrap_or(0) <= u64::from(limit))
 }
 
+/// When the domain has room for a user again under `limit`, if it has had its users for this hour: once
+/// as many of the users done in the window as it is over have left it, the oldest first.
+pub async fn room_again(db: &impl ConnectionTrait, domain_id: i32, limit: u32) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let used = used(db, &[domain_id]).await?.get(&domain_id).copied().unwrap_or(0);
+    let Some(over) = used.checked_sub(u64::from(limit)) else { return Ok(None) };
+    let finished = (bulk_job_item::Entity, bulk_job_item::Column::FinishedAt);
+    let leaving =
+        done_within(&[domain_id]).column(finished).order_by(finished, Order::Asc).offset(over).limit(1).to_owned();
+    let backend = db.get_database_backend();
+    let Some(row) = db.query_one(backend.build(&leaving)).await? else { return Ok(None) };
+    let left_at: DateTime<Utc> = row.try_get_by_index(0)?;
+    Ok(Some(left_at + WINDOW))
+}
+
 /// How many items of each of `domains`' jobs were done within the window (`domain_id`, `users`).
 fn done_lately(domains: &[i32]) -> SelectStatement {
-    let since = Utc::now() - WINDOW;
-    Query::select()
+    done_within(domains)
         .column((bulk_job::Entity, bulk_job::Column::DomainId))
         .expr_as(Expr::col((bulk_job_item::Entity, bulk_job_item::Column::Id)).count(), Alias::new("users"))
+        .group_by_col((bulk_job::Entity, bulk_job::Column::DomainId))
+        .to_owned()
+}
+
+/// The items of `domains`' jobs done within the window, with their jobs (no column chosen yet).
+fn done_within(domains: &[i32]) -> SelectStatement {
+    let since = Utc::now() - WINDOW;
+    Query::select()
         .from(bulk_job_item::Entity)
         .inner_join(
             bulk_job::Entity,
@@ -66,6 +87,5 @@ fn done_lately(domains: &[i32]) -> SelectStatement {
         )
         .and_where(Expr::col((bulk_job_item::Entity, bulk_job_item::Column::State)).eq(ItemState::Done))
         .and_where(Expr::col((bulk_job_item::Entity, bulk_job_item::Column::FinishedAt)).gt(since))
-        .group_by_col((bulk_job::Entity, bulk_job::Column::DomainId))
         .to_owned()
 }

@@ -16,7 +16,7 @@ use crate::server::bulk::actions::{self, Refusal};
 use crate::server::bulk::{hold, jobs, progress, rate};
 use crate::server::db::unwritable::Unwritable;
 use crate::server::entities::{bulk_job, bulk_job_item};
-use crate::server::settings::span;
+use crate::server::settings::{span, BulkLimits};
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
 use crate::server::tasks::share::{self, Queue, Rotation};
@@ -39,10 +39,8 @@ pub struct Config {
     pub batch_pause: Duration,
     /// How often an idle worker looks for new work.
     pub idle_wait: Duration,
-    /// Jobs of one domain that make progress at once (`tasks::share`); its later ones wait for a place.
-    pub jobs_per_domain: usize,
-    /// Users of one domain processed in any hour, by every replica together (`rate`); none: no limit.
-    pub users_per_hour: Option<u32>,
+    /// A domain's share: its jobs at once (`tasks::share`) and users per hour (`rate`).
+    pub limits: BulkLimits,
 }
 
 impl Default for Config {
@@ -52,8 +50,7 @@ impl Default for Config {
             lease: Duration::from_secs(30),
             batch_pause: Duration::ZERO,
             idle_wait: Duration::from_millis(200),
-            jobs_per_domain: 3,
-            users_per_hour: None,
+            limits: BulkLimits::default(),
         }
     }
 }
@@ -140,12 +137,12 @@ impl Worker {
             .await?;
         let mut running: Vec<Queue> = running.into_iter().map(|(id, domain)| Queue { id, domain }).collect();
         // A domain that had its users for this hour is not offered a turn (its batch would wait anyway).
-        if let Some(limit) = self.config.users_per_hour {
+        if let Some(limit) = self.config.limits.users_per_hour {
             let domains: Vec<i32> = running.iter().map(|queue| queue.domain).collect();
             let used = rate::used(&self.db, &domains).await?;
             running.retain(|queue| used.get(&queue.domain).copied().unwrap_or(0) < u64::from(limit));
         }
-        let turns = self.rotation.next(&running, self.config.jobs_per_domain, self.config.batch_size);
+        let turns = self.rotation.next(&running, self.config.limits.jobs_per_domain, self.config.batch_size);
         let held_by: &str = &token;
         let claim = move |job, users| self.claim_of(job, users, held_by, lease);
         let items = share::claim(&turns, self.config.batch_size, claim).await?;
@@ -271,7 +268,7 @@ impl Worker {
         if !hold::take(&txn, job.domain_id, n).await? {
             return Err(Failure::Held);
         }
-        if let Some(limit) = self.config.users_per_hour {
+        if let Some(limit) = self.config.limits.users_per_hour {
             if !rate::within(&txn, job.domain_id, limit).await? {
                 return Err(Failure::Held);
             }

@@ -2,6 +2,7 @@
 //! the events of its progress stream, and its users' outcomes.
 
 use super::reset_options::ResetOptions;
+use super::waiting::Waiting;
 use super::when::Schedule;
 use crate::shared::words::{count_of, number};
 #[cfg(feature = "ssr")]
@@ -203,6 +204,8 @@ pub struct JobProgress {
     pub done: u64,
     pub failed: u64,
     pub skipped: u64,
+    /// Why it makes no progress for now, if it is running and waits.
+    pub waiting: Option<Waiting>,
     /// When it is to start, for a job that was scheduled.
     pub schedule: Option<Schedule>,
 }
@@ -252,7 +255,14 @@ impl JobProgress {
                 count_of(self.total, "user", "users"),
                 schedule.short_with_zone()
             ),
-            _ => format!("{}: {} of {}", self.action.in_progress(), number(self.processed()), number(self.total)),
+            _ => {
+                let progress =
+                    format!("{}: {} of {}", self.action.in_progress(), number(self.processed()), number(self.total));
+                match self.waiting {
+                    Some(waiting) => format!("{progress} ({})", waiting.short()),
+                    None => progress,
+                }
+            }
         }
     }
 
@@ -270,13 +280,14 @@ impl JobProgress {
 
     /// Takes the counts a progress stream sent.
     pub fn update(&mut self, counts: JobCounts) {
-        let JobCounts { state, total, done, failed, skipped } = counts;
+        let JobCounts { state, total, done, failed, skipped, waiting } = counts;
         (self.state, self.total, self.done, self.failed, self.skipped) = (state, total, done, failed, skipped);
+        self.waiting = waiting;
     }
 
     pub fn new(id: i32, action: JobAction, counts: JobCounts, schedule: Option<Schedule>) -> Self {
-        let JobCounts { state, total, done, failed, skipped } = counts;
-        Self { id, action, state, total, done, failed, skipped, schedule }
+        let JobCounts { state, total, done, failed, skipped, waiting } = counts;
+        Self { id, action, state, total, done, failed, skipped, waiting, schedule }
     }
 }
 
@@ -303,6 +314,7 @@ pub struct JobCounts {
     pub done: u64,
     pub failed: u64,
     pub skipped: u64,
+    pub waiting: Option<Waiting>,
 }
 
 /// A running job's news, as its progress stream sends it (`routes::JOB_EVENTS`): small, and only what
@@ -370,6 +382,7 @@ mod tests {
             done: 3,
             failed: 0,
             skipped: 0,
+            waiting: None,
             schedule: None,
         };
         assert_eq!(progress.summary(), "3 of 5 users reset");
@@ -397,5 +410,7 @@ mod tests {
         let running = JobProgress { state: JobState::Running, done: 3, ..scheduled };
         assert_eq!(running.banner(), "Reset in progress: 3 of 12");
         assert_eq!(running.scheduled_sentence(), None);
+        let held = JobProgress { waiting: Some(Waiting::Held), ..running };
+        assert_eq!(held.banner(), "Reset in progress: 3 of 12 (paused by your service provider)");
     }
 }

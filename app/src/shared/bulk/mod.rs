@@ -6,12 +6,14 @@ pub mod new_hires;
 mod recycle_form;
 mod reset_options;
 mod targets;
+mod waiting;
 mod when;
 
 pub use job::*;
 pub use recycle_form::*;
 pub use reset_options::*;
 pub use targets::*;
+pub use waiting::*;
 pub use when::*;
 
 /// One job handles at most this many users: a whole large domain, but not an unbounded request.

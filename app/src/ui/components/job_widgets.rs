@@ -33,8 +33,10 @@ pub async fn run_scheduled_job(job: i32) -> Result<JobProgress, AppError> {
 #[server(input = Json)]
 pub async fn running_jobs(domain: String) -> Result<Vec<JobProgress>, AppError> {
     use crate::server::{auth::request, bulk::progress};
+    // Before any await: the request's context is not there after one.
+    let limits = request::state()?.settings.bulk;
     let (db, managed) = request::managing(&domain).await?;
-    progress::running(&db, &managed).await
+    progress::running(&db, &managed, limits).await
 }
 
 /// "Reset in progress: 3 of 5" or "Reset scheduled: 12 users, Fri 4 Dec 18:00 (Europe/Berlin)", one per

@@ -4,7 +4,9 @@
 use crate::common::{self, Events, TestApp, PASSWORD};
 use app::server::settings::{Settings, StreamLimits};
 use app::shared::bulk::Targets;
-use app::shared::bulk::{ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions, ResetRequest, When};
+use app::shared::bulk::{
+    ItemState, JobCounts, JobEvent, JobProgress, JobState, ResetOptions, ResetRequest, Waiting, When,
+};
 use app::shared::routes;
 use app::ui::components::bulk_action::reset_step::StartReset;
 use app::ui::signed_in::Logout;
@@ -38,7 +40,29 @@ async fn next(events: &mut Events) -> JobEvent {
 }
 
 fn counts(state: JobState, done: u64, failed: u64) -> JobEvent {
-    JobEvent::Counts(JobCounts { state, total: 3, done, failed, skipped: 0 })
+    JobEvent::Counts(JobCounts { state, total: 3, done, failed, skipped: 0, waiting: None })
+}
+
+/// A job that stands still says why on its stream, and no longer once it goes on.
+#[test]
+fn a_held_jobs_stream_says_why_it_stands_still_until_it_goes_on() {
+    use app::server::bulk::hold::{self, Pace};
+    common::run(async {
+        let (app, session, job) = running_job().await;
+        hold::set(&app.db, "a.example", Pace::HeldAfter(0)).await.unwrap();
+        let mut events = app.events(&routes::job_events(job.id), Some(&session), None).await;
+        let held = JobCounts {
+            state: JobState::Running,
+            total: 3,
+            done: 0,
+            failed: 0,
+            skipped: 0,
+            waiting: Some(Waiting::Held),
+        };
+        assert_eq!(next(&mut events).await, JobEvent::Counts(held));
+        hold::set(&app.db, "a.example", Pace::Free).await.unwrap();
+        assert_eq!(next(&mut events).await, counts(JobState::Running, 0, 0), "released: no longer waiting");
+    })
 }
 
 #[test]

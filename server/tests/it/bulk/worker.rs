@@ -5,7 +5,8 @@ use super::*;
 use crate::common::{self, TestApp, PASSWORD};
 use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{audit_log, bulk_job_item};
-use app::shared::bulk::{ItemState, JobProgress, JobState, JobSummary, ResetOptions};
+use app::server::settings::{BulkLimits, Settings};
+use app::shared::bulk::{ItemState, JobProgress, JobState, JobSummary, ResetOptions, Waiting};
 use app::shared::model::UserStatus;
 use app::ui::components::job_widgets::RunningJobs;
 use app::ui::pages::activity::RecentJobs;
@@ -206,6 +207,10 @@ fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_man
         app.run_jobs().await;
         let progress = || async { status(&app, &session, job.id).await.1.unwrap().progress };
         assert_eq!((progress().await.state, progress().await.done), (JobState::Running, 0), "held: nothing done");
+        assert_eq!(progress().await.waiting, Some(Waiting::Held), "and the admin is told why");
+        let (_, banner) =
+            app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
+        assert_eq!(banner.unwrap()[0].banner(), "Reset in progress: 0 of 3 (paused by your service provider)");
 
         // One user let through, to two workers of two replicas at once, in batches larger than that:
         // exactly one is done.
@@ -218,10 +223,12 @@ fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_man
         b.unwrap();
         app.run_jobs().await;
         assert_eq!(progress().await.done, 1);
+        assert_eq!(progress().await.waiting, Some(Waiting::Held), "held again after the one let through");
         assert_eq!(snapshot(&app, ids[0]).await.user.status, UserStatus::SetupRequired, "in order of extension");
         assert_eq!(snapshot(&app, ids[1]).await.user.status, UserStatus::Active);
 
         hold::set(&app.db, "a.example", Pace::Free).await.unwrap();
+        assert_eq!(progress().await.waiting, None, "released");
         app.run_jobs().await;
         assert_eq!((progress().await.state, progress().await.done), (JobState::Finished, 3));
     })
@@ -308,7 +315,7 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
         let c = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
         let a_job = start(&app, &a, "a.example", request(a_users, ResetOptions::defaults())).await.1.unwrap();
         let c_job = start(&app, &c, "c.example", request(c_users, ResetOptions::defaults())).await.1.unwrap();
-        let config = worker::Config { batch_size: 3, users_per_hour: Some(5), ..worker::Config::default() };
+        let config = worker::Config { batch_size: 3, limits: per_hour(5), ..worker::Config::default() };
         let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
         loop {
             let (first, second) = tokio::join!(one.run_once(), two.run_once());
@@ -329,18 +336,40 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
         assert_eq!(waiting.len(), 3);
         assert!(waiting.iter().all(|item| item.lease_owner.is_none()), "nobody holds the waiting users");
 
+        // The admin is told why, by a replica that knows the limit: the 5 done half an hour ago leave the
+        // hour in 30 minutes.
+        done_ago(&app, a_job.id, chrono::Duration::minutes(30)).await;
+        let told = app.replica(Settings { bulk: per_hour(5), ..Settings::default() }).await;
+        let a_told = status(&told, &a, a_job.id).await.1.unwrap().progress;
+        assert_eq!(a_told.waiting, Some(Waiting::HourlyLimit { per_hour: 5, minutes: 30 }));
+        assert_eq!(status(&told, &c, c_job.id).await.1.unwrap().progress.waiting, None, "finished: not waiting");
+
         // An hour on: the users done are out of the window, and the job finishes.
-        bulk_job_item::Entity::update_many()
-            .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(chrono::Utc::now() - chrono::Duration::hours(2)))
-            .filter(bulk_job_item::Column::JobId.eq(a_job.id))
-            .filter(bulk_job_item::Column::State.eq(ItemState::Done))
-            .exec(&app.db)
-            .await
-            .unwrap();
+        done_ago(&app, a_job.id, chrono::Duration::hours(2)).await;
+        assert_eq!(status(&told, &a, a_job.id).await.1.unwrap().progress.waiting, None, "room again");
         while one.run_once().await.unwrap() > 0 {}
         let a_done = status(&app, &a, a_job.id).await.1.unwrap().progress;
         assert_eq!((a_done.state, a_done.done, a_done.failed), (JobState::Finished, 8, 0));
     })
+}
+
+/// The users done by `job` were done `ago` (brought back, rather than waited for).
+async fn done_ago(app: &TestApp, job: i32, ago: chrono::Duration) {
+    bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(chrono::Utc::now() - ago))
+        .filter(bulk_job_item::Column::JobId.eq(job))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Done))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+fn per_hour(users: u32) -> BulkLimits {
+    BulkLimits { users_per_hour: Some(users), ..BulkLimits::default() }
+}
+
+fn at_once(jobs: usize) -> BulkLimits {
+    BulkLimits { jobs_per_domain: jobs, ..BulkLimits::default() }
 }
 
 /// Every lease on job items runs out now (brought forward, rather than waited for).
@@ -503,7 +532,7 @@ fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
             let ids = users(&app, "a.example", first, 6).await;
             jobs.push(start(&app, &session, "a.example", request(ids, ResetOptions::defaults())).await.1.unwrap().id);
         }
-        let config = worker::Config { batch_size: 4, jobs_per_domain: 2, ..worker::Config::default() };
+        let config = worker::Config { batch_size: 4, limits: at_once(2), ..worker::Config::default() };
         let worker = Worker::new(app.db.clone(), config);
         let done = || async {
             let mut done = Vec::new();
@@ -514,6 +543,12 @@ fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
         };
         assert_eq!(worker.run_once().await.unwrap(), 4);
         assert_eq!(done().await, [2, 2, 0], "the first two jobs side by side, the third waiting");
+        // Its admin is told why, by a replica that knows the limit, on the banner too.
+        let told = app.replica(Settings { bulk: at_once(2), ..Settings::default() }).await;
+        let (_, banner) =
+            told.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
+        let reasons: Vec<Option<Waiting>> = banner.unwrap().iter().map(|job| job.waiting).collect();
+        assert_eq!(reasons, [None, None, Some(Waiting::EarlierJobs { at_once: 2 })]);
         assert_eq!(worker.run_once().await.unwrap(), 4);
         assert_eq!(worker.run_once().await.unwrap(), 4);
         assert_eq!(done().await, [6, 6, 0]);
@@ -536,7 +571,7 @@ fn two_replicas_claiming_at_once_keep_a_domains_limit_of_jobs_and_reset_each_use
             jobs.push(start(&app, &session, "a.example", request(ids, ResetOptions::defaults())).await.1.unwrap().id);
         }
         let replica = app.replica(Default::default()).await;
-        let config = worker::Config { batch_size: 6, jobs_per_domain: 2, ..worker::Config::default() };
+        let config = worker::Config { batch_size: 6, limits: at_once(2), ..worker::Config::default() };
         let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
         // Rounds of both replicas at once, until the first two jobs are done: the third is untouched.
         for _ in 0..4 {

@@ -19,7 +19,7 @@ mod viewers;
 use crate::server::auth::authz::Actor;
 use crate::server::auth::request::{self, Identity};
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
-use crate::server::settings::{SessionLimits, StreamLimits};
+use crate::server::settings::{BulkLimits, Settings};
 use crate::server::{bulk::progress, directory::domains, AppState};
 use crate::shared::bulk::{ItemOutcome, ItemState, JobCounts, JobEvent, JobProgress, JobState, ITEMS_SHOWN};
 use crate::shared::error::AppError;
@@ -44,12 +44,14 @@ pub struct Hub {
     jobs: Feeds<i32, JobNews>,
     banners: Feeds<i32, Vec<JobProgress>>,
     viewers: Arc<Viewers>,
+    /// What the worker holds domains to, to say why a job waits.
+    limits: BulkLimits,
 }
 
 impl Hub {
-    pub fn new(db: DatabaseConnection, sessions: SessionLimits, streams: StreamLimits) -> Self {
-        let viewers = Arc::new(Viewers::new(sessions, streams));
-        Hub { db, jobs: Feeds::default(), banners: Feeds::default(), viewers }
+    pub fn new(db: DatabaseConnection, settings: &Settings) -> Self {
+        let viewers = Arc::new(Viewers::new(settings.sessions, settings.streams));
+        Hub { db, jobs: Feeds::default(), banners: Feeds::default(), viewers, limits: settings.bulk }
     }
 }
 
@@ -99,6 +101,7 @@ type Failures = Arc<Vec<(i32, ItemOutcome)>>;
 
 struct JobReader {
     db: DatabaseConnection,
+    limits: BulkLimits,
     /// The failures last read, and the count they were read at: read again only when it changes.
     failed: Option<(u64, Failures)>,
 }
@@ -106,7 +109,8 @@ struct JobReader {
 impl Reader<i32, JobNews> for JobReader {
     async fn read(&mut self, id: i32) -> Result<Option<JobNews>, DbErr> {
         let Some(job) = bulk_job::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
-        let counts = progress::counts(&job);
+        let counts =
+            JobCounts { waiting: progress::waiting_of(&self.db, self.limits, &job).await?, ..progress::counts(&job) };
         let failed = match &self.failed {
             Some((count, failed)) if *count == counts.failed => failed.clone(),
             _ => {
@@ -141,11 +145,12 @@ impl Reader<i32, JobNews> for JobReader {
 
 struct BannerReader {
     db: DatabaseConnection,
+    limits: BulkLimits,
 }
 
 impl Reader<i32, Vec<JobProgress>> for BannerReader {
     async fn read(&mut self, domain_id: i32) -> Result<Option<Vec<JobProgress>>, DbErr> {
-        progress::unfinished(&self.db, domain_id).await.map(Some)
+        progress::unfinished(&self.db, domain_id, self.limits).await.map(Some)
     }
 
     fn is_last(&self, _: &Vec<JobProgress>) -> bool {
@@ -172,7 +177,7 @@ pub async fn job_events(
     after: Option<i32>,
 ) -> Result<impl Stream<Item = Numbered> + Send + 'static, AppError> {
     let (job, domain) = progress::visible_job(&hub.db, &viewer.actor, id).await?;
-    let reader = JobReader { db: hub.db.clone(), failed: None };
+    let reader = JobReader { db: hub.db.clone(), limits: hub.limits, failed: None };
     let news = hub.jobs.listen((&hub.viewers, &hub.db), job.id, reader)?;
     let watch = JobWatch { news, viewer, domain, shown: None, after: after.unwrap_or(0), sent: HashSet::new() };
     Ok(stream::unfold((watch, VecDeque::new(), false), |(mut watch, mut queue, mut over)| async move {
@@ -239,7 +244,11 @@ pub async fn running(
 ) -> Result<impl Stream<Item = Vec<JobProgress>> + Send + 'static, AppError> {
     let managed = domains::managed(&hub.db, &viewer.actor, name).await?;
     let domain = managed.domain().clone();
-    let news = hub.banners.listen((&hub.viewers, &hub.db), domain.id, BannerReader { db: hub.db.clone() })?;
+    let news = hub.banners.listen(
+        (&hub.viewers, &hub.db),
+        domain.id,
+        BannerReader { db: hub.db.clone(), limits: hub.limits },
+    )?;
     let state = (news, viewer, domain, None::<Vec<JobProgress>>, false);
     Ok(stream::unfold(state, |(mut news, mut viewer, domain, mut shown, done)| async move {
         loop {

@@ -1,6 +1,6 @@
 //! A job's live progress: the status step of the dialog (the Users page's banner leads back to it after
 //! a reload). A scheduled job shows when it will run instead, with "Run now" and "Cancel", until its
-//! time comes; then its progress, like any other. It listens to the server's progress stream
+//! time comes; then its progress, like any other, and why it stands still when it waits. It listens to the server's progress stream
 //! (`server::bulk::live`), which reads the job's rows, so it does not matter which server replica answers or whether the browser was closed
 //! in between; when the job is finished, the step reads every user's outcome once.
 
@@ -19,7 +19,7 @@ pub async fn bulk_job_status(job: i32) -> Result<JobStatus, AppError> {
     use crate::server::{auth::request, bulk::progress};
     let state = request::state()?;
     let actor = request::actor(&state).await?;
-    progress::status(&state.db, &actor, job).await
+    progress::status(&state.db, &actor, state.settings.bulk, job).await
 }
 
 #[component]
@@ -73,7 +73,9 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
     );
     let shown = move || status.read().as_ref().map(|status| status.progress.clone()).or_else(|| progress.get());
     let finished = move || status.read().as_ref().is_some_and(|status| status.progress.is_finished());
-    let waiting = move || progress.read().as_ref().and_then(JobProgress::scheduled_sentence);
+    let scheduled = move || progress.read().as_ref().and_then(JobProgress::scheduled_sentence);
+    // Why a running job stands still, while it does.
+    let waiting = move || progress.read().as_ref().and_then(|progress| progress.waiting);
     let recycle_next = move || {
         status
             .read()
@@ -81,14 +83,15 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
             .is_some_and(|status| matches!(status.progress.action, JobAction::Reset { recycle: true, .. }))
     };
     view! {
-        {move || waiting().is_none().then(|| shown().map(|progress| view! { <ProgressBar progress /> }))}
+        {move || scheduled().is_none().then(|| shown().map(|progress| view! { <ProgressBar progress /> }))}
         // One polite live region for the whole step, there from its start, so that a screen reader
         // hears "3 of 5 users reset" as the counts change and then "Reset complete".
         <div class="progress-status" role="status">
-            {move || match waiting() {
+            {move || match scheduled() {
                 Some(sentence) => Some(view! { <p class="scheduled">{sentence}</p> }.into_any()),
                 None => shown().map(|progress| view! { <p class="progress-text">{progress_text(&progress)}</p> }.into_any()),
             }}
+            {move || waiting().map(|waiting| view! { <p class="waiting">{waiting.sentence()}</p> })}
             {move || status.get().filter(|status| status.progress.is_finished())
                 .map(|status| view! { <p class="done">{status.progress.outcome()}</p> })}
         </div>
@@ -102,7 +105,7 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
         <div class="actions">
             <Show
                 when=finished
-                fallback=move || match waiting().is_some() {
+                fallback=move || match scheduled().is_some() {
                     true => view! {
                         <CancelJob job=id scheduled=true />
                         <RunNow job=id />
