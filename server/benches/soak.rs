@@ -122,7 +122,14 @@ fn main() {
     let elapsed = began.elapsed();
     let peak = serve::peak_rss(&server);
     serve::stop(server);
-    let panics = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default().matches("panicked").count();
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    let panics: Vec<usize> = (0..lines.len()).filter(|n| lines[*n].contains("panicked")).collect();
+    // Where and why (the line after), as the log goes with its folder when the soak ends.
+    for n in panics.iter().take(3) {
+        println!("   the server panicked: {} {}", lines[*n], lines.get(n + 1).unwrap_or(&""));
+    }
+    let panics = panics.len();
     for answer in refused.iter().take(3) {
         println!("   a job was refused: {answer}");
     }

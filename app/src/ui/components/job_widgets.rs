@@ -5,6 +5,7 @@
 use crate::shared::bulk::JobProgress;
 use crate::shared::error::AppError;
 use crate::shared::routes;
+use crate::ui::components::action_state::ActionState;
 use crate::ui::components::problem::Problem;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -94,13 +95,13 @@ pub fn RunNow(
     then: Option<Callback<()>>,
 ) -> impl IntoView {
     let run = Action::new(move |_: &()| run_scheduled_job(job));
-    tell_when_done(run, then);
-    let failure = move || run.value().get().and_then(Result::err);
+    let state = ActionState::of(run);
+    tell_when_done(state, then);
     view! {
-        <button type="button" class="primary" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(()); }>
+        <button type="button" class="primary" disabled=move || state.running() on:click=move |_| { run.dispatch(()); }>
             "Run now"
         </button>
-        {move || failure().map(|error| view! { <Problem error /> })}
+        {move || state.failure().map(|error| view! { <Problem error /> })}
     }
 }
 
@@ -117,15 +118,15 @@ pub fn CancelJob(
 ) -> impl IntoView {
     let asking = RwSignal::new(false);
     let cancel = Action::new(move |_: &()| cancel_job(job));
-    tell_when_done(cancel, then);
-    let failure = move || cancel.value().get().and_then(Result::err);
+    let state = ActionState::of(cancel);
+    tell_when_done(state, then);
     let question_id = format!("cancel-job-{job}");
     view! {
         <Show
             when=move || asking.get()
             fallback=move || match scheduled {
                 true => view! {
-                    <button type="button" class="secondary" disabled=move || cancel.pending().get()
+                    <button type="button" class="secondary" disabled=move || state.running()
                         on:click=move |_| { cancel.dispatch(()); }>"Cancel"</button>
                 }.into_any(),
                 false => view! {
@@ -136,21 +137,21 @@ pub fn CancelJob(
             <div class="confirm-cancel" role="group" aria-labelledby=question_id.clone()>
                 <p id=question_id.clone()>"Cancel this job? Users already done stay done; those still waiting are left as they are."</p>
                 <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Keep Running"</button>
-                <button type="button" class="danger" disabled=move || cancel.pending().get()
+                <button type="button" class="danger" disabled=move || state.running()
                     on:click=move |_| { cancel.dispatch(()); }>
                     "Cancel Job"
                 </button>
             </div>
         </Show>
-        {move || failure().map(|error| view! { <Problem error /> })}
+        {move || state.failure().map(|error| view! { <Problem error /> })}
     }
 }
 
-/// Runs `then` each time `action` succeeds.
-fn tell_when_done(action: Action<(), Result<JobProgress, AppError>>, then: Option<Callback<()>>) {
+/// Runs `then` each time the action succeeds.
+fn tell_when_done(action: ActionState<Result<JobProgress, AppError>>, then: Option<Callback<()>>) {
     let Some(then) = then else { return };
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(_)) = action.outcome() {
             then.run(());
         }
     });

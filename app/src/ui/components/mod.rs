@@ -1,5 +1,6 @@
 //! Components more than one page uses.
 
+pub mod action_state;
 pub mod bulk_action;
 pub mod clock;
 pub mod dialog;

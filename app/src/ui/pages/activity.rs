@@ -7,6 +7,7 @@ use crate::shared::error::AppError;
 use crate::shared::model::Scope;
 use crate::shared::provisioning::ProvisioningChange;
 use crate::shared::routes;
+use crate::ui::components::action_state::ActionState;
 use crate::ui::components::bulk_action::{BulkActionDialog, Flow, Step};
 use crate::ui::components::job_widgets::{CancelJob, RunNow};
 use crate::ui::components::listing::{HeaderRow, Listing};
@@ -49,6 +50,7 @@ pub async fn provisioning_changes() -> Result<Vec<ProvisioningChange>, AppError>
 struct RowActions {
     changed: Callback<()>,
     recycle: Action<i32, Result<(String, RecycleTargets), AppError>>,
+    recycling: ActionState<Result<(String, RecycleTargets), AppError>>,
 }
 
 #[component]
@@ -67,12 +69,11 @@ pub fn ActivityPage() -> impl IntoView {
             flow.open.set(true);
         }
     });
-    let failure = move || recycle.value().get().and_then(Result::err);
-    let actions = RowActions { changed, recycle };
+    let actions = RowActions { changed, recycle, recycling: ActionState::of(recycle) };
     view! {
         <Listing title="Activity" rows=jobs loading="Loading activity…" empty="No bulk actions yet."
             table=move |jobs| job_table(jobs, actions)>
-            {move || failure().map(|error| view! { <Problem error /> })}
+            {move || actions.recycling.failure().map(|error| view! { <Problem error /> })}
         </Listing>
         <ProvisioningChanges />
         <BulkActionDialog flow />
@@ -207,7 +208,7 @@ fn JobButtons(progress: JobProgress, actions: RowActions) -> impl IntoView {
         }
         .into_any(),
         JobState::Finished | JobState::Cancelled if is_reset && progress.done > 0 => view! {
-            <button type="button" class="secondary" disabled=move || actions.recycle.pending().get()
+            <button type="button" class="secondary" disabled=move || actions.recycling.running()
                 aria-label=format!("Recycle Users of bulk action {id}")
                 on:click=move |_| { actions.recycle.dispatch(id); }>
                 "Recycle Users"

@@ -4,10 +4,14 @@
 
 use crate::shared::error::AppError;
 use crate::shared::mail::{MessageState, OutboxRow};
+use crate::ui::components::action_state::ActionState;
 use crate::ui::components::listing::{HeaderRow, Listing};
 use crate::ui::components::problem::Problem;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
+
+/// Whether a Retry is on its way, and how the last one went.
+type Retrying = ActionState<Result<(), AppError>>;
 
 /// How often the page looks again while messages wait to be sent.
 const POLL: std::time::Duration = std::time::Duration::from_secs(3);
@@ -45,23 +49,23 @@ pub fn OutboxPage() -> impl IntoView {
             );
         }
     });
-    let retry_failure = move || retry.value().get().and_then(Result::err);
+    let retrying = ActionState::of(*retry);
     view! {
         <Listing title="Outbox" rows=messages loading="Loading messages…" empty="No emails yet."
-            table=move |rows| view! { <MessageTable rows retry /> }>
-            {move || retry_failure().map(|error| view! { <Problem error /> })}
+            table=move |rows| view! { <MessageTable rows retry retrying /> }>
+            {move || retrying.failure().map(|error| view! { <Problem error /> })}
         </Listing>
     }
 }
 
 #[component]
-fn MessageTable(rows: Vec<OutboxRow>, retry: ServerAction<RetryMessage>) -> impl IntoView {
+fn MessageTable(rows: Vec<OutboxRow>, retry: ServerAction<RetryMessage>, retrying: Retrying) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="grid outbox">
                 <HeaderRow columns=&["Queued", "Extension", "To", "Subject", "State"] />
                 <tbody>
-                    {rows.into_iter().map(|row| view! { <MessageRow row retry /> }).collect_view()}
+                    {rows.into_iter().map(|row| view! { <MessageRow row retry retrying /> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -69,7 +73,7 @@ fn MessageTable(rows: Vec<OutboxRow>, retry: ServerAction<RetryMessage>) -> impl
 }
 
 #[component]
-fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>) -> impl IntoView {
+fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>, retrying: Retrying) -> impl IntoView {
     let details = match row.state {
         MessageState::Sent => row.sent.map(|at| format!("Sent {at}")).unwrap_or_default(),
         MessageState::Queued => match (&row.last_error, &row.next_attempt) {
@@ -82,7 +86,7 @@ fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>) -> impl IntoVie
     let retry_button = (row.state == MessageState::Failed).then(|| {
         view! {
             <button type="button" class="secondary" aria-label=format!("Retry message to {}", row.recipient)
-                disabled=move || retry.pending().get()
+                disabled=move || retrying.running()
                 on:click=move |_| { retry.dispatch(RetryMessage { id }); }>
                 "Retry"
             </button>

@@ -5,6 +5,7 @@
 use crate::shared::bulk::{ResetOption, ResetOptions};
 use crate::shared::error::AppError;
 use crate::shared::provisioning::{ApiToken, NewToken, Provisioning, MAX_TOKEN_NAME_LEN};
+use crate::ui::components::action_state::ActionState;
 use crate::ui::components::problem::{Problem, Problems};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -61,6 +62,8 @@ pub fn ProvisioningPage() -> impl IntoView {
     let domain = Memo::new(move |_| params.read().get("domain").unwrap_or_default());
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens =
+        TokenActions { create, revoke, creating: ActionState::of(*create), revoking: ActionState::of(*revoke) };
     let page = Resource::new(
         move || (domain.get(), create.version().get(), revoke.version().get()),
         |(domain, _, _)| load_provisioning(domain),
@@ -75,19 +78,24 @@ pub fn ProvisioningPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading provisioning…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
                 {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <Settings page create revoke /> })
+                    page.await.map(|page| view! { <Settings page tokens /> })
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
-#[component]
-fn Settings(
-    page: Provisioning,
+/// Creating and revoking API tokens, and how each last went.
+#[derive(Clone, Copy)]
+struct TokenActions {
     create: ServerAction<CreateApiToken>,
     revoke: ServerAction<RevokeApiToken>,
-) -> impl IntoView {
+    creating: ActionState<Result<NewToken, AppError>>,
+    revoking: ActionState<Result<(), AppError>>,
+}
+
+#[component]
+fn Settings(page: Provisioning, tokens: TokenActions) -> impl IntoView {
     let domain = page.domain.clone();
     view! {
         <section class="card provisioning" aria-labelledby="connection-title">
@@ -97,8 +105,8 @@ fn Settings(
         </section>
         <section class="card provisioning" aria-labelledby="tokens-title">
             <h2 id="tokens-title">"API tokens"</h2>
-            <TokenList domain=domain.clone() tokens=page.tokens.clone() revoke />
-            <NewTokenForm domain=domain.clone() create />
+            <TokenList domain=domain.clone() list=page.tokens.clone() actions=tokens />
+            <NewTokenForm domain=domain.clone() actions=tokens />
         </section>
         <section class="card provisioning" aria-labelledby="deprovisioning-title">
             <h2 id="deprovisioning-title">"Deprovisioning"</h2>
@@ -108,17 +116,17 @@ fn Settings(
 }
 
 #[component]
-fn TokenList(domain: String, tokens: Vec<ApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
-    if tokens.is_empty() {
+fn TokenList(domain: String, list: Vec<ApiToken>, actions: TokenActions) -> impl IntoView {
+    if list.is_empty() {
         return view! { <p class="empty">"No API tokens yet: create one for the identity provider."</p> }.into_any();
     }
-    let failure = move || revoke.value().get().and_then(Result::err).map(|error| view! { <Problem error /> });
+    let failure = move || actions.revoking.failure().map(|error| view! { <Problem error /> });
     view! {
         <div class="table-wrap">
             <table class="grid cards tokens">
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>
-                    {tokens.into_iter().map(|token| view! { <TokenRow domain=domain.clone() token revoke /> }).collect_view()}
+                    {list.into_iter().map(|token| view! { <TokenRow domain=domain.clone() token actions /> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -129,13 +137,13 @@ fn TokenList(domain: String, tokens: Vec<ApiToken>, revoke: ServerAction<RevokeA
 
 /// A token's row; Revoke asks once more in the row itself before the identity provider is cut off.
 #[component]
-fn TokenRow(domain: String, token: ApiToken, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+fn TokenRow(domain: String, token: ApiToken, actions: TokenActions) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let name = token.name.clone();
     let revoke_now = {
         let (domain, name) = (domain.clone(), name.clone());
         move |_| {
-            revoke.dispatch(RevokeApiToken { domain: domain.clone(), name: name.clone() });
+            actions.revoke.dispatch(RevokeApiToken { domain: domain.clone(), name: name.clone() });
         }
     };
     let buttons = {
@@ -145,7 +153,7 @@ fn TokenRow(domain: String, token: ApiToken, revoke: ServerAction<RevokeApiToken
                 view! {
                     <span class="confirm">"The identity provider using it will be refused. "</span>
                     <button type="button" class="danger" aria-label=format!("Confirm revoking {name}")
-                        disabled=move || revoke.pending().get() on:click=revoke_now.clone()>"Confirm revoking"</button>
+                        disabled=move || actions.revoking.running() on:click=revoke_now.clone()>"Confirm revoking"</button>
                     " "
                     <button type="button" class="secondary" aria-label=format!("Keep {name}")
                         on:click=move |_| confirming.set(false)>"Keep"</button>
@@ -171,17 +179,17 @@ fn TokenRow(domain: String, token: ApiToken, revoke: ServerAction<RevokeApiToken
 }
 
 #[component]
-fn NewTokenForm(domain: String, create: ServerAction<CreateApiToken>) -> impl IntoView {
+fn NewTokenForm(domain: String, actions: TokenActions) -> impl IntoView {
     let name = RwSignal::new(String::new());
-    let made = move || create.value().get().and_then(Result::ok);
-    let problem = move || create.value().get().and_then(Result::err);
+    let made = move || actions.creating.outcome().and_then(Result::ok);
+    let problem = move || actions.creating.failure();
     let field_problem =
         move || problem().and_then(|error| error.field_errors().first().map(|problem| problem.message.clone()));
     let other_problem =
         move || problem().filter(|error| error.field_errors().is_empty()).map(|error| view! { <Problem error /> });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        create.dispatch(CreateApiToken { domain: domain.clone(), name: name.get_untracked() });
+        actions.create.dispatch(CreateApiToken { domain: domain.clone(), name: name.get_untracked() });
     };
     Effect::new(move |_| {
         if made().is_some() {
@@ -201,7 +209,7 @@ fn NewTokenForm(domain: String, create: ServerAction<CreateApiToken>) -> impl In
                 placeholder="Okta" prop:value=move || name.get() on:input=move |event| name.set(event_target_value(&event))
                 aria-invalid=move || field_problem().is_some().to_string()
                 aria-describedby=move || field_problem().map(|_| "token-name-problem") />
-            <button type="submit" disabled=move || create.pending().get()>"Create Token"</button>
+            <button type="submit" disabled=move || actions.creating.running()>"Create Token"</button>
             {move || field_problem().map(|message| view! { <p id="token-name-problem" class="field-error">{message}</p> })}
         </form>
         {other_problem}
@@ -255,12 +263,13 @@ fn copy_to_clipboard(_text: &str) -> bool {
 #[component]
 fn DeprovisioningForm(domain: String, options: ResetOptions) -> impl IntoView {
     let save = ServerAction::<SaveDeprovisioning>::new();
+    let saving = ActionState::of(*save);
     let chosen = RwSignal::new(options);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         save.dispatch(SaveDeprovisioning { domain: domain.clone(), options: chosen.get_untracked() });
     };
-    let outcome = move || match save.value().get() {
+    let outcome = move || match saving.outcome() {
         Some(Ok(())) => Some(view! { <p class="saved" role="status">"Saved."</p> }.into_any()),
         Some(Err(error)) => Some(view! { <Problem error /> }.into_any()),
         None => None,
@@ -282,7 +291,7 @@ fn DeprovisioningForm(domain: String, options: ResetOptions) -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <p class="hint">"Every option is ticked at first: the extension will go to someone else."</p>
-            <button type="submit" disabled=move || save.pending().get()>"Save Deprovisioning Options"</button>
+            <button type="submit" disabled=move || saving.running()>"Save Deprovisioning Options"</button>
             {outcome}
         </form>
     }
