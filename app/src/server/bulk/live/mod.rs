@@ -102,6 +102,9 @@ type Failures = Arc<Vec<(i32, ItemOutcome)>>;
 struct JobReader {
     db: DatabaseConnection,
     limits: BulkLimits,
+    /// The counts last read: a job whose counts have moved since is not waiting, and why it waits is
+    /// not asked (two or more queries a tick, saved while it runs).
+    last: Option<JobCounts>,
     /// The failures last read, and the count they were read at: read again only when it changes.
     failed: Option<(u64, Failures)>,
 }
@@ -109,8 +112,10 @@ struct JobReader {
 impl Reader<i32, JobNews> for JobReader {
     async fn read(&mut self, id: i32) -> Result<Option<JobNews>, DbErr> {
         let Some(job) = bulk_job::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
-        let counts =
-            JobCounts { waiting: progress::waiting_of(&self.db, self.limits, &job).await?, ..progress::counts(&job) };
+        let counts = progress::counts(&job);
+        let moved = self.last.replace(counts).is_some_and(|last| last != counts);
+        let waiting = if moved { None } else { progress::waiting_of(&self.db, self.limits, &job).await? };
+        let counts = JobCounts { waiting, ..counts };
         let failed = match &self.failed {
             Some((count, failed)) if *count == counts.failed => failed.clone(),
             _ => {
@@ -177,7 +182,7 @@ pub async fn job_events(
     after: Option<i32>,
 ) -> Result<impl Stream<Item = Numbered> + Send + 'static, AppError> {
     let (job, domain) = progress::visible_job(&hub.db, &viewer.actor, id).await?;
-    let reader = JobReader { db: hub.db.clone(), limits: hub.limits, failed: None };
+    let reader = JobReader { db: hub.db.clone(), limits: hub.limits, last: None, failed: None };
     let news = hub.jobs.listen((&hub.viewers, &hub.db), job.id, reader)?;
     let watch = JobWatch { news, viewer, domain, shown: None, after: after.unwrap_or(0), sent: HashSet::new() };
     Ok(stream::unfold((watch, VecDeque::new(), false), |(mut watch, mut queue, mut over)| async move {
