@@ -2,7 +2,8 @@
 //! the progress step and the live streams, the Users page's banner, the Activity page and the CSV.
 
 use crate::server::auth::authz::{Actor, ManagedDomain};
-use crate::server::bulk::{schedule, spreadsheet, waiting};
+use crate::server::bulk::waiting::{self, Asked};
+use crate::server::bulk::{schedule, spreadsheet};
 use crate::server::directory::domains;
 use crate::server::entities::{bulk_job, bulk_job_item, domain};
 use crate::server::settings::BulkLimits;
@@ -40,7 +41,7 @@ pub(crate) async fn waiting_of(
     limits: BulkLimits,
     job: &bulk_job::Model,
 ) -> Result<Option<Waiting>, DbErr> {
-    Ok(waiting::reasons(db, limits, job.domain_id, &[job]).await?.pop().flatten())
+    Ok(waiting::reasons(db, limits, job.domain_id, Asked::One(job)).await?.pop().flatten())
 }
 
 pub fn action_of(job: &bulk_job::Model) -> Result<JobAction, AppError> {
@@ -123,7 +124,7 @@ pub(crate) async fn unfinished(
         .order_by_asc(bulk_job::Column::Id)
         .all(db)
         .await?;
-    let reasons = waiting::reasons(db, limits, domain_id, &jobs.iter().collect::<Vec<_>>()).await?;
+    let reasons = waiting::reasons(db, limits, domain_id, Asked::EveryUnfinished(&jobs)).await?;
     // A job whose request cannot be read (logged) is left out of the banner rather than ending it.
     Ok(jobs
         .iter()

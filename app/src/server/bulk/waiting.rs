@@ -10,22 +10,47 @@ use crate::shared::bulk::{JobState, Waiting};
 use chrono::Utc;
 use sea_orm::{prelude::*, QueryOrder, QuerySelect};
 
-/// Why each of `jobs`, jobs of the domain `domain_id`, waits: none for one that is not running, or
+/// The jobs a caller asks about, and whether they are all the domain has: then which of its running
+/// jobs have a place is read off them rather than asked of the database again.
+#[derive(Clone, Copy)]
+pub enum Asked<'a> {
+    /// One job of the domain (the progress dialog).
+    One(&'a bulk_job::Model),
+    /// Every unfinished job of the domain, oldest first (the Users page's banner).
+    EveryUnfinished(&'a [bulk_job::Model]),
+}
+
+impl<'a> Asked<'a> {
+    fn jobs(self) -> &'a [bulk_job::Model] {
+        match self {
+            Asked::One(job) => std::slice::from_ref(job),
+            Asked::EveryUnfinished(jobs) => jobs,
+        }
+    }
+}
+
+/// Why each of the `asked` jobs of the domain `domain_id` waits: none for one that is not running, or
 /// goes ahead.
 pub async fn reasons(
     db: &impl ConnectionTrait,
     limits: BulkLimits,
     domain_id: i32,
-    jobs: &[&bulk_job::Model],
+    asked: Asked<'_>,
 ) -> Result<Vec<Option<Waiting>>, DbErr> {
-    let running = |job: &&bulk_job::Model| job.state == JobState::Running;
+    let jobs = asked.jobs();
+    let running = |job: &bulk_job::Model| job.state == JobState::Running;
     if !jobs.iter().any(running) {
         return Ok(vec![None; jobs.len()]);
     }
     if let Some(reason) = domain_reason(db, limits, domain_id).await? {
         return Ok(jobs.iter().map(|job| running(job).then_some(reason)).collect());
     }
-    let placed = placed(db, limits, domain_id).await?;
+    let placed = match asked {
+        Asked::One(_) => placed(db, limits, domain_id).await?,
+        Asked::EveryUnfinished(jobs) => {
+            jobs.iter().filter(|job| running(job)).take(limits.jobs_per_domain).map(|job| job.id).collect()
+        }
+    };
     let at_once = u32::try_from(limits.jobs_per_domain).unwrap_or(u32::MAX);
     Ok(jobs
         .iter()
