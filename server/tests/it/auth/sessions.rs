@@ -117,30 +117,33 @@ fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with
     })
 }
 
-/// The holder of 201 signs in over and over, on eight connections at once, while an admin resets
-/// them: every session it got, even one whose sign-in had read the account before the reset and
-/// finished after it, is refused afterwards, and stays refused once the extension has a new holder.
+/// The holder of 201 signs in over and over, on eight connections at once spread over two replicas,
+/// while an admin resets them on one: every session it got, even one whose sign-in had read the
+/// account before the reset and finished after it, is refused afterwards by either replica, and stays
+/// refused once the extension has a new holder.
 #[test]
 fn sign_ins_racing_a_reset_leave_no_session_of_the_old_holding() {
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;
+        let other = app.replica(Settings::default()).await;
+        let replicas = [&app, &other];
         let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let leaver = app.user_id(&fixture.basic).await;
         let reset_done = std::sync::atomic::AtomicBool::new(false);
         let sessions = std::sync::Mutex::new(Vec::<Session>::new());
-        let sign_in_loop = || async {
-            let body = serde_qs::to_string(&app::ui::signed_in::Login {
-                login: fixture.basic.clone(),
-                password: PASSWORD.into(),
-            })
-            .unwrap();
+        let body =
+            serde_qs::to_string(&app::ui::signed_in::Login { login: fixture.basic.clone(), password: PASSWORD.into() })
+                .unwrap();
+        let (reset_done, sessions, body) = (&reset_done, &sessions, &body);
+        // The n-th loop signs in on replica n % 2.
+        let sign_in_loop = |n: usize| async move {
             while !reset_done.load(std::sync::atomic::Ordering::SeqCst) {
                 let request =
                     axum::http::Request::post(<app::ui::signed_in::Login as leptos::server_fn::ServerFn>::PATH)
                         .header("content-type", "application/x-www-form-urlencoded")
                         .body(axum::body::Body::from(body.clone()))
                         .unwrap();
-                let (status, headers, _) = app.request(request).await;
+                let (status, headers, _) = replicas[n % 2].request(request).await;
                 if let (true, Some(cookie)) = (status.is_success(), headers.get("set-cookie")) {
                     let cookie = cookie.to_str().unwrap();
                     let session =
@@ -157,19 +160,21 @@ fn sign_ins_racing_a_reset_leave_no_session_of_the_old_holding() {
             app.reset_users(&manager, vec![leaver]).await;
             reset_done.store(true, std::sync::atomic::Ordering::SeqCst);
         };
-        futures::join!(reset, futures::future::join_all((0..8).map(|_| sign_in_loop())));
+        futures::join!(reset, futures::future::join_all((0..8).map(sign_in_loop)));
 
-        let sessions = sessions.into_inner().unwrap();
-        let mut alive = Vec::new();
-        for session in &sessions {
-            if who(&app, session).await.is_some() {
-                alive.push(session.cookie.clone());
+        let sessions = std::mem::take(&mut *sessions.lock().unwrap());
+        for (n, replica) in replicas.into_iter().enumerate() {
+            let mut alive = 0;
+            for session in &sessions {
+                alive += usize::from(who(replica, session).await.is_some());
             }
+            assert_eq!(alive, 0, "{alive} of {} sessions outlived the reset on replica {n}", sessions.len());
         }
-        assert!(alive.is_empty(), "{} of {} sessions outlived the reset", alive.len(), sessions.len());
         app.recycle_user(&manager, leaver, "Nia", "New", "nia.new@a.example").await;
         for session in &sessions {
-            assert_eq!(who(&app, session).await, None, "a session of the former holder works for the new one");
+            for replica in replicas {
+                assert_eq!(who(replica, session).await, None, "a session of the former holder works for the new one");
+            }
         }
     })
 }
