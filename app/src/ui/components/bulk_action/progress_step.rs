@@ -73,7 +73,10 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
     );
     let shown = move || status.read().as_ref().map(|status| status.progress.clone()).or_else(|| progress.get());
     let finished = move || status.read().as_ref().is_some_and(|status| status.progress.is_finished());
-    let scheduled = move || progress.read().as_ref().and_then(JobProgress::scheduled_sentence);
+    // A memo: the step's buttons (Cancel Job and its question among them) are built again only when the
+    // job turns from scheduled to running, not at every count the stream sends.
+    let scheduled = Memo::new(move |_| progress.read().as_ref().and_then(JobProgress::scheduled_sentence));
+    let scheduled = move || scheduled.get();
     // Why a running job stands still, while it does.
     let waiting = move || progress.read().as_ref().and_then(|progress| progress.waiting);
     let recycle_next = move || {
