@@ -189,7 +189,7 @@ async fn bench(store: &str, url: &str, users: u32) {
     let started = Instant::now();
     let worker = Worker::new(db.clone(), worker::Config::default());
     while worker.run_once().await.expect("the worker runs") > 0 {}
-    report("run the job", started.elapsed(), Some(job.total));
+    report("run the job", started.elapsed(), Some(job.counts.total));
 
     let finished = bulk_job::Entity::find_by_id(job.id).one(&db).await.expect("read the job").expect("the job");
     let reset = user::Entity::find()
@@ -199,8 +199,8 @@ async fn bench(store: &str, url: &str, users: u32) {
         .await
         .expect("count users");
     assert_eq!(finished.state, JobState::Finished);
-    assert_eq!((finished.done_count, finished.failed_count), (job.total as i32, 0));
-    assert_eq!(reset, job.total, "every user is reset");
+    assert_eq!((finished.done_count, finished.failed_count), (job.counts.total as i32, 0));
+    assert_eq!(reset, job.counts.total, "every user is reset");
 }
 
 /// Queues a welcome email to every user (a job) and sends them all (as files).
@@ -210,7 +210,7 @@ async fn welcome_everyone(db: &DatabaseConnection, managed: &ManagedDomain, user
     let job = actions::start_account(db, managed, request, None).await.expect("start the welcome job");
     let worker = Worker::new(db.clone(), worker::Config::default());
     while worker.run_once().await.expect("the worker runs") > 0 {}
-    report("queue welcome emails (job)", started.elapsed(), Some(job.total));
+    report("queue welcome emails (job)", started.elapsed(), Some(job.counts.total));
 
     let dir = tempfile::tempdir().expect("a temp dir");
     let transport = Transport::new(None, dir.path()).expect("a file transport");
@@ -218,14 +218,14 @@ async fn welcome_everyone(db: &DatabaseConnection, managed: &ManagedDomain, user
     let dispatcher = Dispatcher::new(db.clone(), Config::new(transport, from, "https://pbx.example"));
     let started = Instant::now();
     while dispatcher.run_once().await.expect("the dispatcher runs") > 0 {}
-    report("write them (.eml, with links)", started.elapsed(), Some(job.total));
+    report("write them (.eml, with links)", started.elapsed(), Some(job.counts.total));
     let sent = outbox_message::Entity::find()
         .filter(outbox_message::Column::State.eq(MessageState::Sent))
         .count(db)
         .await
         .expect("count messages");
-    assert_eq!(sent, job.total, "every welcome email is sent");
-    assert_eq!(std::fs::read_dir(dir.path()).expect("the folder").count() as u64, job.total);
+    assert_eq!(sent, job.counts.total, "every welcome email is sent");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("the folder").count() as u64, job.counts.total);
 }
 
 fn report(what: &str, took: Duration, users: Option<u64>) {

@@ -19,7 +19,7 @@ const RECENT_JOBS: u64 = 50;
 
 /// A job's counts as the browser shows them.
 pub fn progress(job: &bulk_job::Model) -> Result<JobProgress, AppError> {
-    Ok(JobProgress::new(job.id, action_of(job)?, counts(job), schedule::of(job)))
+    Ok(JobProgress { id: job.id, action: action_of(job)?, counts: counts(job), schedule: schedule::of(job) })
 }
 
 /// The part of a job's progress that changes while it runs, as its row has it (why it waits is
@@ -82,11 +82,12 @@ pub async fn status(
             .all(db)
             .await?,
     );
-    let progress = JobProgress { waiting: waiting_of(db, limits, &job).await?, ..progress(&job)? };
+    let mut progress = progress(&job)?;
+    progress.counts.waiting = waiting_of(db, limits, &job).await?;
     Ok(JobStatus {
         email_recommended: domain.wants_email(),
         domain: domain.name,
-        truncated: (items.len() as u64) < progress.total,
+        truncated: (items.len() as u64) < progress.counts.total,
         items: items.into_iter().map(outcome).collect(),
         progress,
     })
@@ -129,7 +130,11 @@ pub(crate) async fn unfinished(
     Ok(jobs
         .iter()
         .zip(reasons)
-        .filter_map(|(job, waiting)| progress(job).ok().map(|progress| JobProgress { waiting, ..progress }))
+        .filter_map(|(job, waiting)| {
+            let mut progress = progress(job).ok()?;
+            progress.counts.waiting = waiting;
+            Some(progress)
+        })
         .collect())
 }
 

@@ -199,47 +199,25 @@ impl ItemState {
 pub struct JobProgress {
     pub id: i32,
     pub action: JobAction,
-    pub state: JobState,
-    pub total: u64,
-    pub done: u64,
-    pub failed: u64,
-    pub skipped: u64,
-    /// Why it makes no progress for now, if it is running and waits.
-    pub waiting: Option<Waiting>,
+    /// What changes while it runs: what its progress stream sends.
+    pub counts: JobCounts,
     /// When it is to start, for a job that was scheduled.
     pub schedule: Option<Schedule>,
 }
 
 impl JobProgress {
-    pub fn processed(&self) -> u64 {
-        self.done + self.failed + self.skipped
-    }
-
-    /// Finished or cancelled: nothing more will happen to its users.
-    pub fn is_finished(&self) -> bool {
-        self.state.is_over()
-    }
-
     /// "3 of 5 users reset"; "Cancelled: 3 of 5 users reset".
     pub fn summary(&self) -> String {
-        let summary = self.action.summary(self.done, self.total);
-        match self.state {
+        let summary = self.action.summary(self.counts.done, self.counts.total);
+        match self.counts.state {
             JobState::Cancelled => format!("Cancelled: {summary}"),
             JobState::Scheduled | JobState::Running | JobState::Finished => summary,
         }
     }
 
-    /// The users a cancelled job left untouched (none for any other).
-    pub fn cancelled(&self) -> u64 {
-        match self.state {
-            JobState::Cancelled => self.total.saturating_sub(self.processed()),
-            JobState::Scheduled | JobState::Running | JobState::Finished => 0,
-        }
-    }
-
     /// What the progress step says once nothing more will happen.
     pub fn outcome(&self) -> &'static str {
-        match self.state {
+        match self.counts.state {
             JobState::Cancelled => "Job cancelled",
             JobState::Scheduled | JobState::Running | JobState::Finished => self.action.complete(),
         }
@@ -248,17 +226,22 @@ impl JobProgress {
     /// The Users page's banner: "Reset in progress: 3 of 5", "Reset scheduled: 12 users, Fri 4 Dec
     /// 18:00 (Europe/Berlin)".
     pub fn banner(&self) -> String {
-        match (&self.schedule, self.state) {
+        let counts = &self.counts;
+        match (&self.schedule, counts.state) {
             (Some(schedule), JobState::Scheduled) => format!(
                 "{}: {}, {}",
                 self.action.scheduled(),
-                count_of(self.total, "user", "users"),
+                count_of(counts.total, "user", "users"),
                 schedule.short_with_zone()
             ),
             _ => {
-                let progress =
-                    format!("{}: {} of {}", self.action.in_progress(), number(self.processed()), number(self.total));
-                match self.waiting {
+                let progress = format!(
+                    "{}: {} of {}",
+                    self.action.in_progress(),
+                    number(counts.processed()),
+                    number(counts.total)
+                );
+                match counts.waiting {
                     Some(waiting) => format!("{progress} ({})", waiting.short()),
                     None => progress,
                 }
@@ -268,26 +251,14 @@ impl JobProgress {
 
     /// The Users page's banner once the job has ended while the page looked on: "Reset finished: 5 users".
     pub fn finished_banner(&self) -> String {
-        format!("{}: {}", self.action.wording().finished, count_of(self.total, "user", "users"))
+        format!("{}: {}", self.action.wording().finished, count_of(self.counts.total, "user", "users"))
     }
 
     /// The scheduled job's sentence: "These 12 users will be reset on Friday 4 December at 18:00
     /// (Europe/Berlin). Until then nothing changes."
     pub fn scheduled_sentence(&self) -> Option<String> {
-        let schedule = self.schedule.as_ref().filter(|_| self.state == JobState::Scheduled)?;
-        Some(will_be_done(&self.action, self.total, schedule))
-    }
-
-    /// Takes the counts a progress stream sent.
-    pub fn update(&mut self, counts: JobCounts) {
-        let JobCounts { state, total, done, failed, skipped, waiting } = counts;
-        (self.state, self.total, self.done, self.failed, self.skipped) = (state, total, done, failed, skipped);
-        self.waiting = waiting;
-    }
-
-    pub fn new(id: i32, action: JobAction, counts: JobCounts, schedule: Option<Schedule>) -> Self {
-        let JobCounts { state, total, done, failed, skipped, waiting } = counts;
-        Self { id, action, state, total, done, failed, skipped, waiting, schedule }
+        let schedule = self.schedule.as_ref().filter(|_| self.counts.state == JobState::Scheduled)?;
+        Some(will_be_done(&self.action, self.counts.total, schedule))
     }
 }
 
@@ -314,7 +285,27 @@ pub struct JobCounts {
     pub done: u64,
     pub failed: u64,
     pub skipped: u64,
+    /// Why it makes no progress for now, if it is running and waits.
     pub waiting: Option<Waiting>,
+}
+
+impl JobCounts {
+    pub fn processed(&self) -> u64 {
+        self.done + self.failed + self.skipped
+    }
+
+    /// Finished or cancelled: nothing more will happen to its users.
+    pub fn is_finished(&self) -> bool {
+        self.state.is_over()
+    }
+
+    /// The users a cancelled job left untouched (none for any other).
+    pub fn cancelled(&self) -> u64 {
+        match self.state {
+            JobState::Cancelled => self.total.saturating_sub(self.processed()),
+            JobState::Scheduled | JobState::Running | JobState::Finished => 0,
+        }
+    }
 }
 
 /// A running job's news, as its progress stream sends it (`routes::JOB_EVENTS`): small, and only what
@@ -374,43 +365,43 @@ mod tests {
 
     #[test]
     fn progress_reads_as_a_sentence() {
+        let counts = JobCounts { state: JobState::Running, total: 5, done: 3, failed: 0, skipped: 0, waiting: None };
         let progress = JobProgress {
             id: 1,
             action: JobAction::Reset { options: ResetOptions::defaults(), recycle: false },
-            state: JobState::Running,
-            total: 5,
-            done: 3,
-            failed: 0,
-            skipped: 0,
-            waiting: None,
+            counts,
             schedule: None,
         };
         assert_eq!(progress.summary(), "3 of 5 users reset");
         assert_eq!(JobAction::SendWelcome.summary(3, 5), "Welcome email queued for 3 of 5 users");
         assert_eq!(JobAction::ForcePasswordReset { revoke: false }.summary(1, 1), "1 of 1 user must change password");
 
-        let cancelled = JobProgress { state: JobState::Cancelled, ..progress.clone() };
+        let cancelled = JobProgress { counts: JobCounts { state: JobState::Cancelled, ..counts }, ..progress.clone() };
         assert_eq!(cancelled.summary(), "Cancelled: 3 of 5 users reset");
-        assert_eq!(cancelled.cancelled(), 2);
-        assert!(cancelled.is_finished());
+        assert_eq!(cancelled.counts.cancelled(), 2);
+        assert!(cancelled.counts.is_finished());
 
         let schedule = Schedule {
             long: "Friday 4 December at 18:00".into(),
             short: "Fri 4 Dec 18:00".into(),
             zone: "Europe/Berlin".into(),
         };
-        let scheduled =
-            JobProgress { state: JobState::Scheduled, total: 12, done: 0, schedule: Some(schedule), ..progress };
-        assert!(!scheduled.is_finished());
+        let scheduled = JobProgress {
+            counts: JobCounts { state: JobState::Scheduled, total: 12, done: 0, ..counts },
+            schedule: Some(schedule),
+            ..progress
+        };
+        assert!(!scheduled.counts.is_finished());
         assert_eq!(scheduled.banner(), "Reset scheduled: 12 users, Fri 4 Dec 18:00 (Europe/Berlin)");
         assert_eq!(
             scheduled.scheduled_sentence().as_deref(),
             Some("These 12 users will be reset on Friday 4 December at 18:00 (Europe/Berlin). Until then nothing changes.")
         );
-        let running = JobProgress { state: JobState::Running, done: 3, ..scheduled };
+        let running =
+            JobProgress { counts: JobCounts { state: JobState::Running, done: 3, ..scheduled.counts }, ..scheduled };
         assert_eq!(running.banner(), "Reset in progress: 3 of 12");
         assert_eq!(running.scheduled_sentence(), None);
-        let held = JobProgress { waiting: Some(Waiting::Held), ..running };
+        let held = JobProgress { counts: JobCounts { waiting: Some(Waiting::Held), ..running.counts }, ..running };
         assert_eq!(held.banner(), "Reset in progress: 3 of 12 (paused by your service provider)");
     }
 }

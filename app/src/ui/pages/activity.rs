@@ -157,7 +157,7 @@ fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
                                 <td data-label="Domain">{job.domain}</td>
                                 <td data-label="By">{job.actor}</td>
                                 <td data-label="Action">{progress.action.describe()}</td>
-                                <td data-label="Users" class="num">{progress.total}</td>
+                                <td data-label="Users" class="num">{progress.counts.total}</td>
                                 <td data-label="Outcome">{outcome(&progress)}</td>
                                 <td class="download">
                                     <div class="job-buttons">
@@ -178,20 +178,21 @@ fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
 }
 
 fn outcome(progress: &JobProgress) -> String {
-    let skipped = match progress.skipped {
+    let counts = &progress.counts;
+    let skipped = match counts.skipped {
         0 => String::new(),
         n => format!(", {n} skipped"),
     };
-    match (progress.state, &progress.schedule) {
+    match (counts.state, &progress.schedule) {
         (JobState::Scheduled, Some(schedule)) => format!("Scheduled for {}", schedule.short_with_zone()),
         (JobState::Scheduled, None) => "Scheduled".into(),
-        (JobState::Running, _) => format!("Running: {} of {} done", progress.processed(), progress.total),
-        (JobState::Finished, _) => format!("{} done, {} failed{skipped}", progress.done, progress.failed),
+        (JobState::Running, _) => format!("Running: {} of {} done", counts.processed(), counts.total),
+        (JobState::Finished, _) => format!("{} done, {} failed{skipped}", counts.done, counts.failed),
         (JobState::Cancelled, _) => format!(
             "Cancelled: {} done, {} failed{skipped}, {} not started",
-            progress.done,
-            progress.failed,
-            progress.cancelled()
+            counts.done,
+            counts.failed,
+            counts.cancelled()
         ),
     }
 }
@@ -201,13 +202,13 @@ fn outcome(progress: &JobProgress) -> String {
 fn JobButtons(progress: JobProgress, actions: RowActions) -> impl IntoView {
     let id = progress.id;
     let is_reset = matches!(progress.action, JobAction::Reset { .. });
-    match progress.state {
+    match progress.counts.state {
         JobState::Scheduled => view! {
             <RunNow job=id then=actions.changed />
             <CancelJob job=id scheduled=true then=actions.changed />
         }
         .into_any(),
-        JobState::Finished | JobState::Cancelled if is_reset && progress.done > 0 => view! {
+        JobState::Finished | JobState::Cancelled if is_reset && progress.counts.done > 0 => view! {
             <button type="button" class="secondary" disabled=move || actions.recycling.running()
                 aria-label=format!("Recycle Users of bulk action {id}")
                 on:click=move |_| { actions.recycle.dispatch(id); }>

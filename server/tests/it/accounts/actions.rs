@@ -35,7 +35,7 @@ fn a_forced_password_reset_signs_the_user_out_and_blocks_all_but_change_password
         assert_eq!(preview.users.len(), 2);
         assert!(preview.skipped.is_empty());
         assert_eq!(preview.without_email().map(|user| user.extension.as_str()).collect::<Vec<_>>(), ["204"]);
-        assert_eq!(job.total, 2);
+        assert_eq!(job.counts.total, 2);
         // Signed out at once; "Password Required" on the Users page; a link queued where there is an address.
         assert_eq!(me(&app, &target).await, None);
         let olga = user_by_login(&app, &fixture.office_manager).await;
@@ -183,7 +183,7 @@ fn a_change_and_its_email_are_one_transaction_neither_happens_without_the_other(
             account_action(&app, &boss, AccountAction::ForcePasswordReset { revoke: false }, vec![liam, noah]).await;
         let (_, status) = app.call::<_, JobStatus>(BulkJobStatus { job: job.id }, Some(&boss)).await;
         let status = status.unwrap();
-        assert_eq!((status.progress.done, status.progress.failed), (1, 1));
+        assert_eq!((status.progress.counts.done, status.progress.counts.failed), (1, 1));
         assert_eq!(status.items[0].extension, "203");
         assert_eq!(
             status.items[0].error.as_deref(),
@@ -217,7 +217,7 @@ fn revoking_stops_the_current_password_at_once_and_leaves_out_users_without_emai
         assert_eq!(preview.skipped.len(), 1);
         assert_eq!(preview.skipped[0].user.extension, "204");
         assert!(preview.skipped[0].reason.starts_with("No email address"), "{}", preview.skipped[0].reason);
-        assert_eq!(job.total, 1);
+        assert_eq!(job.counts.total, 1);
 
         // Signed out everywhere, and the password that leaked opens nothing, not even Change Password.
         assert_eq!(me(&app, &leaked).await, None);

@@ -57,7 +57,7 @@ fn a_cancelled_job_leaves_every_waiting_user_untouched_even_one_a_worker_holds()
         let (code, cancelled) = app.call::<_, JobProgress>(CancelJob { job: job.id }, Some(&session)).await;
         assert_eq!(code, StatusCode::OK, "{cancelled:?}");
         let cancelled = cancelled.unwrap();
-        assert_eq!(cancelled.state, JobState::Cancelled);
+        assert_eq!(cancelled.counts.state, JobState::Cancelled);
         assert_eq!(cancelled.summary(), format!("Cancelled: 2 of {USERS} users reset"));
         second.process(held).await.unwrap();
         assert_eq!(first.run_once().await.unwrap(), 0, "nothing is left to claim");
@@ -82,7 +82,10 @@ fn a_cancelled_job_leaves_every_waiting_user_untouched_even_one_a_worker_holds()
 
         let (_, status) = status(&app, &session, job.id).await;
         let progress = status.unwrap().progress;
-        assert_eq!((progress.state, progress.done, progress.cancelled()), (JobState::Cancelled, 2, USERS as u64 - 2));
+        assert_eq!(
+            (progress.counts.state, progress.counts.done, progress.counts.cancelled()),
+            (JobState::Cancelled, 2, USERS as u64 - 2)
+        );
         let (_, running) =
             app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
         assert_eq!(running.unwrap(), []);
@@ -127,7 +130,7 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
         let workers = [run(Worker::new(app.db.clone(), config.clone())), run(Worker::new(app.db.clone(), config))];
         // Once the workers are under way (a user done), while most users still wait.
         let waited = std::time::Instant::now();
-        while status(&app, &session, job.id).await.1.unwrap().progress.done == 0 {
+        while status(&app, &session, job.id).await.1.unwrap().progress.counts.done == 0 {
             assert!(waited.elapsed() < Duration::from_secs(30), "the workers never got going");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -154,6 +157,6 @@ fn workers_running_side_by_side_when_the_cancel_comes_leave_no_user_half_reset()
         }
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
         let done = items.iter().filter(|item| item.state == ItemState::Done).count() as u64;
-        assert_eq!((progress.state, progress.done), (ended, done));
+        assert_eq!((progress.counts.state, progress.counts.done), (ended, done));
     })
 }

@@ -46,7 +46,7 @@ fn a_filter_takes_the_users_it_matches_when_the_job_starts() {
         let start = StartReset { domain: "a.example".into(), request: matching("sales") };
         let (code, job) = app.call::<_, JobProgress>(start, Some(&session)).await;
         assert_eq!(code, StatusCode::OK, "{job:?}");
-        assert_eq!(job.unwrap().total, 7);
+        assert_eq!(job.unwrap().counts.total, 7);
         app.run_jobs().await;
 
         let reset =

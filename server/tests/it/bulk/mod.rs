@@ -211,7 +211,7 @@ pub(crate) async fn reset(app: &TestApp, session: &Session, user_ids: Vec<i32>, 
     let (code, started) = start(app, session, "a.example", request(user_ids, options)).await;
     assert_eq!(code, StatusCode::OK, "{started:?}");
     let job = started.unwrap();
-    assert_eq!(job.state, JobState::Running);
+    assert_eq!(job.counts.state, JobState::Running);
     app.run_jobs().await;
     status(app, session, job.id).await.1.unwrap()
 }

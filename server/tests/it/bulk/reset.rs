@@ -36,7 +36,7 @@ fn each_option_alone_clears_exactly_its_data_and_nothing_of_anyone_else() {
             let before = snapshot(&app, target).await;
 
             let done = reset(&app, &session, vec![target], [option].into_iter().collect()).await;
-            assert_eq!((done.progress.done, done.progress.failed), (1, 0), "{option:?}");
+            assert_eq!((done.progress.counts.done, done.progress.counts.failed), (1, 0), "{option:?}");
 
             let after = snapshot(&app, target).await;
             for (kind, n) in &after.rows {
@@ -85,7 +85,10 @@ fn all_options_together_clear_everything_and_sign_the_users_out() {
         );
 
         let done = reset(&app, &session, ids[..2].to_vec(), ResetOptions::all()).await;
-        assert_eq!((done.progress.state, done.progress.done, done.progress.total), (JobState::Finished, 2, 2));
+        assert_eq!(
+            (done.progress.counts.state, done.progress.counts.done, done.progress.counts.total),
+            (JobState::Finished, 2, 2)
+        );
         assert!(done.items.iter().all(|item| item.state == ItemState::Done));
         assert_eq!(done.items[0].name, "Ava Smith", "the report keeps the name the user had");
 
@@ -231,7 +234,10 @@ fn one_failing_user_fails_alone_with_the_reason_and_keeps_all_their_data() {
         let before = snapshot(&app, ids[1]).await;
 
         let done = reset(&app, &session, ids.clone(), ResetOptions::all()).await;
-        assert_eq!((done.progress.state, done.progress.done, done.progress.failed), (JobState::Finished, 2, 1));
+        assert_eq!(
+            (done.progress.counts.state, done.progress.counts.done, done.progress.counts.failed),
+            (JobState::Finished, 2, 1)
+        );
         assert_eq!(done.items[0].extension, "202", "failures are listed first");
         assert_eq!(done.items[0].state, ItemState::Failed);
         assert_eq!(

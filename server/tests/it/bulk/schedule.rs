@@ -41,7 +41,7 @@ async fn schedule(app: &TestApp, session: &Session, request: ResetRequest) -> Jo
     let (code, job) = start(app, session, "a.example", request).await;
     assert_eq!(code, StatusCode::OK, "{job:?}");
     let job = job.unwrap();
-    assert_eq!(job.state, JobState::Scheduled);
+    assert_eq!(job.counts.state, JobState::Scheduled);
     job
 }
 
@@ -94,7 +94,7 @@ fn a_scheduled_job_waits_then_starts_exactly_once_with_two_workers() {
             }
         }
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((done.state, done.done, done.skipped), (JobState::Finished, 3, 0));
+        assert_eq!((done.counts.state, done.counts.done, done.counts.skipped), (JobState::Finished, 3, 0));
         assert_eq!(audited(&app, "bulk_job_scheduled", job.id).await, 1);
         assert_eq!(audited(&app, "bulk_job_started", job.id).await, 1, "started exactly once");
         assert_eq!(audited(&app, "user_reset", job.id).await, 3, "each user reset exactly once");
@@ -112,13 +112,16 @@ fn a_cancelled_scheduled_job_never_starts_and_frees_its_users() {
         let job = schedule(&app, &session, at(ids.clone(), TOMORROW)).await;
         let (code, cancelled) = app.call::<_, JobProgress>(CancelJob { job: job.id }, Some(&session)).await;
         assert_eq!(code, StatusCode::OK, "{cancelled:?}");
-        assert_eq!(cancelled.unwrap().state, JobState::Cancelled);
+        assert_eq!(cancelled.unwrap().counts.state, JobState::Cancelled);
 
         make_due(&app, job.id).await;
         app.run_jobs().await;
         assert_eq!(snapshots(&app, &ids).await, before, "nothing was done");
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((progress.state, progress.done, progress.cancelled()), (JobState::Cancelled, 0, 3));
+        assert_eq!(
+            (progress.counts.state, progress.counts.done, progress.counts.cancelled()),
+            (JobState::Cancelled, 0, 3)
+        );
         assert_eq!(audited(&app, "bulk_job_started", job.id).await, 0);
         assert_eq!(audited(&app, "bulk_job_cancelled", job.id).await, 1);
         let (code, again) = app.call::<_, JobProgress>(RunScheduledJob { job: job.id }, Some(&session)).await;
@@ -146,7 +149,7 @@ fn a_user_who_changed_scope_before_the_time_is_skipped_with_the_reason() {
         app.run_jobs().await;
         let status = status(&app, &session, job.id).await.1.unwrap();
         let progress = &status.progress;
-        assert_eq!((progress.state, progress.done, progress.skipped), (JobState::Finished, 2, 1));
+        assert_eq!((progress.counts.state, progress.counts.done, progress.counts.skipped), (JobState::Finished, 2, 1));
         let skipped = status.items.iter().find(|item| item.extension == "202").unwrap();
         assert_eq!(skipped.state, ItemState::Skipped);
         assert_eq!(skipped.error.as_deref(), Some("Now a Reseller, above the scope of 200@a.example."));
@@ -165,12 +168,12 @@ fn run_now_starts_a_scheduled_job_at_once_and_only_once() {
         let job = schedule(&app, &session, at(ids.clone(), TOMORROW)).await;
         let (code, running) = app.call::<_, JobProgress>(RunScheduledJob { job: job.id }, Some(&session)).await;
         assert_eq!(code, StatusCode::OK, "{running:?}");
-        assert_eq!(running.unwrap().state, JobState::Running);
+        assert_eq!(running.unwrap().counts.state, JobState::Running);
         let (code, again) = app.call::<_, JobProgress>(RunScheduledJob { job: job.id }, Some(&session)).await;
         assert_eq!(code, StatusCode::CONFLICT, "{again:?}");
         app.run_jobs().await;
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((progress.state, progress.done), (JobState::Finished, 3));
+        assert_eq!((progress.counts.state, progress.counts.done), (JobState::Finished, 3));
         assert_eq!(audited(&app, "bulk_job_started", job.id).await, 1);
     })
 }
@@ -211,7 +214,7 @@ fn an_admin_cannot_cancel_or_run_a_job_that_targets_them_or_anyone_above_them() 
         }
         for job in [&of_manager, &of_reseller] {
             let progress = status(&app, &boss, job.id).await.1.unwrap().progress;
-            assert_eq!(progress.state, JobState::Scheduled, "untouched");
+            assert_eq!(progress.counts.state, JobState::Scheduled, "untouched");
         }
         assert_eq!(audited(&app, "bulk_job_cancelled", of_manager.id).await, 0);
         // The Super User, above them all, may.
@@ -238,7 +241,10 @@ fn a_scheduled_job_whose_admin_was_reset_since_does_nothing_when_its_time_comes(
         make_due(&app, job.id).await;
         app.run_jobs().await;
         let status = status(&app, &boss, job.id).await.1.unwrap();
-        assert_eq!((status.progress.state, status.progress.done, status.progress.skipped), (JobState::Finished, 0, 3));
+        assert_eq!(
+            (status.progress.counts.state, status.progress.counts.done, status.progress.counts.skipped),
+            (JobState::Finished, 0, 3)
+        );
         for item in &status.items {
             assert_eq!(
                 item.error.as_deref(),

@@ -38,7 +38,7 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
         drop(first);
 
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((progress.done, progress.state), (2, JobState::Running));
+        assert_eq!((progress.counts.done, progress.counts.state), (2, JobState::Running));
         let (_, running) =
             app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
         assert_eq!(running.unwrap().len(), 1);
@@ -53,7 +53,10 @@ fn a_job_interrupted_part_way_resumes_and_resets_each_user_exactly_once() {
         assert_eq!(second.run_once().await.unwrap(), 2);
 
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((done.state, done.done, done.failed, done.total), (JobState::Finished, 7, 0, 7));
+        assert_eq!(
+            (done.counts.state, done.counts.done, done.counts.failed, done.counts.total),
+            (JobState::Finished, 7, 0, 7)
+        );
         for id in &ids {
             let resets = audit_log::Entity::find()
                 .filter(audit_log::Column::Action.eq("user_reset"))
@@ -85,7 +88,7 @@ fn the_background_worker_runs_a_job_and_the_activity_page_lists_it_in_scope() {
         let mut polls = 0;
         let done = loop {
             let now = status(&app, &session, job.id).await.1.unwrap();
-            if now.progress.is_finished() {
+            if now.progress.counts.is_finished() {
                 break now;
             }
             polls += 1;
@@ -147,7 +150,10 @@ fn workers_running_side_by_side_share_a_job_and_reset_each_user_once() {
         assert_eq!(handled.iter().sum::<usize>(), ids.len(), "each item claimed once: {handled:?}");
 
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((done.state, done.done, done.failed), (JobState::Finished, ids.len() as u64, 0));
+        assert_eq!(
+            (done.counts.state, done.counts.done, done.counts.failed),
+            (JobState::Finished, ids.len() as u64, 0)
+        );
         let resets =
             audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
         assert_eq!(resets, ids.len() as u64);
@@ -190,7 +196,7 @@ fn a_worker_whose_lease_ran_out_leaves_taken_users_to_their_new_holder_and_does_
 
         quick.process(taken).await.unwrap();
         let progress = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((progress.state, progress.done, progress.failed), (JobState::Finished, 2, 0));
+        assert_eq!((progress.counts.state, progress.counts.done, progress.counts.failed), (JobState::Finished, 2, 0));
         let resets =
             audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
         assert_eq!(resets, 2);
@@ -206,8 +212,12 @@ fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_man
         let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
         app.run_jobs().await;
         let progress = || async { status(&app, &session, job.id).await.1.unwrap().progress };
-        assert_eq!((progress().await.state, progress().await.done), (JobState::Running, 0), "held: nothing done");
-        assert_eq!(progress().await.waiting, Some(Waiting::Held), "and the admin is told why");
+        assert_eq!(
+            (progress().await.counts.state, progress().await.counts.done),
+            (JobState::Running, 0),
+            "held: nothing done"
+        );
+        assert_eq!(progress().await.counts.waiting, Some(Waiting::Held), "and the admin is told why");
         let (_, banner) =
             app.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
         assert_eq!(banner.unwrap()[0].banner(), "Reset in progress: 0 of 3 (paused by your service provider)");
@@ -222,15 +232,15 @@ fn an_operators_hold_stops_a_domains_jobs_where_they_are_and_lets_exactly_so_man
         a.unwrap();
         b.unwrap();
         app.run_jobs().await;
-        assert_eq!(progress().await.done, 1);
-        assert_eq!(progress().await.waiting, Some(Waiting::Held), "held again after the one let through");
+        assert_eq!(progress().await.counts.done, 1);
+        assert_eq!(progress().await.counts.waiting, Some(Waiting::Held), "held again after the one let through");
         assert_eq!(snapshot(&app, ids[0]).await.user.status, UserStatus::SetupRequired, "in order of extension");
         assert_eq!(snapshot(&app, ids[1]).await.user.status, UserStatus::Active);
 
         hold::set(&app.db, "a.example", Pace::Free).await.unwrap();
-        assert_eq!(progress().await.waiting, None, "released");
+        assert_eq!(progress().await.counts.waiting, None, "released");
         app.run_jobs().await;
-        assert_eq!((progress().await.state, progress().await.done), (JobState::Finished, 3));
+        assert_eq!((progress().await.counts.state, progress().await.counts.done), (JobState::Finished, 3));
     })
 }
 
@@ -259,13 +269,16 @@ fn a_small_job_of_another_domain_is_done_in_the_first_round_beside_a_large_one()
         let worker = Worker::new(app.db.clone(), worker::Config { batch_size: 10, ..worker::Config::default() });
         assert_eq!(worker.run_once().await.unwrap(), 10, "a whole batch: what the small job leaves goes to the large");
         let small_now = status(&app, &c, small_job.id).await.1.unwrap().progress;
-        assert_eq!((small_now.state, small_now.done), (JobState::Finished, 3));
+        assert_eq!((small_now.counts.state, small_now.counts.done), (JobState::Finished, 3));
         let large_now = status(&app, &a, large_job.id).await.1.unwrap().progress;
-        assert_eq!((large_now.state, large_now.done), (JobState::Running, 7));
+        assert_eq!((large_now.counts.state, large_now.counts.done), (JobState::Running, 7));
 
         while worker.run_once().await.unwrap() > 0 {}
         let large_done = status(&app, &a, large_job.id).await.1.unwrap().progress;
-        assert_eq!((large_done.state, large_done.done, large_done.failed), (JobState::Finished, 30, 0));
+        assert_eq!(
+            (large_done.counts.state, large_done.counts.done, large_done.counts.failed),
+            (JobState::Finished, 30, 0)
+        );
     })
 }
 
@@ -294,10 +307,10 @@ fn a_job_that_fills_its_turn_exactly_keeps_its_users_when_the_rest_of_the_batch_
         let worker = Worker::new(app.db.clone(), config);
         assert_eq!(worker.run_once().await.unwrap(), 5, "a.example's 5 users, claimed and processed");
         let a_now = status(&app, &a, a_job.id).await.1.unwrap().progress;
-        assert_eq!((a_now.state, a_now.done), (JobState::Finished, 5));
+        assert_eq!((a_now.counts.state, a_now.counts.done), (JobState::Finished, 5));
         other.process(held).await.unwrap();
         let c_now = status(&app, &c, c_job.id).await.1.unwrap().progress;
-        assert_eq!((c_now.state, c_now.done), (JobState::Finished, 5));
+        assert_eq!((c_now.counts.state, c_now.counts.done), (JobState::Finished, 5));
     })
 }
 
@@ -324,9 +337,13 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
             }
         }
         let a_now = status(&app, &a, a_job.id).await.1.unwrap().progress;
-        assert_eq!((a_now.state, a_now.done, a_now.failed), (JobState::Running, 5, 0), "the limit, exactly");
+        assert_eq!(
+            (a_now.counts.state, a_now.counts.done, a_now.counts.failed),
+            (JobState::Running, 5, 0),
+            "the limit, exactly"
+        );
         let c_now = status(&app, &c, c_job.id).await.1.unwrap().progress;
-        assert_eq!((c_now.state, c_now.done), (JobState::Finished, 3), "another domain is not held back");
+        assert_eq!((c_now.counts.state, c_now.counts.done), (JobState::Finished, 3), "another domain is not held back");
         let waiting = bulk_job_item::Entity::find()
             .filter(bulk_job_item::Column::JobId.eq(a_job.id))
             .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
@@ -341,15 +358,15 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
         done_ago(&app, a_job.id, chrono::Duration::minutes(30)).await;
         let told = app.replica(Settings { bulk: per_hour(5), ..Settings::default() }).await;
         let a_told = status(&told, &a, a_job.id).await.1.unwrap().progress;
-        assert_eq!(a_told.waiting, Some(Waiting::HourlyLimit { per_hour: 5, minutes: 30 }));
-        assert_eq!(status(&told, &c, c_job.id).await.1.unwrap().progress.waiting, None, "finished: not waiting");
+        assert_eq!(a_told.counts.waiting, Some(Waiting::HourlyLimit { per_hour: 5, minutes: 30 }));
+        assert_eq!(status(&told, &c, c_job.id).await.1.unwrap().progress.counts.waiting, None, "finished: not waiting");
 
         // An hour on: the users done are out of the window, and the job finishes.
         done_ago(&app, a_job.id, chrono::Duration::hours(2)).await;
-        assert_eq!(status(&told, &a, a_job.id).await.1.unwrap().progress.waiting, None, "room again");
+        assert_eq!(status(&told, &a, a_job.id).await.1.unwrap().progress.counts.waiting, None, "room again");
         while one.run_once().await.unwrap() > 0 {}
         let a_done = status(&app, &a, a_job.id).await.1.unwrap().progress;
-        assert_eq!((a_done.state, a_done.done, a_done.failed), (JobState::Finished, 8, 0));
+        assert_eq!((a_done.counts.state, a_done.counts.done, a_done.counts.failed), (JobState::Finished, 8, 0));
     })
 }
 
@@ -420,7 +437,11 @@ fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is
         let err = full.run_once().await.expect_err("the database cannot take the batch");
         assert!(err.to_string().contains("full"), "{err}");
         let now = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((now.state, now.done, now.failed), (JobState::Running, 0, 0), "nobody done, nobody failed");
+        assert_eq!(
+            (now.counts.state, now.counts.done, now.counts.failed),
+            (JobState::Running, 0, 0),
+            "nobody done, nobody failed"
+        );
         let untouched = app::server::entities::user::Entity::find()
             .filter(app::server::entities::user::Column::Id.is_in(ids.clone()))
             .filter(app::server::entities::user::Column::FirstName.eq("Sam"))
@@ -444,7 +465,7 @@ fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is
         let worker = Worker::new(app.db.clone(), worker::Config::default());
         while worker.run_once().await.unwrap() > 0 {}
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
-        assert_eq!((done.state, done.done, done.failed), (JobState::Finished, 40, 0));
+        assert_eq!((done.counts.state, done.counts.done, done.counts.failed), (JobState::Finished, 40, 0));
     })
 }
 
@@ -537,7 +558,7 @@ fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
         let done = || async {
             let mut done = Vec::new();
             for job in &jobs {
-                done.push(status(&app, &session, *job).await.1.unwrap().progress.done);
+                done.push(status(&app, &session, *job).await.1.unwrap().progress.counts.done);
             }
             done
         };
@@ -547,7 +568,7 @@ fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
         let told = app.replica(Settings { bulk: at_once(2), ..Settings::default() }).await;
         let (_, banner) =
             told.call::<_, Vec<JobProgress>>(RunningJobs { domain: "a.example".into() }, Some(&session)).await;
-        let reasons: Vec<Option<Waiting>> = banner.unwrap().iter().map(|job| job.waiting).collect();
+        let reasons: Vec<Option<Waiting>> = banner.unwrap().iter().map(|job| job.counts.waiting).collect();
         assert_eq!(reasons, [None, None, Some(Waiting::EarlierJobs { at_once: 2 })]);
         assert_eq!(worker.run_once().await.unwrap(), 4);
         assert_eq!(worker.run_once().await.unwrap(), 4);
@@ -581,7 +602,7 @@ fn two_replicas_claiming_at_once_keep_a_domains_limit_of_jobs_and_reset_each_use
         }
         let mut done = Vec::new();
         for job in &jobs {
-            done.push(status(&app, &session, *job).await.1.unwrap().progress.done);
+            done.push(status(&app, &session, *job).await.1.unwrap().progress.counts.done);
         }
         assert_eq!(done[2], 0, "beyond the domain's limit on both replicas: {done:?}");
         while one.run_once().await.unwrap() + two.run_once().await.unwrap() > 0 {}

@@ -38,7 +38,7 @@ fn a_welcome_email_goes_out_over_smtp_and_its_link_sets_a_password_once() {
             (preview.skipped[0].user.extension.as_str(), preview.skipped[0].reason.as_str()),
             ("204", "No email address.")
         );
-        assert_eq!(job.total, 2);
+        assert_eq!(job.counts.total, 2);
         let queued = messages(&app).await;
         assert_eq!(queued.len(), 2);
         assert!(queued

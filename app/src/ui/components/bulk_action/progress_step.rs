@@ -5,7 +5,7 @@
 //! in between; when the job is finished, the step reads every user's outcome once.
 
 use super::flow::{Change, Flow, Step};
-use crate::shared::bulk::{ItemOutcome, JobAction, JobEvent, JobProgress, JobStatus};
+use crate::shared::bulk::{ItemOutcome, JobAction, JobCounts, JobEvent, JobProgress, JobStatus};
 use crate::shared::error::AppError;
 use crate::shared::routes;
 use crate::ui::components::event_source::{listen, Then};
@@ -37,7 +37,7 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
             // The step may be gone by then (try_: nothing to update).
             match bulk_job_status(id).await {
                 Ok(news) => {
-                    let finished = news.progress.is_finished();
+                    let finished = news.progress.counts.is_finished();
                     if status.try_set(Some(news)).is_none() && finished {
                         flow.changed.run(Change::Ended(id));
                     }
@@ -52,12 +52,17 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
         move || Some(routes::job_events(id)),
         move |event: JobEvent| match event {
             JobEvent::Counts(counts) => {
-                progress.update(|progress| {
-                    if let Some(progress) = progress {
-                        progress.update(counts);
+                // Equal counts (a stream that reconnected sends them again) change nothing on screen.
+                progress.maybe_update(|progress| match progress {
+                    Some(progress) if progress.counts != counts => {
+                        progress.counts = counts;
+                        true
                     }
+                    _ => false,
                 });
-                error.set(None);
+                if error.with_untracked(Option::is_some) {
+                    error.set(None);
+                }
                 if !counts.state.is_over() {
                     return Then::Listen;
                 }
@@ -72,13 +77,13 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
         read_status,
     );
     let shown = move || status.read().as_ref().map(|status| status.progress.clone()).or_else(|| progress.get());
-    let finished = move || status.read().as_ref().is_some_and(|status| status.progress.is_finished());
+    let finished = move || status.read().as_ref().is_some_and(|status| status.progress.counts.is_finished());
     // A memo: the step's buttons (Cancel Job and its question among them) are built again only when the
     // job turns from scheduled to running, not at every count the stream sends.
     let scheduled = Memo::new(move |_| progress.read().as_ref().and_then(JobProgress::scheduled_sentence));
     let scheduled = move || scheduled.get();
     // Why a running job stands still, while it does.
-    let waiting = move || progress.read().as_ref().and_then(|progress| progress.waiting);
+    let waiting = move || progress.read().as_ref().and_then(|progress| progress.counts.waiting);
     let recycle_next = move || {
         status
             .read()
@@ -95,11 +100,11 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
                 None => shown().map(|progress| view! { <p class="progress-text">{progress_text(&progress)}</p> }.into_any()),
             }}
             {move || waiting().map(|waiting| view! { <p class="waiting">{waiting.sentence()}</p> })}
-            {move || status.get().filter(|status| status.progress.is_finished())
+            {move || status.get().filter(|status| status.progress.counts.is_finished())
                 .map(|status| view! { <p class="done">{status.progress.outcome()}</p> })}
         </div>
         {move || error.get().map(|error| view! { <Problem error /> })}
-        {move || match status.get().filter(|status| status.progress.is_finished()) {
+        {move || match status.get().filter(|status| status.progress.counts.is_finished()) {
             Some(status) => Some(view! { <Outcomes status /> }.into_any()),
             // While it runs, only its failures are listed, once there are any.
             None => Some(failures.get()).filter(|items| !items.is_empty())
@@ -137,10 +142,12 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
 
 #[component]
 fn ProgressBar(progress: JobProgress) -> impl IntoView {
-    let percent = (progress.processed() * 100).checked_div(progress.total).unwrap_or(100);
+    let JobCounts { total, .. } = progress.counts;
+    let processed = progress.counts.processed();
+    let percent = (processed * 100).checked_div(total).unwrap_or(100);
     view! {
         <div class="progress" role="progressbar" aria-label=progress.action.progress_title() aria-valuemin="0"
-            aria-valuemax=progress.total aria-valuenow=progress.processed() aria-valuetext=progress.summary()>
+            aria-valuemax=total aria-valuenow=processed aria-valuetext=progress.summary()>
             // A style property, not a style attribute: the Content-Security-Policy allows no inline styles.
             <div class="bar" style:width=format!("{percent}%")></div>
         </div>
@@ -150,11 +157,12 @@ fn ProgressBar(progress: JobProgress) -> impl IntoView {
 /// "3 of 5 users reset, 1 failed".
 fn progress_text(progress: &JobProgress) -> String {
     let mut text = progress.summary();
-    if progress.failed > 0 {
-        text.push_str(&format!(", {} failed", progress.failed));
+    let JobCounts { failed, skipped, .. } = progress.counts;
+    if failed > 0 {
+        text.push_str(&format!(", {failed} failed"));
     }
-    if progress.skipped > 0 {
-        text.push_str(&format!(", {} skipped", progress.skipped));
+    if skipped > 0 {
+        text.push_str(&format!(", {skipped} skipped"));
     }
     text
 }
