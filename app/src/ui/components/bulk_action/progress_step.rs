@@ -60,9 +60,8 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
                     }
                     _ => false,
                 });
-                if error.with_untracked(Option::is_some) {
-                    error.set(None);
-                }
+                // Cleared, and its view rebuilt, only if one is shown.
+                error.maybe_update(|error| error.take().is_some());
                 if !counts.state.is_over() {
                     return Then::Listen;
                 }
