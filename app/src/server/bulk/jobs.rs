@@ -10,14 +10,17 @@
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::bulk::{hold, progress, reach, schedule};
-use crate::server::db::{self, OnUnique};
+use crate::server::db::OnUnique;
+use crate::server::directory::users;
 use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
 use crate::shared::bulk::{ItemState, JobAction, JobProgress, JobState, Targets};
 use crate::shared::error::AppError;
-use crate::shared::model::{full_name, UserStatus};
+use crate::shared::model::UserStatus;
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::sea_query::{Expr, InsertStatement, Query};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -68,23 +71,11 @@ pub async fn start(
     if chosen.users.is_empty() {
         return Err(reach::none_left(&chosen.excluded));
     }
-    let users = chosen.users;
-    let items: Vec<_> = users
-        .iter()
-        .map(|user| bulk_job_item::ActiveModel {
-            job_id: Set(job.id),
-            user_id: Set(Some(user.id)),
-            extension: Set(user.extension.clone()),
-            name: Set(full_name(&user.first_name, &user.last_name)),
-            state: Set(ItemState::Pending),
-            ..Default::default()
-        })
-        .collect();
+    let total = i32::try_from(chosen.users.len()).map_err(AppError::internal)?;
     // Another job may have taken one of these users between our check and our insert.
-    db::insert_chunked(&txn, items).await.on_unique(|| {
+    txn.execute(txn.get_database_backend().build(&items(job.id, &chosen.users)?)).await.on_unique(|| {
         "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
     })?;
-    let total = i32::try_from(users.len()).map_err(AppError::internal)?;
     let job = bulk_job::ActiveModel { id: Set(job.id), total: Set(total), ..Default::default() }.update(&txn).await?;
     let (audited, said) = match run_at {
         Some(_) => (Action::BulkJobScheduled, "bulk job scheduled"),
@@ -106,6 +97,26 @@ pub async fn start(
     txn.commit().await?;
     tracing::info!(job = job.id, users = total, action = action.slug(), run_at = ?job.run_at, "{said}");
     progress::progress(&job)
+}
+
+/// The INSERT of job `job_id`'s items, one per user of `chosen` in extension order (the order the worker
+/// takes them in), copied from the users' rows by the database rather than sent as bound values.
+fn items(job_id: i32, chosen: &[user::Model]) -> Result<InsertStatement, DbErr> {
+    use bulk_job_item::Column;
+    let copied = user::Entity::find()
+        .select_only()
+        .expr(Expr::val(job_id))
+        .column(user::Column::Id)
+        .column(user::Column::Extension)
+        .expr(users::full_name())
+        .expr(Expr::val(ItemState::Pending))
+        .filter(user::Column::Id.is_in(chosen.iter().map(|user| user.id)));
+    Query::insert()
+        .into_table(bulk_job_item::Entity)
+        .columns([Column::JobId, Column::UserId, Column::Extension, Column::Name, Column::State])
+        .select_from(users::in_extension_order(copied).into_query())
+        .map(|insert| insert.to_owned())
+        .map_err(|err| DbErr::Custom(format!("a job's items: {err}")))
 }
 
 /// Starts the scheduled jobs whose time has come; returns how many this call started (another
@@ -342,6 +353,25 @@ pub fn entry(
         Some(user_id) => entry.target(user_id),
         None => entry,
     }
+}
+
+/// The audit entries for `items`' outcome, one per item's user in the items' order, all alike but
+/// for their target, written with one statement.
+pub async fn record_each(
+    txn: &DatabaseTransaction,
+    job: &bulk_job::Model,
+    action: Action,
+    items: &[bulk_job_item::Model],
+    detail: serde_json::Value,
+) -> Result<(), DbErr> {
+    let users = Query::select()
+        .column(bulk_job_item::Column::UserId)
+        .from(bulk_job_item::Entity)
+        .and_where(bulk_job_item::Column::Id.is_in(items.iter().map(|item| item.id)))
+        .and_where(bulk_job_item::Column::UserId.is_not_null())
+        .order_by(bulk_job_item::Column::Id, sea_orm::Order::Asc)
+        .to_owned();
+    on_behalf(job, action, detail).record_for_each(txn, users).await
 }
 
 /// Adds `n` to one of the job's counters. Updating the job row also serialises the transactions that

@@ -278,8 +278,7 @@ impl Worker {
             return Err(Failure::User("The user no longer exists.".into()));
         }
         let done = actions::apply(&txn, job, action, &user_ids).await?;
-        let entries = items.iter().map(|item| jobs::entry(job, done, item, json!({ "job": job.id })));
-        audit::record_many(&txn, entries).await?;
+        jobs::record_each(&txn, job, done, items, json!({ "job": job.id })).await?;
         jobs::count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
         jobs::finish_if_complete(&txn, job).await?;
         txn.commit().await?;

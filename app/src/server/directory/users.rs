@@ -165,6 +165,14 @@ fn by_extension(select: Select<user::Entity>, order: Order) -> Select<user::Enti
         .order_by(user::Column::Extension, order)
 }
 
+/// A user's full name as `shared::model::full_name` makes it, computed by the database: first and last
+/// name joined by a space, spaces at either end dropped (for the rows a statement copies, such as a
+/// job's items). Names hold no control characters, so only a Unicode space at either end, which
+/// `full_name` drops too, could tell the two apart.
+pub fn full_name() -> SimpleExpr {
+    Expr::cust(r#"TRIM("first_name" || ' ' || "last_name")"#)
+}
+
 /// `select` in extension order, 99 before 100.
 pub fn in_extension_order(select: Select<user::Entity>) -> Select<user::Entity> {
     by_extension(select, Order::Asc)
