@@ -77,6 +77,8 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
     );
     let shown = move || status.read().as_ref().map(|status| status.progress.clone()).or_else(|| progress.get());
     let finished = move || status.read().as_ref().is_some_and(|status| status.progress.counts.is_finished());
+    // The finished job's status, for the views that show it (a copy; `finished` only looks).
+    let finished_status = move || status.get().filter(|status| status.progress.counts.is_finished());
     // A memo: the step's buttons (Cancel Job and its question among them) are built again only when the
     // job turns from scheduled to running, not at every count the stream sends.
     let scheduled = Memo::new(move |_| progress.read().as_ref().and_then(JobProgress::scheduled_sentence));
@@ -99,11 +101,10 @@ pub fn ProgressStep(flow: Flow, job: JobProgress) -> impl IntoView {
                 None => shown().map(|progress| view! { <p class="progress-text">{progress_text(&progress)}</p> }.into_any()),
             }}
             {move || waiting().map(|waiting| view! { <p class="waiting">{waiting.sentence()}</p> })}
-            {move || status.get().filter(|status| status.progress.counts.is_finished())
-                .map(|status| view! { <p class="done">{status.progress.outcome()}</p> })}
+            {move || finished_status().map(|status| view! { <p class="done">{status.progress.outcome()}</p> })}
         </div>
         {move || error.get().map(|error| view! { <Problem error /> })}
-        {move || match status.get().filter(|status| status.progress.counts.is_finished()) {
+        {move || match finished_status() {
             Some(status) => Some(view! { <Outcomes status /> }.into_any()),
             // While it runs, only its failures are listed, once there are any.
             None => Some(failures.get()).filter(|items| !items.is_empty())
