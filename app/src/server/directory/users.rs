@@ -167,8 +167,8 @@ fn by_extension(select: Select<user::Entity>, order: Order) -> Select<user::Enti
 
 /// A user's full name as `shared::model::full_name` makes it, computed by the database: first and last
 /// name joined by a space, spaces at either end dropped (for the rows a statement copies, such as a
-/// job's items). Names hold no control characters, so only a Unicode space at either end, which
-/// `full_name` drops too, could tell the two apart.
+/// job's items). Names hold no control characters, so the two differ only for a name that begins or
+/// ends with another Unicode space, which `full_name` drops and TRIM keeps.
 pub fn full_name() -> SimpleExpr {
     Expr::cust(r#"TRIM("first_name" || ' ' || "last_name")"#)
 }

@@ -113,6 +113,64 @@ fn all_options_together_clear_everything_and_sign_the_users_out() {
     })
 }
 
+/// A job's items and the worker's audit entries are copied by the database from the users' rows: each
+/// item holds its user's extension and full name as `full_name` makes it, blank names included (as a
+/// reset leaves them), in extension order; each user reset has one entry on the job's actor's behalf.
+#[test]
+fn a_jobs_items_and_audit_entries_name_each_user_as_the_portal_does() {
+    use app::server::entities::audit_log;
+    use app::shared::model::full_name;
+    use sea_orm::{sea_query::Expr, QueryOrder};
+    common::run(async {
+        let (app, fixture, session, ids) = world().await;
+        // 202 without a first name, 203 without either.
+        for (id, columns) in
+            [(ids[1], vec![user::Column::FirstName]), (ids[2], vec![user::Column::FirstName, user::Column::LastName])]
+        {
+            let mut blank = user::Entity::update_many().filter(user::Column::Id.eq(id));
+            for column in columns {
+                blank = blank.col_expr(column, Expr::value(""));
+            }
+            blank.exec(&app.db).await.unwrap();
+        }
+        let (code, job) =
+            start(&app, &session, "a.example", request(vec![ids[2], ids[0], ids[1]], ResetOptions::defaults())).await;
+        assert_eq!(code, StatusCode::OK, "{job:?}");
+        let job = job.unwrap();
+
+        let items = bulk_job_item::Entity::find()
+            .filter(bulk_job_item::Column::JobId.eq(job.id))
+            .order_by_asc(bulk_job_item::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap();
+        let mut expected = Vec::new();
+        for id in &ids {
+            let user = user::Entity::find_by_id(*id).one(&app.db).await.unwrap().unwrap();
+            expected.push((Some(user.id), user.extension, full_name(&user.first_name, &user.last_name)));
+        }
+        let held: Vec<_> = items.into_iter().map(|item| (item.user_id, item.extension, item.name)).collect();
+        assert_eq!(held, expected);
+        assert_eq!(held[2].2, "", "no names: no stray space");
+
+        app.run_jobs().await;
+        let entries = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("user_reset"))
+            .order_by_asc(audit_log::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap();
+        let targets: Vec<Option<i32>> = entries.iter().map(|entry| entry.target_user_id).collect();
+        assert_eq!(targets, ids.iter().map(|id| Some(*id)).collect::<Vec<_>>());
+        let manager = app.user_id(&fixture.office_manager).await;
+        for entry in &entries {
+            let detail: serde_json::Value = serde_json::from_str(&entry.detail).unwrap();
+            assert_eq!(detail, serde_json::json!({ "job": job.id }));
+            assert_eq!((entry.actor.as_str(), entry.actor_user_id), (fixture.office_manager.as_str(), Some(manager)));
+        }
+    })
+}
+
 #[test]
 fn every_rule_refuses_the_whole_request_and_changes_nothing() {
     common::run(async {
