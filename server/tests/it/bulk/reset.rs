@@ -171,6 +171,36 @@ fn a_jobs_items_and_audit_entries_name_each_user_as_the_portal_does() {
     })
 }
 
+/// A burst of starts for one user, split between two replicas: exactly one job gets the user, every other
+/// start is refused as a conflict naming the bulk action, and the user has one pending item.
+#[test]
+fn a_burst_of_starts_for_one_user_on_two_replicas_makes_exactly_one_job() {
+    common::run(async {
+        let (app, _, session, ids) = world().await;
+        let replica = app.replica(Default::default()).await;
+        let starts = (0..20).map(|n| {
+            let server = if n % 2 == 0 { &app } else { &replica };
+            start(server, &session, "a.example", request(vec![ids[0]], ResetOptions::defaults()))
+        });
+        let answers = futures::future::join_all(starts).await;
+        let started = answers.iter().filter(|(code, _)| *code == StatusCode::OK).count();
+        assert_eq!(started, 1, "{answers:?}");
+        for (code, answer) in answers.iter().filter(|(code, _)| *code != StatusCode::OK) {
+            assert_eq!(*code, StatusCode::CONFLICT, "{answer:?}");
+            let refused = answer.as_ref().unwrap_err().to_string();
+            assert!(refused.contains("bulk action"), "{refused}");
+        }
+        let pending = bulk_job_item::Entity::find()
+            .filter(bulk_job_item::Column::UserId.eq(ids[0]))
+            .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(pending, 1);
+        assert_eq!(bulk_job::Entity::find().count(&app.db).await.unwrap(), 1, "refused starts leave no job");
+    })
+}
+
 #[test]
 fn every_rule_refuses_the_whole_request_and_changes_nothing() {
     common::run(async {
