@@ -3,8 +3,9 @@
 //! (1,000) each, every subscriber with a phone, and an Office Manager per domain signed in. Three
 //! `switchboard serve` replicas (this build) on it; the 50 Office Managers each start a reset of all
 //! their domain's users over HTTP at once, spread across the replicas in turn. Once half of all the
-//! users are reset, one replica is killed with SIGKILL; the others take its work over when its leases
-//! run out (REPLICAS_LEASE_SECS, 5). Then it checks, and prints beside the targets:
+//! users are reset, one replica is killed with SIGKILL; the others take its work over, at once what its
+//! open transactions held and when its leases run out what it held one by one (REPLICAS_LEASE_SECS,
+//! 5). Then it checks, and prints beside the targets:
 //! - every user was reset exactly once (each holding of an extension counted up by one, no more);
 //! - every job finished, with every user done and none failed;
 //! - no job waited more than twice its fair share: at the half-way mark each job had at least a
@@ -322,7 +323,7 @@ fn report(three: &Run, one: &Run, domains: usize, users: usize, lease: u64) {
         "{SECTION}\n\n`make bench` (2 cores shared by the replicas and PostgreSQL, release build): {domains} domains of \
          {users} users with a phone each; their {domains} Office Managers start a reset of every user of their domain \
          at once over HTTP, in turn through {} replicas; one replica is killed with SIGKILL once half the users are \
-         reset, and its work is taken over when its leases run out ({lease} s). Then the same on one replica.\n\n\
+         reset, and its work is taken over (what it held under a lease once the lease runs out, {lease} s). Then the same on one replica.\n\n\
          | figure | measured | target |\n|---|---|---|\n",
         three.replicas
     );

@@ -1,15 +1,19 @@
 //! The bulk job worker. Each server process runs one; several replicas on one PostgreSQL share the work.
 //!
-//! A worker claims a batch of pending job items under a lease (`leases`): replicas claim disjoint
-//! batches, and the items of a replica that dies are taken over by another one when its lease runs
-//! out. A batch is then processed in one transaction that does the job's action to its users (a
-//! reset, a welcome email queued in the outbox, a forced password reset), marks their items done (only
-//! if the lease is still ours) and counts them on the job: after a crash, kill -9 or power cut, a user
-//! is either fully handled and marked done, or untouched and still pending, never half. When a batch
-//! fails, its users are retried one by one, so one bad user fails alone, with the reason.
+//! Each round divides a batch of pending job items fairly between the running jobs (`tasks::share`),
+//! and each job's part is taken and done in one transaction: the transaction marks the items done
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas take disjoint items side by side), does the
+//! job's action to their users (a reset, a welcome email queued in the outbox, a forced password reset)
+//! and counts them on the job. After a crash, kill -9 or power cut, a user is either fully handled and
+//! marked done, or untouched and still pending, never half.
 //!
-//! A scheduled job's items are pending too, holding its users, but no worker claims them until the
-//! job is running: each round first starts the scheduled jobs that are due (`jobs::start_due`).
+//! When that transaction fails (one user's fault) or the operator's hold lets fewer users through, it is
+//! rolled back and the part goes the leased way: claimed under a lease (`leases`), then its users are
+//! done one by one, each in a transaction of its own, so one bad user fails alone, with the reason. A
+//! lease runs out on its own, so the items of a replica that dies holding them are taken over by another.
+//!
+//! A scheduled job's items are pending too, holding its users, but no worker takes them until the job
+//! is running: each round first starts the scheduled jobs that are due (`jobs::start_due`).
 
 use crate::server::audit::{self, Action};
 use crate::server::bulk::actions::{self, Refusal};
@@ -19,11 +23,13 @@ use crate::server::entities::{bulk_job, bulk_job_item};
 use crate::server::settings::{span, BulkLimits};
 use crate::server::tasks::leases::{self, Claimant};
 use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
-use crate::server::tasks::share::{self, Queue, Rotation};
+use crate::server::tasks::share::{self, Queue, Rotation, Turn};
 use crate::shared::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{prelude::*, Condition, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    prelude::*, Condition, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait, TransactionTrait, UpdateMany,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -117,12 +123,23 @@ impl Worker {
         Worker { db, claimant: Claimant::new("bulk-worker"), config, rotation: Rotation::default() }
     }
 
-    /// Takes up to a batch of pending items that nobody holds (or whose holder's lease ran out), shared
-    /// fairly between the domains with running jobs and between a domain's jobs (`tasks::share`); a share a
-    /// job cannot fill is left to the jobs that filled theirs.
+    /// Claims, under a lease, up to a batch of pending items that nobody holds (or whose holder's lease
+    /// ran out), shared as a round is (`turns`). The leased way, for a part that cannot be done in one
+    /// transaction; tests use it to stand for a worker that dies between claiming and processing.
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let token = self.claimant.next_token();
-        let lease = span(self.config.lease);
+        let turns = self.turns().await?;
+        let claim = |job, users| self.claim_of(job, users, &token);
+        let items = share::claim(&turns, self.config.batch_size, claim).await?;
+        if items.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Claim { token, items }))
+    }
+
+    /// This round's parts of the batch: shared fairly between the domains with running jobs and between
+    /// a domain's jobs (`tasks::share`).
+    async fn turns(&self) -> Result<Vec<Turn>, DbErr> {
         // Running jobs only: a scheduled job's items wait, pending, for its time, and a held domain's
         // for the operator.
         let running: Vec<(i32, i32)> = bulk_job::Entity::find()
@@ -142,42 +159,67 @@ impl Worker {
             let used = rate::used(&self.db, &domains).await?;
             running.retain(|queue| used.get(&queue.domain).copied().unwrap_or(0) < u64::from(limit));
         }
-        let turns = self.rotation.next(&running, self.config.limits.jobs_per_domain, self.config.batch_size);
-        let held_by: &str = &token;
-        let claim = move |job, users| self.claim_of(job, users, held_by, lease);
-        let items = share::claim(&turns, self.config.batch_size, claim).await?;
-        if items.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Claim { token, items }))
+        Ok(self.rotation.next(&running, self.config.limits.jobs_per_domain, self.config.batch_size))
     }
 
     /// Takes up to `users` pending items of job `job` under `token`.
-    async fn claim_of(
-        &self,
-        job: i32,
-        users: u64,
-        token: &str,
-        lease: chrono::Duration,
-    ) -> Result<Vec<bulk_job_item::Model>, DbErr> {
-        let pending = Condition::all()
-            .add(bulk_job_item::Column::JobId.eq(job))
-            .add(bulk_job_item::Column::State.eq(ItemState::Pending));
-        leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending, users, token, lease).await
+    async fn claim_of(&self, job: i32, users: u64, token: &str) -> Result<Vec<bulk_job_item::Model>, DbErr> {
+        let lease = span(self.config.lease);
+        leases::claim::<bulk_job_item::Entity>(&self.db, &LEASE, pending_of(job), users, token, lease).await
     }
 
-    /// Starts the scheduled jobs that are due, then claims and processes one batch; returns how many
-    /// jobs it started and items it held (0: nothing to do).
+    /// Starts the scheduled jobs that are due, then takes and does one batch, each job's part in one
+    /// transaction; returns how many jobs it started and items it took (0: nothing to do).
     pub async fn run_once(&self) -> Result<usize, DbErr> {
         let started = jobs::start_due(&self.db).await?;
-        let Some(claim) = self.claim().await? else { return Ok(started) };
-        let held = claim.items.len();
-        self.process(claim).await?;
-        Ok(started + held)
+        let turns = self.turns().await?;
+        let taken = share::claim(&turns, self.config.batch_size, |job, users| self.take(job, users)).await?;
+        Ok(started + taken.len())
     }
 
-    /// Processes a claim, job by job, the smallest part first: a small job is done (and its admin
-    /// told) before the large one beside it takes its part of the batch.
+    /// Takes up to `users` pending items of job `job` and does them in one transaction; when that fails
+    /// (it is rolled back), the leased way. Returns the ids of the items taken.
+    async fn take(&self, job: i32, users: u64) -> Result<Vec<i32>, DbErr> {
+        // Items are deleted with their job, so the job is there while its items are.
+        let Some(job) = bulk_job::Entity::find_by_id(job).one(&self.db).await? else { return Ok(Vec::new()) };
+        if let Ok(action) = progress::action_of(&job) {
+            match self.take_and_apply(&job, &action, users).await {
+                Ok(taken) => return Ok(taken),
+                Err(Failure::Database(err)) if is_unavailable(&err) => return Err(err),
+                Err(failure) => {
+                    tracing::debug!(job = job.id, ?failure, "a part failed whole; taking it the leased way")
+                }
+            }
+        }
+        let token = self.claimant.next_token();
+        let items = self.claim_of(job.id, users, &token).await?;
+        self.process_batch(&job, &token, &items).await?;
+        Ok(items.iter().map(|item| item.id).collect())
+    }
+
+    /// Marks up to `users` pending items of `job` done and does its action to their users, in one
+    /// transaction, committed only if all of it succeeds.
+    async fn take_and_apply(&self, job: &bulk_job::Model, action: &JobAction, users: u64) -> Result<Vec<i32>, Failure> {
+        let txn = self.db.begin().await?;
+        // First a write, so that on SQLite the transaction holds the write lock from the start.
+        let take = finishing(ItemState::Done, None)
+            .filter(bulk_job_item::Column::Id.in_subquery(leases::free::<bulk_job_item::Entity>(
+                &LEASE,
+                pending_of(job.id),
+                users,
+            )))
+            .into_query();
+        let items = leases::updated::<bulk_job_item::Entity>(&txn, &LEASE, take).await?;
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.act(&txn, job, action, &items).await?;
+        txn.commit().await?;
+        Ok(items.iter().map(|item| item.id).collect())
+    }
+
+    /// Processes a claim made by `claim`, job by job, the smallest part first: a small job is done (and
+    /// its admin told) before the large one beside it takes its part of the batch.
     pub async fn process(&self, claim: Claim) -> Result<(), DbErr> {
         let mut by_job: BTreeMap<i32, Vec<bulk_job_item::Model>> = BTreeMap::new();
         for item in claim.items {
@@ -251,7 +293,8 @@ impl Worker {
         Ok(())
     }
 
-    /// Does the job's action for `items` and marks them done, all in one transaction.
+    /// Marks `items`, held under `token`, done and does the job's action for them, all in one
+    /// transaction.
     async fn apply(
         &self,
         job: &bulk_job::Model,
@@ -265,23 +308,37 @@ impl Worker {
         if n != items.len() {
             return Err(Failure::LeaseLost);
         }
-        if !hold::take(&txn, job.domain_id, n).await? {
+        self.act(&txn, job, action, items).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// In `txn`, where `items` were just marked done: does the job's action to their users, if the
+    /// operator's hold and the domain's hourly limit let them through, and counts them on the job.
+    async fn act(
+        &self,
+        txn: &DatabaseTransaction,
+        job: &bulk_job::Model,
+        action: &JobAction,
+        items: &[bulk_job_item::Model],
+    ) -> Result<(), Failure> {
+        let n = items.len();
+        if !hold::take(txn, job.domain_id, n).await? {
             return Err(Failure::Held);
         }
         if let Some(limit) = self.config.limits.users_per_hour {
-            if !rate::within(&txn, job.domain_id, limit).await? {
+            if !rate::within(txn, job.domain_id, limit).await? {
                 return Err(Failure::Held);
             }
         }
         let user_ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
-        if user_ids.len() != items.len() {
+        if user_ids.len() != n {
             return Err(Failure::User("The user no longer exists.".into()));
         }
-        let done = actions::apply(&txn, job, action, &user_ids).await?;
-        jobs::record_each(&txn, job, done, items, json!({ "job": job.id })).await?;
-        jobs::count_on_job(&txn, job.id, bulk_job::Column::DoneCount, n).await?;
-        jobs::finish_if_complete(&txn, job).await?;
-        txn.commit().await?;
+        let done = actions::apply(txn, job, action, &user_ids).await?;
+        jobs::record_each(txn, job, done, items, json!({ "job": job.id })).await?;
+        jobs::count_on_job(txn, job.id, bulk_job::Column::DoneCount, n).await?;
+        jobs::finish_if_complete(txn, job).await?;
         Ok(())
     }
 
@@ -324,6 +381,22 @@ impl Worker {
     }
 }
 
+/// The pending items of job `job`.
+fn pending_of(job: i32) -> Condition {
+    Condition::all().add(bulk_job_item::Column::JobId.eq(job)).add(bulk_job_item::Column::State.eq(ItemState::Pending))
+}
+
+/// An update that marks items `state` (finished now, with `error` if they failed) and lets go of any
+/// lease on them; the caller says which items.
+fn finishing(state: ItemState, error: Option<&str>) -> UpdateMany<bulk_job_item::Entity> {
+    bulk_job_item::Entity::update_many()
+        .col_expr(bulk_job_item::Column::State, Expr::value(state))
+        .col_expr(bulk_job_item::Column::Error, Expr::value(error.map(str::to_string)))
+        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+}
+
 /// Marks the items `state` if they are still pending and held under `token`; returns how many were.
 async fn settle(
     txn: &DatabaseTransaction,
@@ -333,12 +406,7 @@ async fn settle(
     error: Option<&str>,
 ) -> Result<usize, DbErr> {
     let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
-    let result = bulk_job_item::Entity::update_many()
-        .col_expr(bulk_job_item::Column::State, Expr::value(state))
-        .col_expr(bulk_job_item::Column::Error, Expr::value(error.map(str::to_string)))
-        .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(Utc::now()))
-        .col_expr(bulk_job_item::Column::LeaseOwner, Expr::value(None::<String>))
-        .col_expr(bulk_job_item::Column::LeaseUntil, Expr::value(None::<chrono::DateTime<Utc>>))
+    let result = finishing(state, error)
         .filter(bulk_job_item::Column::Id.is_in(ids))
         .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
         .filter(bulk_job_item::Column::LeaseOwner.eq(token))

@@ -4,7 +4,7 @@
 //! (SQLite has one writer). A lease runs out on its own, so a replica that dies lets go of its rows.
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, ValueType};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SelectStatement, UpdateStatement, ValueType};
 use sea_orm::{prelude::*, Condition, DatabaseBackend, Order};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -51,27 +51,42 @@ pub async fn claim<E: EntityTrait>(
     token: &str,
     lease: Duration,
 ) -> Result<Vec<E::Model>, DbErr> {
-    let now = Utc::now();
-    let free = Query::select()
-        .column(columns.id)
-        .from(E::default())
-        .cond_where(wanted)
-        .cond_where(Condition::any().add(columns.until.is_null()).add(columns.until.lt(now)))
-        .order_by(columns.id, Order::Asc)
-        .limit(limit)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .to_owned();
     let take = Query::update()
         .table(E::default())
         .value(columns.owner, token)
-        .value(columns.until, now + lease)
-        .and_where(columns.id.in_subquery(free))
-        .returning_all()
+        .value(columns.until, Utc::now() + lease)
+        .and_where(columns.id.in_subquery(free::<E>(columns, wanted, limit)))
         .to_owned();
-    let mut taken = E::find().from_raw_sql(db.get_database_backend().build(&take)).all(db).await?;
+    updated::<E>(db, columns, take).await
+}
+
+/// The ids of up to `limit` rows of `E` that match `wanted` and that nobody holds (or whose holder's
+/// lease ran out), lowest first. On PostgreSQL the rows are locked until the transaction ends, and rows
+/// that another transaction locked are skipped: an `UPDATE` of them in a transaction takes them without
+/// a lease, for as long as it lasts.
+pub fn free<E: EntityTrait>(columns: &Columns<E::Column>, wanted: Condition, limit: u64) -> SelectStatement {
+    Query::select()
+        .column(columns.id)
+        .from(E::default())
+        .cond_where(wanted)
+        .cond_where(Condition::any().add(columns.until.is_null()).add(columns.until.lt(Utc::now())))
+        .order_by(columns.id, Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned()
+}
+
+/// Runs `update` and returns the rows it changed, as it left them, in order of id (`UPDATE … RETURNING`).
+pub async fn updated<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    columns: &Columns<E::Column>,
+    mut update: UpdateStatement,
+) -> Result<Vec<E::Model>, DbErr> {
+    update.returning_all();
+    let mut rows = E::find().from_raw_sql(db.get_database_backend().build(&update)).all(db).await?;
     // RETURNING gives no order.
-    taken.sort_by_key(|row| <i32 as ValueType>::try_from(row.get(columns.id)).ok());
-    Ok(taken)
+    rows.sort_by_key(|row| <i32 as ValueType>::try_from(row.get(columns.id)).ok());
+    Ok(rows)
 }
 
 /// Lets go of the rows `ids` while they are held under `token`, leaving them for a later claim.

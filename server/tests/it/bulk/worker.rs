@@ -450,8 +450,9 @@ fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is
             .unwrap();
         assert_eq!(untouched, 40, "every user keeps their data");
 
-        // An admin starting another job meanwhile is told, at once, and nothing is changed.
-        let others = users(&app, "a.example", 400, 40).await;
+        // An admin starting another job meanwhile is told, at once, and nothing is changed. Enough users
+        // that their job's items need pages of their own, whatever room is left in the last ones.
+        let others = users(&app, "a.example", 400, 200).await;
         let full_portal = app.replica_on(full_database(&app).await);
         let (code, refused) =
             start(&full_portal, &session, "a.example", request(others, ResetOptions::defaults())).await;
