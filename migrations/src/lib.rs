@@ -17,6 +17,7 @@ mod m20261201_000009_scheduled_jobs;
 mod m20261203_000010_offboarding;
 mod m20261203_000011_provisioning;
 mod m20261204_000012_users_search_trigrams;
+mod m20261204_000013_job_items_without_lease_indexes;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_offboarding::Migration),
             Box::new(m20261203_000011_provisioning::Migration),
             Box::new(m20261204_000012_users_search_trigrams::Migration),
+            Box::new(m20261204_000013_job_items_without_lease_indexes::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use crate::shared::bulk::{ItemState, JobState, PreviewUser, Schedule, SkippedUse
 use crate::shared::error::AppError;
 use crate::shared::model::{full_name, Scope};
 use crate::shared::words::{join_and, number};
+use sea_orm::sea_query::Query;
 use sea_orm::{prelude::*, QueryOrder};
 use std::collections::{BTreeSet, HashMap};
 
@@ -163,7 +164,7 @@ pub async fn load_in(
     let ids: Vec<i32> = requested.iter().copied().collect();
     let mut found = user::Entity::find().filter(user::Column::Id.is_in(ids.clone())).all(db).await?;
     found.sort_by(|a, b| (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension)));
-    let busy = busy(db, ids).await?;
+    let busy = busy_in(db, domain.id, ids).await?;
     let busy: Vec<Busy> = found.iter().filter_map(|user| busy.get(&user.id).cloned()).collect();
     check(actor, domain, &requested, &found, &busy, verb)?;
     Ok(found)
@@ -209,7 +210,7 @@ pub async fn choose(
         ));
     }
     let found = users::in_extension_order(matching()).all(db).await?;
-    let busy = busy(db, found.iter().map(|user| user.id)).await?;
+    let busy = busy_in(db, domain.id, found.iter().map(|user| user.id)).await?;
     let mut chosen = Chosen::default();
     for user in found {
         let reason = if user.id == actor.user_id {
@@ -225,6 +226,31 @@ pub async fn choose(
         }
     }
     Ok(chosen)
+}
+
+/// `busy` for users of `domain_id`, whose jobs are that domain's: when none of its jobs has a pending
+/// item, nobody is looked up, which spares a 10,000-user start 10,000 lookups. (A user moved in from
+/// another domain while in one of its jobs is not seen here; the database's unique index on pending
+/// items still refuses them when the job is made.)
+async fn busy_in(
+    db: &impl ConnectionTrait,
+    domain_id: i32,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, Busy>, DbErr> {
+    let jobs = Query::select()
+        .column(bulk_job::Column::Id)
+        .from(bulk_job::Entity)
+        .and_where(bulk_job::Column::DomainId.eq(domain_id))
+        .to_owned();
+    let any_pending = bulk_job_item::Entity::find()
+        .filter(bulk_job_item::Column::JobId.in_subquery(jobs))
+        .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
+        .one(db)
+        .await?;
+    match any_pending {
+        Some(_) => busy(db, ids).await,
+        None => Ok(HashMap::new()),
+    }
 }
 
 /// Those of the users `ids` who are in an unfinished job (running or scheduled), by user id.
