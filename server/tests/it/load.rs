@@ -8,7 +8,10 @@ use app::server::settings::SessionLimits;
 use app::server::{bulk::actions::reset, directory::demo};
 use app::shared::bulk::Targets;
 use app::shared::bulk::{ResetOptions, ResetRequest, When};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const USERS: u32 = 300;
@@ -122,6 +125,49 @@ fn pages_rendered_many_at_once_while_a_job_runs_all_arrive_whole_and_nothing_pan
             "{} of {} pages incomplete: {wrong:#?}\npanics in the server's log: {panics:#?}",
             wrong.len(),
             CLIENTS * ROUNDS * PAGES.len()
+        );
+    })
+}
+
+/// Users pages whose clients leave part-way, as a closed tab, a click elsewhere or a dropped phone
+/// connection does. Once the renders' resources have loaded, nothing of those renders is left
+/// running: each page's resources used to keep their loading tasks (and with them the render's
+/// graph) for good, about half of the pages left while loading.
+#[test]
+fn pages_left_part_way_leave_no_task_behind() {
+    // A runtime of its own: its count of tasks is this test's alone.
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        const PAGE: &str = "/domains/a.example/users";
+        const LEFT: u32 = 200;
+        let (app, fixture) = TestApp::with_fixture().await;
+        let session = app.sign_in(&fixture.super_user, common::PASSWORD).await;
+        let request = || {
+            let request =
+                Request::get(PAGE).header(header::ACCEPT, "text/html").header(header::COOKIE, &session.cookie);
+            request.body(Body::empty()).expect("a request")
+        };
+        let started = Instant::now();
+        let (status, _, _) = app.get(PAGE, Some(&session)).await;
+        assert_eq!(status, StatusCode::OK);
+        let whole = started.elapsed();
+        let tasks = tokio::runtime::Handle::current().metrics();
+        let before = tasks.num_alive_tasks();
+
+        // Left at moments spread over a whole page's time here, so that many leave while it loads.
+        for n in 0..LEFT {
+            let _ = tokio::time::timeout(whole.mul_f64(f64::from(n % 20) / 20.0), app.send(request())).await;
+        }
+        // What a left page still loads finishes on its own; then its tasks must end.
+        let settled = Instant::now() + Duration::from_secs(30);
+        while tasks.num_alive_tasks() > before && Instant::now() < settled {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            tasks.num_alive_tasks() <= before,
+            "{} tasks alive after {LEFT} pages were left part-way, {before} before",
+            tasks.num_alive_tasks()
         );
     })
 }
