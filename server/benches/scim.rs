@@ -133,7 +133,8 @@ async fn measure(store: &Store, users: usize, people: usize, clients: usize) -> 
     let domain = managed.domain().clone();
     let freed: Vec<i32> =
         demo::subscribers(&db, &domain).await.expect("the subscribers").into_iter().take(people).collect();
-    reset::clear(&db, &freed, &ResetOptions::all()).await.expect("free extensions for the new hires");
+    let cleared = reset::clear(&db, domain.id, &freed, &ResetOptions::all()).await;
+    assert_eq!(cleared.expect("free extensions for the new hires"), reset::Cleared::All);
     let token = tokens::create(&db, &domain, "Bench IdP", Maker::CommandLine).await.expect("a token");
     let leptos_options = LeptosOptions::builder().output_name("switchboard").build();
     let router = server::router(AppState::new(leptos_options, db.clone(), Settings::default()));

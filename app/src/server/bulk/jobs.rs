@@ -67,15 +67,28 @@ pub async fn start(
     }
     .insert(&txn)
     .await?;
-    let chosen = reach::choose(&txn, managed, targets, action.verb()).await?;
-    if chosen.users.is_empty() {
-        return Err(reach::none_left(&chosen.excluded));
-    }
-    let total = i32::try_from(chosen.users.len()).map_err(AppError::internal)?;
+    let (user_ids, left_out) = match targets {
+        // Checked by the database as their items are made: a start of 10,000 ticked users does not read
+        // them.
+        Targets::Ticked(ids) => (reach::ticked(&txn, managed, ids, action.verb()).await?, 0),
+        Targets::Matching(_) => {
+            let chosen = reach::choose(&txn, managed, targets, action.verb()).await?;
+            if chosen.users.is_empty() {
+                return Err(reach::none_left(&chosen.excluded));
+            }
+            (chosen.users.iter().map(|user| user.id).collect(), chosen.excluded.len())
+        }
+    };
+    let total = i32::try_from(user_ids.len()).map_err(AppError::internal)?;
     // Another job may have taken one of these users between our check and our insert.
-    txn.execute(txn.get_database_backend().build(&items(job.id, &chosen.users)?)).await.on_unique(|| {
-        "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
-    })?;
+    let made =
+        txn.execute(txn.get_database_backend().build(&items(job.id, managed, &user_ids)?)).await.on_unique(|| {
+            "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
+        })?;
+    if made.rows_affected() != user_ids.len() as u64 {
+        // Someone is out of reach: the job goes with the transaction.
+        return Err(reach::refusal(&txn, managed, &user_ids, action.verb()).await);
+    }
     let job = bulk_job::ActiveModel { id: Set(job.id), total: Set(total), ..Default::default() }.update(&txn).await?;
     let (audited, said) = match run_at {
         Some(_) => (Action::BulkJobScheduled, "bulk job scheduled"),
@@ -87,7 +100,7 @@ pub async fn start(
             "job": job.id,
             "request": action,
             "users": total,
-            "left_out": chosen.excluded.len(),
+            "left_out": left_out,
             "run_at": job.run_at,
             "time_zone": job.time_zone,
         }))
@@ -99,9 +112,10 @@ pub async fn start(
     progress::progress(&job)
 }
 
-/// The INSERT of job `job_id`'s items, one per user of `chosen` in extension order (the order the worker
-/// takes them in), copied from the users' rows by the database rather than sent as bound values.
-fn items(job_id: i32, chosen: &[user::Model]) -> Result<InsertStatement, DbErr> {
+/// The INSERT of job `job_id`'s items, one per user of `user_ids` within the reach of `managed`'s actor
+/// (`reach::within_reach`), in extension order (the order the worker takes them in), copied from the
+/// users' rows by the database rather than sent as bound values.
+fn items(job_id: i32, managed: &ManagedDomain, user_ids: &[i32]) -> Result<InsertStatement, DbErr> {
     use bulk_job_item::Column;
     let copied = user::Entity::find()
         .select_only()
@@ -110,7 +124,8 @@ fn items(job_id: i32, chosen: &[user::Model]) -> Result<InsertStatement, DbErr> 
         .column(user::Column::Extension)
         .expr(users::full_name())
         .expr(Expr::val(ItemState::Pending))
-        .filter(user::Column::Id.is_in(chosen.iter().map(|user| user.id)));
+        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(reach::within_reach(managed));
     Query::insert()
         .into_table(bulk_job_item::Entity)
         .columns([Column::JobId, Column::UserId, Column::Extension, Column::Name, Column::State])

@@ -10,7 +10,7 @@ use crate::shared::error::AppError;
 use crate::shared::model::{full_name, Scope};
 use crate::shared::words::{join_and, number};
 use sea_orm::sea_query::Query;
-use sea_orm::{prelude::*, QueryOrder};
+use sea_orm::{prelude::*, Condition, QueryOrder};
 use std::collections::{BTreeSet, HashMap};
 
 /// What is being done to the users, for the messages: "reset", "recycle".
@@ -168,6 +168,48 @@ pub async fn load_in(
     let busy: Vec<Busy> = found.iter().filter_map(|user| busy.get(&user.id).cloned()).collect();
     check(actor, domain, &requested, &found, &busy, verb)?;
     Ok(found)
+}
+
+/// `check`'s rules but the last (nobody in an unfinished job), as a condition on the users table: users
+/// of the managed domain, not the actor, nobody above the actor's scope. A job's items are made
+/// through it, so that the database checks ticked users as it copies them (see `ticked`).
+pub fn within_reach(managed: &ManagedDomain) -> Condition {
+    let (actor, domain) = (managed.actor(), managed.domain());
+    let above: Vec<Scope> = Scope::ALL.into_iter().filter(|scope| *scope > actor.scope).collect();
+    Condition::all()
+        .add(user::Column::DomainId.eq(domain.id))
+        .add(user::Column::Id.ne(actor.user_id))
+        .add(user::Column::Scope.is_not_in(above))
+}
+
+/// The ids of the ticked users `requested`, without reading them: what is left of `check` once the
+/// database checks `within_reach` as the job's items are made from them. Refused here (with
+/// `refusal`) only an empty or oversized request, or one naming someone in an unfinished job.
+pub async fn ticked(
+    db: &impl ConnectionTrait,
+    managed: &ManagedDomain,
+    requested: &[i32],
+    verb: Verb,
+) -> Result<Vec<i32>, AppError> {
+    let ids: BTreeSet<i32> = requested.iter().copied().collect();
+    if ids.is_empty()
+        || ids.len() > MAX_JOB_USERS
+        || !busy_in(db, managed.domain().id, ids.iter().copied()).await?.is_empty()
+    {
+        return Err(refusal(db, managed, requested, verb).await);
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Why the ticked users `requested` are refused: `load`'s refusal, which reads them to say who broke
+/// which rule. (Should they all qualify when read, another request changed them meanwhile.)
+pub async fn refusal(db: &impl ConnectionTrait, managed: &ManagedDomain, requested: &[i32], verb: Verb) -> AppError {
+    match load(db, managed, requested, verb).await {
+        Err(refused) => refused,
+        Ok(_) => {
+            AppError::Conflict("The selected users changed while they were being checked; please try again.".into())
+        }
+    }
 }
 
 /// The users a bulk action will act on, and those a filter matched but leaves out, each with why.

@@ -381,7 +381,10 @@ async fn deactivate(
     user: &user::Model,
 ) -> Result<(), ScimError> {
     let options = deprovisioning::options(&holder.domain);
-    reset::clear(txn, &[user.id], &options).await?;
+    // The user was found in the holder's domain, in this transaction.
+    if reset::clear(txn, holder.domain.id, &[user.id], &options).await? != reset::Cleared::All {
+        return Err(AppError::internal("the user left the domain while being deactivated").into());
+    }
     audit::Entry::new(holder.label.clone(), None, Action::UserDeprovisioned)
         .domain(holder.domain.id)
         .target(user.id)

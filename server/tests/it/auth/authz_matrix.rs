@@ -366,7 +366,9 @@ async fn cell(app: &TestApp, n: usize, job: i32) -> Cell {
     };
     let target = by_extension(target).await.unwrap().unwrap();
     let reset_target = by_extension(reset_target).await.unwrap().unwrap();
-    reset::clear(&app.db, &[reset_target.id], &ResetOptions::defaults()).await.unwrap();
+    let options = ResetOptions::defaults();
+    let cleared = reset::clear(&app.db, reset_target.domain_id, &[reset_target.id], &options).await.unwrap();
+    assert_eq!(cleared, reset::Cleared::All);
     let link_user = by_extension(link_user).await.unwrap().unwrap();
     let token = links::issue(&app.db, link_user.id, link_user.holding, MessageKind::Welcome).await.unwrap();
     outbox::enqueue(&app.db, &target, MessageKind::Welcome, "200@a.example").await.unwrap();

@@ -349,3 +349,41 @@ fn one_failing_user_fails_alone_with_the_reason_and_keeps_all_their_data() {
         assert_eq!(lines.len(), 4);
     })
 }
+
+#[test]
+fn a_user_moved_to_another_domain_after_the_start_fails_alone_and_keeps_all_their_data() {
+    common::run(async {
+        let (app, _, session, ids) = world().await;
+        let (code, started) = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await;
+        assert_eq!(code, StatusCode::OK, "{started:?}");
+        // The operator moves 202 to c.example before the worker reaches it.
+        let elsewhere = app::server::entities::domain::Entity::find()
+            .filter(app::server::entities::domain::Column::Name.eq("c.example"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        user::Entity::update_many()
+            .col_expr(user::Column::DomainId, Expr::value(elsewhere.id))
+            .filter(user::Column::Id.eq(ids[1]))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let before = snapshot(&app, ids[1]).await;
+
+        app.run_jobs().await;
+        let done = status(&app, &session, started.unwrap().id).await.1.unwrap();
+        assert_eq!(
+            (done.progress.counts.state, done.progress.counts.done, done.progress.counts.failed),
+            (JobState::Finished, 2, 1)
+        );
+        assert_eq!((done.items[0].extension.as_str(), done.items[0].state), ("202", ItemState::Failed));
+        assert_eq!(done.items[0].error.as_deref(), Some("The user is no longer in this domain."));
+        assert_eq!(snapshot(&app, ids[1]).await, before, "the moved user is untouched, not half reset");
+        for id in [ids[0], ids[2]] {
+            let reset = snapshot(&app, id).await;
+            assert_eq!(reset.user.status, UserStatus::SetupRequired);
+            assert!(reset.rows.values().all(|rows| *rows == 0), "{:?}", reset.rows);
+        }
+    })
+}

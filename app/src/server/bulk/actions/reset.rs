@@ -17,7 +17,7 @@ use crate::shared::error::AppError;
 use crate::shared::model::UserStatus;
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query};
-use sea_orm::{prelude::*, ConnectionTrait, DatabaseTransaction, PaginatorTrait};
+use sea_orm::{prelude::*, ConnectionTrait, DatabaseTransaction};
 
 fn require_options(request: &ResetRequest) -> Result<(), AppError> {
     if request.options.is_empty() {
@@ -69,16 +69,20 @@ pub async fn apply(
     user_ids: &[i32],
     options: &ResetOptions,
 ) -> Result<(), Refusal> {
-    // Only the ids are needed: counting them spares reading a thousand whole users.
-    let in_domain = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
-        .filter(user::Column::DomainId.eq(job.domain_id))
-        .count(txn)
-        .await?;
-    if in_domain != user_ids.len() as u64 {
-        return Err(Refusal::moved());
+    match clear(txn, job.domain_id, user_ids, options).await? {
+        Cleared::All => Ok(()),
+        Cleared::NotAllInDomain => Err(Refusal::moved()),
     }
-    Ok(clear(txn, user_ids, options).await?)
+}
+
+/// Whether `clear` reset every user it was given.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Cleared {
+    All,
+    /// Some were not users of the domain (moved since they were chosen): the others' fields were
+    /// blanked, nothing else was done, and the caller's transaction must be rolled back.
+    NotAllInDomain,
 }
 
 /// Every table of per-user data has this column naming its owner.
@@ -104,16 +108,15 @@ fn table(option: ResetOption) -> Option<Alias> {
 /// "Setup Required", starts a new holding of the extension and ends their sessions; whatever was on
 /// its way to the former holder (emails, set-password links) is withdrawn. The extension, its phone
 /// numbers and the call queues stay.
-pub async fn clear(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetOptions) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    for table in options.iter().filter_map(table) {
-        let delete = Query::delete()
-            .from_table(table)
-            .and_where(Expr::col(Alias::new(OWNER)).is_in(user_ids.iter().copied()))
-            .to_owned();
-        db.execute(backend.build(&delete)).await?;
-    }
-
+///
+/// `user_ids` must all be users of domain `domain_id`: the users' update, done first, says whether they
+/// are (it is the only statement that filters by domain; see `Cleared`).
+pub async fn clear(
+    db: &impl ConnectionTrait,
+    domain_id: i32,
+    user_ids: &[i32],
+    options: &ResetOptions,
+) -> Result<Cleared, DbErr> {
     // A reset account must not stay signed in anywhere, whatever was ticked: its session epoch moves on
     // in this update, and its sessions are deleted below.
     let (epoch, moved_on) = sessions::next_epoch();
@@ -138,12 +141,29 @@ pub async fn clear(db: &impl ConnectionTrait, user_ids: &[i32], options: &ResetO
             update = update.col_expr(*column, Expr::value(value.clone()));
         }
     }
-    update.filter(user::Column::Id.is_in(user_ids.iter().copied())).exec(db).await?;
+    let updated = update
+        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(user::Column::DomainId.eq(domain_id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != user_ids.len() as u64 {
+        return Ok(Cleared::NotAllInDomain);
+    }
+
+    let backend = db.get_database_backend();
+    for table in options.iter().filter_map(table) {
+        let delete = Query::delete()
+            .from_table(table)
+            .and_where(Expr::col(Alias::new(OWNER)).is_in(user_ids.iter().copied()))
+            .to_owned();
+        db.execute(backend.build(&delete)).await?;
+    }
 
     // Nothing sent or about to be sent to the former holder may let anyone in.
     sessions::delete_all(db, user_ids).await?;
     outbox::withdraw(db, user_ids).await?;
-    links::forget(db, user_ids).await
+    links::forget(db, user_ids).await?;
+    Ok(Cleared::All)
 }
 
 /// How many rows each ticked kind of data has over `user_ids`: what a reset would delete.
