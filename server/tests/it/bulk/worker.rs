@@ -134,14 +134,9 @@ fn workers_running_side_by_side_share_a_job_and_reset_each_user_once() {
         // Three replicas' workers, small batches, all at once: on PostgreSQL they claim disjoint
         // batches (SKIP LOCKED); on SQLite they take turns at the write lock.
         let config = worker::Config { batch_size: 7, ..worker::Config::default() };
+        let items = ids.len();
         let drain = |worker: Worker| async move {
-            let mut handled = 0;
-            loop {
-                match worker.run_once().await.expect("the worker runs") {
-                    0 => return handled,
-                    n => handled += n,
-                }
-            }
+            until_idle(items, || async { worker.run_once().await.expect("the worker runs") }).await
         };
         let workers = [0, 1, 2].map(|_| Worker::new(app.db.clone(), config.clone()));
         let [a, b, c] = workers;
@@ -330,12 +325,11 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
         let c_job = start(&app, &c, "c.example", request(c_users, ResetOptions::defaults())).await.1.unwrap();
         let config = worker::Config { batch_size: 3, limits: per_hour(5), ..worker::Config::default() };
         let (one, two) = (Worker::new(app.db.clone(), config.clone()), Worker::new(replica.db.clone(), config));
-        loop {
+        until_idle(11, || async {
             let (first, second) = tokio::join!(one.run_once(), two.run_once());
-            if first.unwrap() + second.unwrap() == 0 {
-                break;
-            }
-        }
+            first.unwrap() + second.unwrap()
+        })
+        .await;
         let a_now = status(&app, &a, a_job.id).await.1.unwrap().progress;
         assert_eq!(
             (a_now.counts.state, a_now.counts.done, a_now.counts.failed),
@@ -606,9 +600,23 @@ fn two_replicas_claiming_at_once_keep_a_domains_limit_of_jobs_and_reset_each_use
             done.push(status(&app, &session, *job).await.1.unwrap().progress.counts.done);
         }
         assert_eq!(done[2], 0, "beyond the domain's limit on both replicas: {done:?}");
-        while one.run_once().await.unwrap() + two.run_once().await.unwrap() > 0 {}
+        until_idle(60, || async { one.run_once().await.unwrap() + two.run_once().await.unwrap() }).await;
         let resets =
             audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
         assert_eq!(resets, 60, "each user reset once");
     })
+}
+
+/// Runs `round` until it handles nothing; returns how many it handled. Each round that handles
+/// something handles at least one of the `items`, so a round beyond that many means users handled
+/// again: the test fails here rather than hang.
+async fn until_idle<F: std::future::Future<Output = usize>>(items: usize, mut round: impl FnMut() -> F) -> usize {
+    let mut handled = 0;
+    for _ in 0..=items {
+        match round().await {
+            0 => return handled,
+            n => handled += n,
+        }
+    }
+    panic!("still handling users after {items} rounds ({handled} handled): some were handled again");
 }
