@@ -201,6 +201,33 @@ fn a_burst_of_starts_for_one_user_on_two_replicas_makes_exactly_one_job() {
     })
 }
 
+/// A burst of 30 starts across two replicas, each naming a user in reach beside one out of it (the
+/// admin's own account, someone above their scope, another domain's user): every one is refused whole,
+/// and no job or item is left.
+#[test]
+fn a_burst_of_starts_naming_users_out_of_reach_on_two_replicas_is_refused_whole() {
+    common::run(async {
+        let (app, fixture, session, ids) = world().await;
+        let replica = app.replica(Default::default()).await;
+        let out_of_reach = [
+            app.user_id(&fixture.office_manager).await,
+            app.user_id(&fixture.super_user).await,
+            app.user_id("201@c.example").await,
+        ];
+        let starts = (0..30).map(|n| {
+            let server = if n % 2 == 0 { &app } else { &replica };
+            let users = vec![ids[n % ids.len()], out_of_reach[n % out_of_reach.len()]];
+            start(server, &session, "a.example", request(users, ResetOptions::defaults()))
+        });
+        let answers = futures::future::join_all(starts).await;
+        for (code, answer) in &answers {
+            assert_eq!(*code, StatusCode::FORBIDDEN, "{answer:?}");
+        }
+        assert_eq!(bulk_job::Entity::find().count(&app.db).await.unwrap(), 0, "refused starts leave no job");
+        assert_eq!(bulk_job_item::Entity::find().count(&app.db).await.unwrap(), 0);
+    })
+}
+
 #[test]
 fn every_rule_refuses_the_whole_request_and_changes_nothing() {
     common::run(async {
