@@ -75,7 +75,6 @@ pub async fn require(
     job: &bulk_job::Model,
     verb: Verb,
 ) -> Result<(), AppError> {
-    let above: Vec<Scope> = Scope::ALL.into_iter().filter(|scope| *scope > actor.scope).collect();
     let of_job = sea_orm::sea_query::Query::select()
         .column(bulk_job_item::Column::UserId)
         .from(bulk_job_item::Entity)
@@ -83,7 +82,11 @@ pub async fn require(
         .to_owned();
     let out_of_reach = user::Entity::find()
         .filter(user::Column::Id.in_subquery(of_job))
-        .filter(sea_orm::Condition::any().add(user::Column::Id.eq(actor.user_id)).add(user::Column::Scope.is_in(above)))
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::Id.eq(actor.user_id))
+                .add(user::Column::Scope.is_in(above(actor))),
+        )
         // The actor's own account first: that is the reason to give.
         .order_by_desc(sea_orm::sea_query::Expr::col(user::Column::Id).eq(actor.user_id))
         .one(db)
@@ -170,16 +173,20 @@ pub async fn load_in(
     Ok(found)
 }
 
+/// The scopes above `actor`'s: nobody of these is theirs to act on.
+fn above(actor: &Actor) -> Vec<Scope> {
+    Scope::ALL.into_iter().filter(|scope| *scope > actor.scope).collect()
+}
+
 /// `check`'s rules but the last (nobody in an unfinished job), as a condition on the users table: users
 /// of the managed domain, not the actor, nobody above the actor's scope. A job's items are made
 /// through it, so that the database checks ticked users as it copies them (see `ticked`).
 pub fn within_reach(managed: &ManagedDomain) -> Condition {
     let (actor, domain) = (managed.actor(), managed.domain());
-    let above: Vec<Scope> = Scope::ALL.into_iter().filter(|scope| *scope > actor.scope).collect();
     Condition::all()
         .add(user::Column::DomainId.eq(domain.id))
         .add(user::Column::Id.ne(actor.user_id))
-        .add(user::Column::Scope.is_not_in(above))
+        .add(user::Column::Scope.is_not_in(above(actor)))
 }
 
 /// The ids of the ticked users `requested`, without reading them: what is left of `check` once the
