@@ -5,7 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     // Before the runtime starts its threads.
-    server::memory::return_large_blocks();
+    server::memory::tune_allocator();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(err) => {

@@ -27,7 +27,7 @@ fn the_tests_run_on_the_backend_they_were_given() {
 }
 
 #[test]
-fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
+fn sqlite_runs_in_wal_mode_with_a_busy_timeout_and_a_bounded_page_cache() {
     common::run(async {
         let app = TestApp::new().await;
         if app.db.get_database_backend() != DbBackend::Sqlite {
@@ -36,6 +36,8 @@ fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
         assert_eq!(scalar(&app, "PRAGMA journal_mode").await, "wal");
         assert_eq!(scalar(&app, "PRAGMA busy_timeout").await, "15000");
         assert_eq!(scalar(&app, "PRAGMA foreign_keys").await, "1");
+        // 512 KiB per pooled connection, not SQLite's 2 MiB: the server's memory stays level (`make soak`).
+        assert_eq!(scalar(&app, "PRAGMA cache_size").await, "-512");
     })
 }
 

@@ -22,6 +22,12 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/switchboard.db?mode=rwc";
 /// the file; WAL lets readers go on while one writer works, and this covers writer-writer overlap.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Each pooled connection's page cache, in KiB (negative, as SQLite takes a size in bytes rather than
+/// in pages). SQLite's default, 2 MiB, times the pool's connections, grew the server by more than 10 MB
+/// over a 15-minute soak as the caches filled; the file is in the system's cache anyway, so a page
+/// missing from ours costs a read from memory, not from disk.
+const SQLITE_CACHE_SIZE: &str = "-512";
+
 /// Rows per INSERT: well under SQLite's limit on bound parameters per statement.
 const INSERT_CHUNK: usize = 500;
 
@@ -52,7 +58,8 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbErr> {
         .foreign_keys(true)
         // The planner's statistics kept current as data changes (SQLite never gathers them on its own):
         // each pooled connection, when it closes, analyses what its queries showed to be stale.
-        .optimize_on_close(true, Some(1000));
+        .optimize_on_close(true, Some(1000))
+        .pragma("cache_size", SQLITE_CACHE_SIZE);
     // SQLite creates the file but not its folder (the default lives in `data/`).
     if let Some(dir) = options.get_filename().parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
