@@ -268,7 +268,7 @@ fn a_small_job_of_another_domain_is_done_in_the_first_round_beside_a_large_one()
         let large_now = status(&app, &a, large_job.id).await.1.unwrap().progress;
         assert_eq!((large_now.counts.state, large_now.counts.done), (JobState::Running, 7));
 
-        while worker.run_once().await.unwrap() > 0 {}
+        until_idle(33, || async { worker.run_once().await.unwrap() }).await;
         let large_done = status(&app, &a, large_job.id).await.1.unwrap().progress;
         assert_eq!(
             (large_done.counts.state, large_done.counts.done, large_done.counts.failed),
@@ -358,7 +358,7 @@ fn a_domain_past_its_users_per_hour_waits_and_two_replicas_together_keep_the_lim
         // An hour on: the users done are out of the window, and the job finishes.
         done_ago(&app, a_job.id, chrono::Duration::hours(2)).await;
         assert_eq!(status(&told, &a, a_job.id).await.1.unwrap().progress.counts.waiting, None, "room again");
-        while one.run_once().await.unwrap() > 0 {}
+        until_idle(11, || async { one.run_once().await.unwrap() }).await;
         let a_done = status(&app, &a, a_job.id).await.1.unwrap().progress;
         assert_eq!((a_done.counts.state, a_done.counts.done, a_done.counts.failed), (JobState::Finished, 8, 0));
     })
@@ -458,7 +458,7 @@ fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is
         // Room again (and the full worker's lease, if it took one, run out).
         leases_run_out(&app).await;
         let worker = Worker::new(app.db.clone(), worker::Config::default());
-        while worker.run_once().await.unwrap() > 0 {}
+        until_idle(40, || async { worker.run_once().await.unwrap() }).await;
         let done = status(&app, &session, job.id).await.1.unwrap().progress;
         assert_eq!((done.counts.state, done.counts.done, done.counts.failed), (JobState::Finished, 40, 0));
     })
@@ -571,7 +571,7 @@ fn a_domains_jobs_share_its_part_and_those_beyond_its_limit_wait_for_a_place() {
         // The first two finished: the third has the domain's whole part.
         assert_eq!(worker.run_once().await.unwrap(), 4);
         assert_eq!(done().await, [6, 6, 4]);
-        while worker.run_once().await.unwrap() > 0 {}
+        until_idle(18, || async { worker.run_once().await.unwrap() }).await;
         assert_eq!(done().await, [6, 6, 6]);
     })
 }
