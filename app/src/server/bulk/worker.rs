@@ -201,21 +201,23 @@ impl Worker {
     /// transaction, committed only if all of it succeeds.
     async fn take_and_apply(&self, job: &bulk_job::Model, action: &JobAction, users: u64) -> Result<Vec<i32>, Failure> {
         let txn = self.db.begin().await?;
-        // First a write, so that on SQLite the transaction holds the write lock from the start.
-        let take = finishing(ItemState::Done, None)
-            .filter(bulk_job_item::Column::Id.in_subquery(leases::free::<bulk_job_item::Entity>(
-                &LEASE,
-                pending_of(job.id),
-                users,
-            )))
-            .into_query();
-        let items = leases::updated::<bulk_job_item::Entity>(&txn, &LEASE, take).await?;
-        if items.is_empty() {
-            return Ok(Vec::new());
+        let taken = async {
+            // First a write, so that on SQLite the transaction holds the write lock from the start.
+            let take = finishing(ItemState::Done, None)
+                .filter(bulk_job_item::Column::Id.in_subquery(leases::free::<bulk_job_item::Entity>(
+                    &LEASE,
+                    pending_of(job.id),
+                    users,
+                )))
+                .into_query();
+            let items = leases::updated::<bulk_job_item::Entity>(&txn, &LEASE, take).await?;
+            if !items.is_empty() {
+                self.act(&txn, job, action, &items).await?;
+            }
+            Ok(items.iter().map(|item| item.id).collect())
         }
-        self.act(&txn, job, action, &items).await?;
-        txn.commit().await?;
-        Ok(items.iter().map(|item| item.id).collect())
+        .await;
+        conclude(txn, taken).await
     }
 
     /// Processes a claim made by `claim`, job by job, the smallest part first: a small job is done (and
@@ -303,14 +305,16 @@ impl Worker {
         items: &[bulk_job_item::Model],
     ) -> Result<(), Failure> {
         let txn = self.db.begin().await?;
-        // First a write, so that on SQLite the transaction holds the write lock from the start.
-        let n = settle(&txn, token, items, ItemState::Done, None).await?;
-        if n != items.len() {
-            return Err(Failure::LeaseLost);
+        let applied = async {
+            // First a write, so that on SQLite the transaction holds the write lock from the start.
+            let n = settle(&txn, token, items, ItemState::Done, None).await?;
+            if n != items.len() {
+                return Err(Failure::LeaseLost);
+            }
+            self.act(&txn, job, action, items).await
         }
-        self.act(&txn, job, action, items).await?;
-        txn.commit().await?;
-        Ok(())
+        .await;
+        conclude(txn, applied).await
     }
 
     /// In `txn`, where `items` were just marked done: does the job's action to their users, if the
@@ -365,7 +369,8 @@ impl Worker {
         };
         let txn = self.db.begin().await?;
         if settle(&txn, token, std::slice::from_ref(item), ItemState::Failed, Some(&reason)).await? == 0 {
-            return Ok(());
+            // Another worker holds it now. Ended at once, not dropped, for the reason `conclude` gives.
+            return txn.rollback().await;
         }
         let detail = json!({ "job": job.id, "error": reason });
         audit::record_many(&txn, [jobs::entry(job, Action::BulkItemFailed, item, detail)]).await?;
@@ -378,6 +383,28 @@ impl Worker {
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let pacing = Pacing { idle: self.config.idle_wait, after_work: self.config.batch_pause };
         runner::repeat(self.claimant.name(), &self, pacing, stop).await
+    }
+}
+
+/// Commits `txn` if `outcome` is a success, else rolls it back now. A transaction that is only dropped
+/// is rolled back later, in the background, once its connection is back in the pool; until then it
+/// keeps its locks, and the leased or one-by-one retry that follows at once would find the part's rows
+/// skipped (PostgreSQL's `SKIP LOCKED`: nothing pending, the part left undone this round) or wait on them.
+async fn conclude<T>(txn: DatabaseTransaction, outcome: Result<T, Failure>) -> Result<T, Failure> {
+    match outcome {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(failure) => {
+            // The failure is what counts. A rollback that fails too found the transaction already
+            // ended (SQLite ends it itself on some errors, a full disk among them) or its connection
+            // gone, which ends it on the server.
+            if let Err(err) = txn.rollback().await {
+                tracing::debug!(%err, "the rollback after a failed batch failed too");
+            }
+            Err(failure)
+        }
     }
 }
 
