@@ -28,6 +28,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// read from memory, not from disk: the 10,000-user reset took as long as before (`make bench`).
 const SQLITE_CACHE_SIZE: &str = "-512";
 
+/// Prepared statements each pooled connection keeps (sqlx's default is 100). A statement's SQL names
+/// each bound value, so a list of ids makes a new statement for each length, and the caches filled with
+/// them over hours. In 5-minute soaks, 32 kept the heap at 2.7 MB instead of 4.5–5 MB and the server's
+/// memory 2 MB lower after four minutes, at the same requests per second.
+const SQLITE_STATEMENTS: usize = 32;
+
 /// Rows per INSERT: well under SQLite's limit on bound parameters per statement.
 const INSERT_CHUNK: usize = 500;
 
@@ -59,7 +65,8 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbErr> {
         // The planner's statistics kept current as data changes (SQLite never gathers them on its own):
         // each pooled connection, when it closes, analyses what its queries showed to be stale.
         .optimize_on_close(true, Some(1000))
-        .pragma("cache_size", SQLITE_CACHE_SIZE);
+        .pragma("cache_size", SQLITE_CACHE_SIZE)
+        .statement_cache_capacity(SQLITE_STATEMENTS);
     // SQLite creates the file but not its folder (the default lives in `data/`).
     if let Some(dir) = options.get_filename().parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
