@@ -5,8 +5,8 @@
 //! build, three sign-ins left the process at 150 MB and six more at once at 327 MB, from 29 MB idle.
 //! A fixed threshold turns that adjustment off: every block of `LARGE_BLOCK` or more is mapped on its
 //! own and returned when freed (then 31 MB and 33 MB, peaking at 71 MB while two checks run), without
-//! weakening the hashing's parameters. Fewer arenas (`ARENAS_PER_CORE`) keep the free space the allocator holds
-//! from growing with the number of threads.
+//! weakening the hashing's parameters. Fewer arenas (`ARENAS_PER_CORE`) keep the free space the
+//! allocator holds from growing with the number of threads.
 
 /// Allocations of this size or more are mapped on their own (glibc's default starts at 128 KiB and
 /// grows to 32 MiB).
