@@ -4,6 +4,7 @@
 //! typically does (for each user: load it and its rows through the ORM, delete them one by one, update
 //! the user, commit).
 
+use app::server::auth::authz::ManagedDomain;
 use app::server::entities::{
     answering_rule, call_history, contact, device, queue_membership, user, voicemail_greeting, voicemail_message,
 };
@@ -11,7 +12,7 @@ use app::shared::bulk::{ResetOption, ResetOptions};
 use app::shared::model::UserStatus;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, Statement, TransactionTrait,
 };
 
 /// The table an option deletes rows of; `None` for the user's own fields.
@@ -28,8 +29,10 @@ fn table(option: ResetOption) -> Option<&'static str> {
     })
 }
 
-/// The floor: every subscriber of `domain_id` reset with one statement per table, in one transaction.
-pub async fn floor(db: &DatabaseConnection, domain_id: i32, options: &ResetOptions) {
+/// The floor: every subscriber of `managed`'s domain reset with one statement per table, in one
+/// transaction, each with an audit entry in `managed`'s actor's name.
+pub async fn floor(db: &DatabaseConnection, managed: &ManagedDomain, options: &ResetOptions) {
+    let domain_id = managed.domain().id;
     let users = format!("SELECT id FROM users WHERE domain_id = {domain_id} AND scope = 'basic-user'");
     let txn = db.begin().await.expect("begin");
     let mut tables: Vec<&str> = options.iter().filter_map(table).collect();
@@ -65,15 +68,28 @@ pub async fn floor(db: &DatabaseConnection, domain_id: i32, options: &ResetOptio
     ))
     .await
     .expect("withdraw");
-    // The audit entry the product writes for each user, so that the two compare like with like.
-    txn.execute_unprepared(&format!(
+    // The audit entry the product writes for each user, so that the two compare like with like: the
+    // actor by login and by user id (a reference the database checks for each entry, as it does ours).
+    let actor = managed.actor();
+    let backend = txn.get_database_backend();
+    let audit = format!(
         "INSERT INTO audit_log (at, actor, actor_user_id, domain_id, action, target_user_id, detail, remote_addr) \
-         SELECT CURRENT_TIMESTAMP, 'floor', NULL, domain_id, 'user_reset', id, '{{\"job\":0}}', NULL \
-         FROM users WHERE id IN ({users})"
-    ))
-    .await
-    .expect("audit");
+         SELECT CURRENT_TIMESTAMP, {}, {}, domain_id, 'user_reset', id, '{{\"job\":0}}', NULL \
+         FROM users WHERE id IN ({users})",
+        placeholder(backend, 1),
+        placeholder(backend, 2),
+    );
+    let values = [actor.login.clone().into(), actor.user_id.into()];
+    txn.execute(Statement::from_sql_and_values(backend, audit, values)).await.expect("audit");
     txn.commit().await.expect("commit");
+}
+
+/// The `n`th bound value's placeholder in `backend`'s SQL.
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_string(),
+    }
 }
 
 /// Loads the user's rows of `E` and deletes them one by one, as an ORM loop does.
