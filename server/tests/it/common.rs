@@ -258,8 +258,16 @@ impl TestApp {
     /// Runs this process's job worker until no work is left, as the server's background worker
     /// would, but in step with the test.
     pub async fn run_jobs(&self) {
+        use app::server::entities::{bulk_job, bulk_job_item};
+        use app::shared::bulk::{ItemState, JobState};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        // A round that does something takes a pending item or starts a scheduled job.
+        let items = bulk_job_item::Entity::find().filter(bulk_job_item::Column::State.eq(ItemState::Pending));
+        let scheduled = bulk_job::Entity::find().filter(bulk_job::Column::State.eq(JobState::Scheduled));
+        let work =
+            items.count(&self.db).await.expect("count items") + scheduled.count(&self.db).await.expect("count jobs");
         let worker = worker::Worker::new(self.db.clone(), worker::Config::default());
-        while worker.run_once().await.expect("the worker runs") > 0 {}
+        until_idle(work as usize, || async { worker.run_once().await.expect("the worker runs") }).await;
     }
 
     /// Resets `user_ids` of a.example with the default options as `session`, and runs the job.
@@ -532,4 +540,18 @@ impl Drop for Served {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
+}
+
+/// Runs `round` until it handles nothing; returns how many it handled. Each round that handles
+/// something handles at least one of the `items`, so a round beyond that many means something was
+/// handled again: the test fails here rather than hang.
+pub async fn until_idle<F: std::future::Future<Output = usize>>(items: usize, mut round: impl FnMut() -> F) -> usize {
+    let mut handled = 0;
+    for _ in 0..=items {
+        match round().await {
+            0 => return handled,
+            n => handled += n,
+        }
+    }
+    panic!("still handling after {items} rounds ({handled} handled): some were handled again");
 }

@@ -3,7 +3,7 @@
 //! database in use, nor with a file that is not a backup.
 
 use super::*;
-use crate::common::TestApp;
+use crate::common::{self, TestApp};
 use app::server::bulk::hold::{self, Pace};
 use app::server::bulk::worker::{self, Worker};
 use app::server::db::backup::{self, BackupError, ServeLock};
@@ -68,7 +68,7 @@ fn a_backup_during_a_reset_restores_to_a_committed_state_with_no_half_reset_user
         start(&app, &session, "a.example", request(ids.clone(), ResetOptions::all())).await.1.unwrap();
         let config = worker::Config { batch_size: 10, ..worker::Config::default() };
         let held = Worker::new(app.db.clone(), config.clone());
-        while held.run_once().await.unwrap() > 0 {}
+        common::until_idle(ids.len(), || async { held.run_once().await.unwrap() }).await;
 
         let dir = tempfile::tempdir().unwrap();
         let part_way = dir.path().join("part-way.db");

@@ -2,7 +2,7 @@
 //! ran out hands its users on; each user is reset exactly once.
 
 use super::*;
-use crate::common::{self, TestApp, PASSWORD};
+use crate::common::{self, until_idle, TestApp, PASSWORD};
 use app::server::bulk::worker::{self, Worker};
 use app::server::entities::{audit_log, bulk_job_item};
 use app::server::settings::{BulkLimits, Settings};
@@ -607,18 +607,4 @@ fn two_replicas_claiming_at_once_keep_a_domains_limit_of_jobs_and_reset_each_use
             audit_log::Entity::find().filter(audit_log::Column::Action.eq("user_reset")).count(&app.db).await.unwrap();
         assert_eq!(resets, 60, "each user reset once");
     })
-}
-
-/// Runs `round` until it handles nothing; returns how many it handled. Each round that handles
-/// something handles at least one of the `items`, so a round beyond that many means users handled
-/// again: the test fails here rather than hang.
-async fn until_idle<F: std::future::Future<Output = usize>>(items: usize, mut round: impl FnMut() -> F) -> usize {
-    let mut handled = 0;
-    for _ in 0..=items {
-        match round().await {
-            0 => return handled,
-            n => handled += n,
-        }
-    }
-    panic!("still handling users after {items} rounds ({handled} handled): some were handled again");
 }
