@@ -122,8 +122,7 @@ async fn ours_once(store: &Store, users: u32, options: &ResetOptions) -> Duratio
         ResetRequest { targets: Targets::Ticked(ids), options: options.clone(), recycle: false, when: When::Now };
     let started = Instant::now();
     reset::start(&db, &managed, request, None).await.expect("start the job");
-    let worker = Worker::new(db.clone(), worker::Config::default());
-    while worker.run_once().await.expect("the worker runs") > 0 {}
+    run_worker(&db).await;
     started.elapsed()
 }
 
@@ -133,6 +132,12 @@ async fn floor_once(store: &Store, users: u32, options: &ResetOptions) -> Durati
     let started = Instant::now();
     references::floor(&db, &managed, options).await;
     started.elapsed()
+}
+
+/// Runs one worker, as `serve` configures it, until it has nothing left to do.
+async fn run_worker(db: &DatabaseConnection) {
+    let worker = Worker::new(db.clone(), worker::Config::default());
+    while worker.run_once().await.expect("the worker runs") > 0 {}
 }
 
 fn seconds(times: &[Duration]) -> String {
@@ -217,8 +222,7 @@ async fn bench(store: &str, url: &str, users: u32) {
     report("start the job", started.elapsed(), None);
 
     let started = Instant::now();
-    let worker = Worker::new(db.clone(), worker::Config::default());
-    while worker.run_once().await.expect("the worker runs") > 0 {}
+    run_worker(&db).await;
     report("run the job", started.elapsed(), Some(job.counts.total));
 
     let finished = bulk_job::Entity::find_by_id(job.id).one(&db).await.expect("read the job").expect("the job");
@@ -238,8 +242,7 @@ async fn welcome_everyone(db: &DatabaseConnection, managed: &ManagedDomain, user
     let started = Instant::now();
     let request = AccountRequest { action: AccountAction::SendWelcome, targets: Targets::Ticked(user_ids.to_vec()) };
     let job = actions::start_account(db, managed, request, None).await.expect("start the welcome job");
-    let worker = Worker::new(db.clone(), worker::Config::default());
-    while worker.run_once().await.expect("the worker runs") > 0 {}
+    run_worker(db).await;
     report("queue welcome emails (job)", started.elapsed(), Some(job.counts.total));
 
     let dir = tempfile::tempdir().expect("a temp dir");
