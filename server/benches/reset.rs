@@ -21,6 +21,8 @@ mod references;
 mod results;
 #[path = "common/stores.rs"]
 mod stores;
+#[path = "common/timings.rs"]
+mod timings;
 
 use app::server::auth::authz::ManagedDomain;
 use app::server::bulk::actions::{self, reset};
@@ -89,7 +91,7 @@ async fn compare(store: &Store, users: u32) -> Vec<Row> {
             floor.push(floor_once(store, users, &options).await);
         }
         println!("   {label}, {RUNS} runs: ours {}; floor {}", seconds(&ours), seconds(&floor));
-        let (ours, floor) = (median(ours), median(floor));
+        let (ours, floor) = (timings::at(&mut ours, 0.5), timings::at(&mut floor, 0.5));
 
         let (db, _, ids) = seeded(store, users).await;
         let sample = &ids[..ids.len().min(NAIVE_SAMPLE)];
@@ -142,11 +144,6 @@ async fn run_worker(db: &DatabaseConnection) {
 
 fn seconds(times: &[Duration]) -> String {
     times.iter().map(|took| format!("{:.2} s", took.as_secs_f64())).collect::<Vec<_>>().join(", ")
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 /// A row's cells: what, ours, floor, naive, the ratios, the target and whether it is met, and ours in the

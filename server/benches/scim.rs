@@ -15,6 +15,8 @@ mod results;
 mod settings;
 #[path = "common/stores.rs"]
 mod stores;
+#[path = "common/timings.rs"]
+mod timings;
 
 use app::server::auth::sessions::{self, Origin};
 use app::server::bulk::actions::reset;
@@ -33,6 +35,7 @@ use settings::setting;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use stores::Store;
+use timings::at;
 use tower::ServiceExt;
 
 const SECTION: &str = "## An identity provider at work (SCIM)";
@@ -94,11 +97,6 @@ fn main() {
 
 fn ms(took: Duration) -> String {
     format!("{:.1} ms", took.as_secs_f64() * 1000.0)
-}
-
-fn at(times: &mut [Duration], share: f64) -> Duration {
-    times.sort();
-    times[((times.len() as f64 * share).ceil() as usize).clamp(1, times.len()) - 1]
 }
 
 /// One request through the router: its status and how long it took, body and all.

@@ -14,6 +14,8 @@ mod results;
 mod settings;
 #[path = "common/stores.rs"]
 mod stores;
+#[path = "common/timings.rs"]
+mod timings;
 
 use app::server::auth::sessions::{self, Origin};
 use app::server::settings::{SessionLimits, Settings};
@@ -86,9 +88,7 @@ struct Percentiles {
 
 impl Percentiles {
     fn of(mut times: Vec<Duration>) -> Percentiles {
-        times.sort();
-        let at = |share: f64| times[((times.len() as f64 * share).ceil() as usize).clamp(1, times.len()) - 1];
-        Percentiles { p50: at(0.50), p95: at(0.95) }
+        Percentiles { p50: timings::at(&mut times, 0.50), p95: timings::at(&mut times, 0.95) }
     }
 }
 

@@ -4,16 +4,19 @@
 //! typically does (for each user: load it and its rows through the ORM, delete them one by one, update
 //! the user, commit).
 
+use app::server::audit;
 use app::server::auth::authz::ManagedDomain;
 use app::server::entities::{
     answering_rule, call_history, contact, device, queue_membership, user, voicemail_greeting, voicemail_message,
 };
 use app::shared::bulk::{ResetOption, ResetOptions};
-use app::shared::model::UserStatus;
+use app::shared::model::{Scope, UserStatus};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, Statement, TransactionTrait,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, TransactionTrait,
 };
+use serde_json::json;
 
 /// The table an option deletes rows of; `None` for the user's own fields.
 fn table(option: ResetOption) -> Option<&'static str> {
@@ -68,28 +71,22 @@ pub async fn floor(db: &DatabaseConnection, managed: &ManagedDomain, options: &R
     ))
     .await
     .expect("withdraw");
-    // The audit entry the product writes for each user, so that the two compare like with like: the
-    // actor by login and by user id (a reference the database checks for each entry, as it does ours).
+    // The audit entry the product writes for each user, written as the product writes it (one
+    // INSERT … SELECT), so that the two compare like with like.
     let actor = managed.actor();
-    let backend = txn.get_database_backend();
-    let audit = format!(
-        "INSERT INTO audit_log (at, actor, actor_user_id, domain_id, action, target_user_id, detail, remote_addr) \
-         SELECT CURRENT_TIMESTAMP, {}, {}, domain_id, 'user_reset', id, '{{\"job\":0}}', NULL \
-         FROM users WHERE id IN ({users})",
-        placeholder(backend, 1),
-        placeholder(backend, 2),
-    );
-    let values = [actor.login.clone().into(), actor.user_id.into()];
-    txn.execute(Statement::from_sql_and_values(backend, audit, values)).await.expect("audit");
+    let subscribers = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::DomainId.eq(domain_id))
+        .and_where(user::Column::Scope.eq(Scope::BasicUser))
+        .to_owned();
+    audit::Entry::new(actor.login.clone(), Some(actor.user_id), audit::Action::UserReset)
+        .domain(domain_id)
+        .detail(json!({ "job": 0 }))
+        .record_for_each(&txn, subscribers)
+        .await
+        .expect("audit");
     txn.commit().await.expect("commit");
-}
-
-/// The `n`th bound value's placeholder in `backend`'s SQL.
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_string(),
-    }
 }
 
 /// Loads the user's rows of `E` and deletes them one by one, as an ORM loop does.
