@@ -35,6 +35,7 @@ use app::shared::bulk::Targets;
 use app::shared::bulk::{JobState, ResetOptions, ResetRequest, When};
 use app::shared::mail::MessageState;
 use app::shared::model::UserStatus;
+use app::shared::words;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::{Duration, Instant};
 use stores::Store;
@@ -175,11 +176,12 @@ const SECTION: &str = "## Reset against the references";
 
 fn record(rows: &[Row], users: u32) {
     let machine = std::thread::available_parallelism().map_or(0, |cores| cores.get());
+    let batch = words::number(worker::Config::default().batch_size);
     let mut section = format!(
         "{SECTION}\n\n`make bench` ({machine} cores, release build, SQLite with synchronous=FULL and local \
          PostgreSQL): a reset of the demo's {users} users, each with on average 2 phones, 20 voicemail messages, 2 \
          greetings, 3 answering rules, 10 contacts, 50 calls and 1 queue membership. Ours: the job started and run \
-         by one worker (batches of 1,000); floor: the same deletes and updates, and the same audit entry per user \
+         by one worker (batches of {batch}); floor: the same deletes and updates, and the same audit entry per user \
          (the actor named by login and user id), as set-based SQL in one transaction (each the median of {RUNS} \
          runs on fresh databases); naive: one ORM transaction per user, deleting row by row.\n\n\
          | reset | ours | floor | naive loop | ours ÷ floor | naive ÷ ours | target | ours, last run |\n\

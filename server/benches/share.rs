@@ -21,6 +21,7 @@ use app::server::entities::bulk_job;
 use app::server::{db, directory::demo, directory::domains};
 use app::shared::bulk::{JobState, ResetOptions, ResetRequest, Targets, When};
 use app::shared::model::Scope;
+use app::shared::words;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use std::time::{Duration, Instant};
 use stores::Store;
@@ -43,8 +44,9 @@ fn main() {
         for store in stores {
             store.drop_all().await;
         }
+        let batch = words::number(worker::Config::default().batch_size);
         let mut section = format!(
-            "{SECTION}\n\n`make bench` (release build, the worker as `serve` runs it, batches of 1,000): domain A \
+            "{SECTION}\n\n`make bench` (release build, the worker as `serve` runs it, batches of {batch}): domain A \
              starts a reset of {users} users with every option; one second later domain B starts a {SMALL}-user \
              reset. Before fair share, B finished only after A (3.3 s after its start, measured on issue 26's \
              landed build).\n\n\
