@@ -52,7 +52,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            batch_size: 2000,
+            batch_size: 1000,
             lease: Duration::from_secs(30),
             batch_pause: Duration::ZERO,
             idle_wait: Duration::from_millis(200),
