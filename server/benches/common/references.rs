@@ -36,7 +36,14 @@ fn table(option: ResetOption) -> Option<&'static str> {
 /// transaction, each with an audit entry in `managed`'s actor's name.
 pub async fn floor(db: &DatabaseConnection, managed: &ManagedDomain, options: &ResetOptions) {
     let domain_id = managed.domain().id;
-    let users = format!("SELECT id FROM users WHERE domain_id = {domain_id} AND scope = 'basic-user'");
+    let subscribers = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::DomainId.eq(domain_id))
+        .and_where(user::Column::Scope.eq(Scope::BasicUser))
+        .to_owned();
+    // The same set as SQL text, for the statements below that are written as text.
+    let users = db.get_database_backend().build(&subscribers).to_string();
     let txn = db.begin().await.expect("begin");
     let mut tables: Vec<&str> = options.iter().filter_map(table).collect();
     tables.extend(["sessions", "password_links"]);
@@ -74,12 +81,6 @@ pub async fn floor(db: &DatabaseConnection, managed: &ManagedDomain, options: &R
     // The audit entry the product writes for each user, written as the product writes it (one
     // INSERT … SELECT), so that the two compare like with like.
     let actor = managed.actor();
-    let subscribers = Query::select()
-        .column(user::Column::Id)
-        .from(user::Entity)
-        .and_where(user::Column::DomainId.eq(domain_id))
-        .and_where(user::Column::Scope.eq(Scope::BasicUser))
-        .to_owned();
     audit::Entry::new(actor.login.clone(), Some(actor.user_id), audit::Action::UserReset)
         .domain(domain_id)
         .detail(json!({ "job": 0 }))
