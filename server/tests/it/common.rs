@@ -28,6 +28,7 @@ static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 
 /// Runs one test's body on the shared runtime.
 pub fn run<F: std::future::Future>(test: F) -> F::Output {
+    crate::logs::install();
     RUNTIME.block_on(test)
 }
 

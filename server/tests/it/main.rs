@@ -10,6 +10,7 @@ mod content;
 mod database;
 mod headers;
 mod load;
+mod logs;
 mod mail;
 mod pages;
 mod requests;

@@ -6,6 +6,7 @@
 //! changes (a reset started, a password set, a session ended) cannot decide another's answer.
 
 use crate::common::{self, TestApp, PASSWORD};
+use crate::logs;
 use app::server::auth::authz::Actor;
 use app::server::auth::sessions::{self, Origin};
 use app::server::directory::domains;
@@ -492,12 +493,16 @@ fn every_server_function_and_route_answers_each_kind_of_visitor_as_the_table_say
                     request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
                 }
                 // Only the status is awaited: a stream's body goes on while its job runs.
+                let logged = logs::mark();
                 let response = app.send(request).await;
                 let status = response.status();
                 if status != expected {
                     let answer = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
                     let answer = String::from_utf8_lossy(&answer);
-                    wrong.push(format!("{label} as {who:?}: {status}, not {expected} ({answer:.200})"));
+                    // A page's own words are in its alert, well after the head.
+                    let answer = answer.find("role=\"alert\"").map_or(&*answer, |at| &answer[at..]);
+                    let log = logs::since(logged);
+                    wrong.push(format!("{label} as {who:?}: {status}, not {expected} ({answer:.300})\n{log}"));
                 }
             }
         }
