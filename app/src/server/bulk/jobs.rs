@@ -370,19 +370,19 @@ pub fn entry(
     }
 }
 
-/// The audit entries for `items`' outcome, one per item's user in the items' order, all alike but
-/// for their target, written with one statement.
+/// The audit entries for the outcome of the items `item_ids`, one per item's user in the items' order,
+/// all alike but for their target, written with one statement.
 pub async fn record_each(
     txn: &DatabaseTransaction,
     job: &bulk_job::Model,
     action: Action,
-    items: &[bulk_job_item::Model],
+    item_ids: &[i32],
     detail: serde_json::Value,
 ) -> Result<(), DbErr> {
     let users = Query::select()
         .column(bulk_job_item::Column::UserId)
         .from(bulk_job_item::Entity)
-        .and_where(bulk_job_item::Column::Id.is_in(items.iter().map(|item| item.id)))
+        .and_where(bulk_job_item::Column::Id.is_in(item_ids.iter().copied()))
         .and_where(bulk_job_item::Column::UserId.is_not_null())
         .order_by(bulk_job_item::Column::Id, sea_orm::Order::Asc)
         .to_owned();

@@ -26,7 +26,7 @@ use crate::server::tasks::runner::{self, Handle, Pacing, Rounds};
 use crate::server::tasks::share::{self, Queue, Rotation, Turn};
 use crate::shared::bulk::{ItemState, JobAction, JobState};
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     prelude::*, Condition, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait, TransactionTrait, UpdateMany,
 };
@@ -81,6 +81,20 @@ pub struct Worker {
 pub struct Claim {
     token: String,
     pub items: Vec<bulk_job_item::Model>,
+}
+
+/// An item a batch has taken: which, and whose (`None`: the user was deleted since the job began). All
+/// that doing the batch needs of it.
+#[derive(Clone, Copy, Debug)]
+struct Taken {
+    id: i32,
+    user_id: Option<i32>,
+}
+
+impl From<&bulk_job_item::Model> for Taken {
+    fn from(item: &bulk_job_item::Model) -> Self {
+        Taken { id: item.id, user_id: item.user_id }
+    }
 }
 
 /// Why a batch (or one user) was not processed.
@@ -203,14 +217,22 @@ impl Worker {
         let txn = self.db.begin().await?;
         let taken = async {
             // First a write, so that on SQLite the transaction holds the write lock from the start.
-            let take = finishing(ItemState::Done, None)
+            let mut take = finishing(ItemState::Done, None)
                 .filter(bulk_job_item::Column::Id.in_subquery(leases::free::<bulk_job_item::Entity>(
                     &LEASE,
                     pending_of(job.id),
                     users,
                 )))
                 .into_query();
-            let items = leases::updated::<bulk_job_item::Entity>(&txn, &LEASE, take).await?;
+            take.returning(Query::returning().columns([bulk_job_item::Column::Id, bulk_job_item::Column::UserId]));
+            // Only what the batch needs of its items: decoding whole rows (names, extensions, leases) of
+            // 10,000 items was a tenth of a reset's time on SQLite.
+            let items = txn
+                .query_all(txn.get_database_backend().build(&take))
+                .await?
+                .iter()
+                .map(|row| Ok(Taken { id: row.try_get_by_index(0)?, user_id: row.try_get_by_index(1)? }))
+                .collect::<Result<Vec<Taken>, DbErr>>()?;
             if !items.is_empty() {
                 self.act(&txn, job, action, &items).await?;
             }
@@ -311,7 +333,8 @@ impl Worker {
             if n != items.len() {
                 return Err(Failure::LeaseLost);
             }
-            self.act(&txn, job, action, items).await
+            let taken: Vec<Taken> = items.iter().map(Taken::from).collect();
+            self.act(&txn, job, action, &taken).await
         }
         .await;
         conclude(txn, applied).await
@@ -324,7 +347,7 @@ impl Worker {
         txn: &DatabaseTransaction,
         job: &bulk_job::Model,
         action: &JobAction,
-        items: &[bulk_job_item::Model],
+        items: &[Taken],
     ) -> Result<(), Failure> {
         let n = items.len();
         if !hold::take(txn, job.domain_id, n).await? {
@@ -340,7 +363,8 @@ impl Worker {
             return Err(Failure::User("The user no longer exists.".into()));
         }
         let done = actions::apply(txn, job, action, &user_ids).await?;
-        jobs::record_each(txn, job, done, items, json!({ "job": job.id })).await?;
+        let item_ids: Vec<i32> = items.iter().map(|item| item.id).collect();
+        jobs::record_each(txn, job, done, &item_ids, json!({ "job": job.id })).await?;
         jobs::count_on_job(txn, job.id, bulk_job::Column::DoneCount, n).await?;
         jobs::finish_if_complete(txn, job).await?;
         Ok(())

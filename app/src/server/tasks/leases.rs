@@ -77,7 +77,7 @@ pub fn free<E: EntityTrait>(columns: &Columns<E::Column>, wanted: Condition, lim
 }
 
 /// Runs `update` and returns the rows it changed, as it left them, in order of id (`UPDATE … RETURNING`).
-pub async fn updated<E: EntityTrait>(
+async fn updated<E: EntityTrait>(
     db: &impl ConnectionTrait,
     columns: &Columns<E::Column>,
     mut update: UpdateStatement,
