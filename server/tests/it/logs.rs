@@ -1,16 +1,17 @@
 //! The server's error log, kept in memory for the tests: what the code under test logs at ERROR (an
-//! internal error's cause, for one) and its panics, so that a test can say why a request answered 500. The tests of the
-//! binary run at once, so a failing test's excerpt may hold another test's errors too; each line names
-//! its time and thread.
+//! internal error's cause, for one) and its panics, so that a test can say why a request answered 500.
+//! The tests of the binary run at once, so a failing test's excerpt may hold another test's errors
+//! too; each line names its time and thread.
 
 use std::io::Write;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Mutex, Once};
 
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 /// Installs the collector once for the whole binary (`common::run` calls it).
 pub fn install() {
-    static INSTALLED: LazyLock<()> = LazyLock::new(|| {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
         let _ = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::ERROR)
             .with_ansi(false)
@@ -25,7 +26,6 @@ pub fn install() {
             print(panic);
         }));
     });
-    LazyLock::force(&INSTALLED);
 }
 
 /// Where the log stands now: pass it to `since`.

@@ -60,12 +60,11 @@ pub async fn save_deprovisioning(domain: String, options: ResetOptions) -> Resul
 pub fn ProvisioningPage() -> impl IntoView {
     let params = use_params_map();
     let domain = Memo::new(move |_| params.read().get("domain").unwrap_or_default());
-    let create = ServerAction::<CreateApiToken>::new();
-    let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens =
-        TokenActions { create, revoke, creating: ActionState::of(*create), revoking: ActionState::of(*revoke) };
+    let tokens = TokenActions::new();
+    // Loaded again once a token is made or revoked, not after a refused attempt: loading again renders
+    // the form anew, and the admin is typing in it then.
     let page = Resource::new(
-        move || (domain.get(), create.version().get(), revoke.version().get()),
+        move || (domain.get(), tokens.made.get(), tokens.revoke.version().get()),
         |(domain, _, _)| load_provisioning(domain),
     );
     view! {
@@ -85,13 +84,35 @@ pub fn ProvisioningPage() -> impl IntoView {
     }
 }
 
-/// Creating and revoking API tokens, and how each last went.
+/// Creating and revoking API tokens, how each last went, and the name being typed for the next token.
+/// Made once by the page, so that what the admin types outlives the page's data, which is loaded again
+/// (and the form rendered anew) once a token is made.
 #[derive(Clone, Copy)]
 struct TokenActions {
     create: ServerAction<CreateApiToken>,
     revoke: ServerAction<RevokeApiToken>,
     creating: ActionState<Result<NewToken, AppError>>,
     revoking: ActionState<Result<(), AppError>>,
+    /// The last token made, to show once.
+    made: Memo<Option<NewToken>>,
+    name: RwSignal<String>,
+}
+
+impl TokenActions {
+    fn new() -> Self {
+        let create = ServerAction::<CreateApiToken>::new();
+        let revoke = ServerAction::<RevokeApiToken>::new();
+        let creating = ActionState::of(*create);
+        let made = Memo::new(move |_| creating.outcome().and_then(Result::ok));
+        let name = RwSignal::new(String::new());
+        // A token made: the field is ready for the next one's name.
+        Effect::new(move |_| {
+            if made.get().is_some() {
+                name.set(String::new());
+            }
+        });
+        TokenActions { create, revoke, creating, revoking: ActionState::of(*revoke), made, name }
+    }
 }
 
 #[component]
@@ -180,8 +201,7 @@ fn TokenRow(domain: String, token: ApiToken, actions: TokenActions) -> impl Into
 
 #[component]
 fn NewTokenForm(domain: String, actions: TokenActions) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let made = move || actions.creating.outcome().and_then(Result::ok);
+    let (name, made) = (actions.name, actions.made);
     let problem = move || actions.creating.failure();
     let field_problem =
         move || problem().and_then(|error| error.field_errors().first().map(|problem| problem.message.clone()));
@@ -191,13 +211,8 @@ fn NewTokenForm(domain: String, actions: TokenActions) -> impl IntoView {
         event.prevent_default();
         actions.create.dispatch(CreateApiToken { domain: domain.clone(), name: name.get_untracked() });
     };
-    Effect::new(move |_| {
-        if made().is_some() {
-            name.set(String::new());
-        }
-    });
     view! {
-        {move || made().map(|NewToken { name, token }| view! {
+        {move || made.try_get().flatten().map(|NewToken { name, token }| view! {
             <div class="new-token" role="status">
                 <p><strong>{format!("Copy the token {name} now:")}</strong>" it is shown only this once. Paste it into the identity provider as the bearer token (Okta: API Token; Entra ID: Secret Token)."</p>
                 <CopyField id="new-api-token" label="New API token" value=token />
