@@ -18,6 +18,7 @@ mod m20261203_000010_offboarding;
 mod m20261203_000011_provisioning;
 mod m20261204_000012_users_search_trigrams;
 mod m20261204_000013_job_items_without_lease_indexes;
+mod m20261206_000014_holders_without_person;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_provisioning::Migration),
             Box::new(m20261204_000012_users_search_trigrams::Migration),
             Box::new(m20261204_000013_job_items_without_lease_indexes::Migration),
+            Box::new(m20261206_000014_holders_without_person::Migration),
         ]
     }
 }

@@ -184,7 +184,69 @@ fn a_database_of_the_oldest_schema_migrates_with_every_row_and_is_served() {
                 ("1 of 1 user reset".to_string(), Some("2026-11-27 10:00 UTC".to_string()))
             ]
         );
+        // An identity provider finds the domain's three holders, made before there was SCIM.
+        let token = crate::scim::token(&app, "old.example").await;
+        let (code, people) = crate::scim::scim(&app, &token, "GET", "/Users", None).await;
+        assert_eq!((code, people["totalResults"].as_u64()), (StatusCode::OK, Some(3)), "{people}");
     })
+}
+
+/// Migrations of the schema m20261206_000014 (a holder the identity provider has seen) migrates from.
+const BEFORE_PEOPLE_SEEN: u32 = 13;
+
+#[test]
+fn holders_an_identity_provider_saw_before_the_upgrade_count_as_seen_and_the_others_are_found() {
+    common::run(async {
+        let (url, _store) = common::fresh_database().await;
+        let before = db::open(&url).await.unwrap();
+        Migrator::up(&before, Some(OLDEST)).await.unwrap();
+        write_rows(&before).await;
+        // `up` takes how many more to apply.
+        Migrator::up(&before, Some(BEFORE_PEOPLE_SEEN - OLDEST)).await.unwrap();
+        // The identity provider had seen Ben (201) only, in his holding (the first, 1).
+        before
+            .execute_unprepared(
+                "INSERT INTO scim_users (domain_id, user_id, holding, user_name, user_name_key, given_name, family_name, \
+                 email, created_at, updated_at) VALUES (1, 2, 1, 'ben@old.example', 'ben@old.example', 'Ben', 'Kept', \
+                 'ben@old.example', '2026-12-04 09:00:00+00:00', '2026-12-04 09:00:00+00:00')",
+            )
+            .await
+            .unwrap();
+        before.close().await.unwrap();
+
+        let app = TestApp::at(&url).await;
+        let seen = app.db.query_all(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT extension, person_holding FROM users ORDER BY id",
+        ));
+        let seen: Vec<(String, i32)> = seen
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap()))
+            .collect();
+        let seen: Vec<(&str, i32)> = seen.iter().map(|(extension, holding)| (extension.as_str(), *holding)).collect();
+        assert_eq!(seen, [("200", -1), ("201", 1), ("202", -1), ("203", -1)]);
+        // Olga and Cleo are given their rows once a token is made; Ben keeps his.
+        let token = crate::scim::token(&app, "old.example").await;
+        let (code, people) = crate::scim::scim(&app, &token, "GET", "/Users", None).await;
+        assert_eq!((code, people["totalResults"].as_u64()), (StatusCode::OK, Some(3)), "{people}");
+        let ben = people["Resources"].as_array().unwrap().iter().find(|person| person["name"]["givenName"] == "Ben");
+        assert_eq!(ben.map(|ben| ben["id"].as_str()), Some(Some("1")), "{people}");
+    })
+}
+
+/// Writes `ROWS` into a database of the oldest schema.
+async fn write_rows(db: &DatabaseConnection) {
+    let hash = app::server::auth::passwords::hash(PASSWORD.to_string()).await.unwrap();
+    db.execute_unprepared(&ROWS.replace("{hash}", &hash)).await.unwrap();
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Ids were given: the sequences go on after them, as they would have.
+        for table in TABLES.iter().filter(|table| **table != "sessions") {
+            let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+    }
 }
 
 /// Remakes the fixtures (see the module's comment): the oldest schema, then `ROWS`, on SQLite and on
@@ -193,14 +255,12 @@ fn a_database_of_the_oldest_schema_migrates_with_every_row_and_is_served() {
 #[ignore = "remakes the committed fixtures; run by hand"]
 fn make_the_oldest_fixtures() {
     common::run(async {
-        let hash = app::server::auth::passwords::hash(PASSWORD.to_string()).await.unwrap();
-        let rows = ROWS.replace("{hash}", &hash);
         let file = fixture("oldest.sqlite");
         let _ = std::fs::remove_file(&file);
         let dir = tempfile::tempdir().unwrap();
         let sqlite = db::open(&format!("sqlite://{}?mode=rwc", dir.path().join("oldest.db").display())).await.unwrap();
         Migrator::up(&sqlite, Some(OLDEST)).await.unwrap();
-        sqlite.execute_unprepared(&rows).await.unwrap();
+        write_rows(&sqlite).await;
         // One self-contained file: no write-ahead log beside it.
         let into = Statement::from_sql_and_values(DbBackend::Sqlite, "VACUUM INTO ?", [file.to_string_lossy().into()]);
         sqlite.execute(into).await.unwrap();
@@ -215,12 +275,7 @@ fn make_the_oldest_fixtures() {
         let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
         let postgres = db::open(&url).await.unwrap();
         Migrator::up(&postgres, Some(OLDEST)).await.unwrap();
-        postgres.execute_unprepared(&rows).await.unwrap();
-        // Ids were given: the sequences go on after them, as they would have.
-        for table in TABLES.iter().filter(|table| **table != "sessions") {
-            let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
-            postgres.execute_unprepared(&sql).await.unwrap();
-        }
+        write_rows(&postgres).await;
         postgres.close().await.unwrap();
         let dumped = std::process::Command::new("pg_dump")
             .args(["--no-owner", "--no-privileges", "--dbname", &url, "--file"])

@@ -1,4 +1,8 @@
 //! A subscriber: one extension of a domain, and the portal account of whoever holds it.
+//!
+//! The table has two more columns, each read and written by its own queries only: `search_text` (the
+//! Users page's search, `directory::users`) and `person_holding` (the holders an identity provider has
+//! seen, `provisioning::people`).
 
 use crate::shared::model::{Scope, UserStatus};
 use sea_orm::entity::prelude::*;

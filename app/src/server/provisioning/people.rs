@@ -30,7 +30,7 @@ use chrono::Utc;
 use scim_v2::filter::Filter;
 use sea_orm::sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, JoinType, QueryOrder, QuerySelect,
+    prelude::*, ActiveValue::Set, Condition, ConnectionTrait, DatabaseTransaction, JoinType, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde_json::json;
@@ -60,41 +60,45 @@ pub async fn serialise(txn: &impl ConnectionTrait, domain: &domain::Model) -> Re
         .map(|_| ())
 }
 
+/// A current holder whom the identity provider has not seen yet: their `person_holding` (kept by this
+/// module alone, not in `user::Model`) is not the holding they hold now. Word for word the predicate of
+/// the partial index `idx_users_without_person` (migration m20261206_000014), so that both stores find
+/// such holders from it rather than from every user of the domain.
+const UNSEEN_HOLDER: &str = "status <> 'setup-required' AND person_holding <> holding";
+
+/// The column `UNSEEN_HOLDER` compares with the holding.
+fn person_holding() -> Alias {
+    Alias::new("person_holding")
+}
+
 /// Gives every current holder of `domain` who has none a person's row: their email as `userName`
-/// (`extension@domain` without one). A read finds whether any lacks one; only then one statement
-/// writes them all (a lookup must not queue behind a bulk job's writes for nothing). Replicas doing it
-/// at once make one row each.
+/// (`extension@domain` without one). An index probe finds whether any is unseen (`UNSEEN_HOLDER`); only
+/// then do two statements write their rows and mark them seen (a lookup must not queue behind a bulk
+/// job's writes for nothing). Replicas doing it at once make one row each.
 pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(), DbErr> {
+    let unseen = || Condition::all().add(user::Column::DomainId.eq(domain.id)).add(Expr::cust(UNSEEN_HOLDER));
+    let any = user::Entity::find().select_only().column(user::Column::Id).filter(unseen()).limit(1);
+    if any.into_tuple::<i32>().one(db).await?.is_none() {
+        return Ok(());
+    }
     let now = Utc::now();
-    let user_col = |column: user::Column| Expr::col((Alias::new("u"), column));
+    let user_col = |column: user::Column| Expr::col((user::Entity, column));
     let user_name = || {
         SimpleExpr::from(Func::coalesce([user_col(user::Column::Email).into(), user_col(user::Column::Login).into()]))
     };
-    let has_row = Query::select()
-        .expr(Expr::val(1))
-        .from(scim_user::Entity)
-        .and_where(
-            Expr::col((scim_user::Entity, scim_user::Column::UserId)).equals((Alias::new("u"), user::Column::Id)),
-        )
-        .and_where(
-            Expr::col((scim_user::Entity, scim_user::Column::Holding)).equals((Alias::new("u"), user::Column::Holding)),
-        )
-        .to_owned();
-    let without_row = |select: &mut sea_orm::sea_query::SelectStatement| {
-        select
-            .from_as(user::Entity, Alias::new("u"))
-            .and_where(user_col(user::Column::DomainId).eq(domain.id))
-            .and_where(user_col(user::Column::Status).ne(UserStatus::SetupRequired))
-            .and_where(Expr::exists(has_row.clone()).not());
-    };
-    let mut any = Query::select();
-    any.expr(Expr::val(1));
-    without_row(&mut any);
-    any.limit(1);
-    let backend = db.get_database_backend();
-    if db.query_one(backend.build(&any)).await?.is_none() {
-        return Ok(());
-    }
+    let has_row = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(scim_user::Entity)
+            .and_where(
+                Expr::col((scim_user::Entity, scim_user::Column::UserId)).equals((user::Entity, user::Column::Id)),
+            )
+            .and_where(
+                Expr::col((scim_user::Entity, scim_user::Column::Holding))
+                    .equals((user::Entity, user::Column::Holding)),
+            )
+            .to_owned(),
+    );
     let mut holders = Query::select();
     holders
         .expr(user_col(user::Column::DomainId))
@@ -107,8 +111,10 @@ pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(
         .expr(user_col(user::Column::Email))
         .expr(Expr::val(false))
         .expr(Expr::val(now))
-        .expr(Expr::val(now));
-    without_row(&mut holders);
+        .expr(Expr::val(now))
+        .from(user::Entity)
+        .cond_where(unseen())
+        .and_where(has_row.clone().not());
     let insert = Query::insert()
         .into_table(scim_user::Entity)
         .columns([
@@ -130,7 +136,16 @@ pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(
             OnConflict::columns([scim_user::Column::UserId, scim_user::Column::Holding]).do_nothing().to_owned(),
         )
         .to_owned();
-    db.execute(backend.build(&insert)).await.map(|_| ())
+    let backend = db.get_database_backend();
+    db.execute(backend.build(&insert)).await?;
+    // Seen: only where the row of the holding they hold now exists (a recycle meanwhile moved it on).
+    let seen = Query::update()
+        .table(user::Entity)
+        .value(person_holding(), user_col(user::Column::Holding))
+        .cond_where(unseen())
+        .and_where(has_row)
+        .to_owned();
+    db.execute(backend.build(&seen)).await.map(|_| ())
 }
 
 /// The domain's people (not deleted), each with the extension they last held.
@@ -419,6 +434,12 @@ async fn hand_over(
         ))
         .into());
     }
+    // The caller writes the person's row of this holding next, in this transaction: seen already.
+    user::Entity::update_many()
+        .col_expr(person_holding(), Expr::col(user::Column::Holding).into())
+        .filter(user::Column::Id.eq(user.id))
+        .exec(txn)
+        .await?;
     Ok(user::Entity::find_by_id(user.id).one(txn).await?.ok_or(AppError::Internal)?)
 }
 

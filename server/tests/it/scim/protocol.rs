@@ -3,7 +3,9 @@
 
 use super::{error_of, new_hire, scim, token};
 use crate::common::{self, TestApp, PASSWORD};
+use app::server::directory::users::{self, NewUser};
 use app::server::entities::scim_user;
+use app::shared::model::Scope;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -69,6 +71,51 @@ fn existing_holders_are_listed_in_a_stable_order_with_pages_and_a_total() {
             scim(&app, &token, "GET", "/Users?filter=userName%20eq%20%22nobody%40a.example%22", None).await;
         assert_eq!((status, none["totalResults"].as_u64()), (StatusCode::OK, Some(0)));
         assert_eq!(none["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+    })
+}
+
+/// A filter of one `userName`, as a query string.
+fn user_name_is(user_name: &str) -> String {
+    format!("/Users?filter=userName%20eq%20%22{}%22", user_name.replace('@', "%40"))
+}
+
+#[test]
+fn holders_made_after_the_first_lookup_are_found_by_the_next_and_listed_once() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let token = token(&app, "a.example").await;
+        let (_, all) = scim(&app, &token, "GET", "/Users", None).await;
+        assert_eq!(all["totalResults"].as_u64(), Some(6));
+        // One holder made by hand, and one extension handed to a new hire in the portal (a new holding of
+        // an extension whose former holder the identity provider has seen).
+        users::create(
+            &app.db,
+            NewUser {
+                domain: "a.example".into(),
+                extension: "160".into(),
+                first_name: "Hand".into(),
+                last_name: "Made".into(),
+                email: Some("hand.made@a.example".into()),
+                scope: Scope::BasicUser,
+                password: None,
+            },
+        )
+        .await
+        .expect("make a user by hand");
+        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let recycled = app.user_id("202@a.example").await;
+        app.reset_users(&manager, vec![recycled]).await;
+        app.recycle_user(&manager, recycled, "Nia", "Newhire", "nia.newhire@a.example").await;
+
+        for (user_name, extension) in [("hand.made@a.example", "160"), ("nia.newhire@a.example", "202")] {
+            let (status, found) = scim(&app, &token, "GET", &user_name_is(user_name), None).await;
+            assert_eq!((status, found["totalResults"].as_u64()), (StatusCode::OK, Some(1)), "{user_name}: {found}");
+            assert_eq!(super::held(&app, &token, &found["Resources"][0]["id"]).await.as_deref(), Some(extension));
+        }
+        // The former holder of 202 stays, inactive; nobody has two rows, however often they are looked up.
+        let (_, all) = scim(&app, &token, "GET", "/Users", None).await;
+        assert_eq!(all["totalResults"].as_u64(), Some(8), "{all}");
+        assert_eq!(scim_user::Entity::find().count(&app.db).await.unwrap(), 8);
     })
 }
 
