@@ -30,8 +30,8 @@ use chrono::Utc;
 use scim_v2::filter::Filter;
 use sea_orm::sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    prelude::*, ActiveValue::Set, Condition, ConnectionTrait, DatabaseTransaction, JoinType, QueryOrder, QuerySelect,
-    TransactionTrait,
+    prelude::*, ActiveValue::Set, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, JoinType, QueryOrder,
+    QuerySelect, Statement, TransactionTrait,
 };
 use serde_json::json;
 
@@ -76,11 +76,19 @@ fn person_holding() -> Alias {
 /// then do two statements write their rows and mark them seen (a lookup must not queue behind a bulk
 /// job's writes for nothing). Replicas doing it at once make one row each.
 pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(), DbErr> {
-    let unseen = || Condition::all().add(user::Column::DomainId.eq(domain.id)).add(Expr::cust(UNSEEN_HOLDER));
-    let any = user::Entity::find().select_only().column(user::Column::Id).filter(unseen()).limit(1);
-    if any.into_tuple::<i32>().one(db).await?.is_none() {
+    let backend = db.get_database_backend();
+    // SQLite's planner may prefer another index of the domain's users, and go through all of them,
+    // when its statistics are older than the last sync (taken, say, while every holder of a new demo
+    // was unseen); INDEXED BY holds it to this one, and fails loudly should the index ever be gone.
+    let (users, domain_id) = match backend {
+        DbBackend::Sqlite => ("users INDEXED BY idx_users_without_person", "?"),
+        _ => ("users", "$1"),
+    };
+    let any = format!("SELECT id FROM {users} WHERE domain_id = {domain_id} AND {UNSEEN_HOLDER} LIMIT 1");
+    if db.query_one(Statement::from_sql_and_values(backend, any, [domain.id.into()])).await?.is_none() {
         return Ok(());
     }
+    let unseen = || Condition::all().add(user::Column::DomainId.eq(domain.id)).add(Expr::cust(UNSEEN_HOLDER));
     let now = Utc::now();
     let user_col = |column: user::Column| Expr::col((user::Entity, column));
     let user_name = || {
@@ -136,7 +144,6 @@ pub async fn sync(db: &impl ConnectionTrait, domain: &domain::Model) -> Result<(
             OnConflict::columns([scim_user::Column::UserId, scim_user::Column::Holding]).do_nothing().to_owned(),
         )
         .to_owned();
-    let backend = db.get_database_backend();
     db.execute(backend.build(&insert)).await?;
     // Seen: only where the row of the holding they hold now exists (a recycle meanwhile moved it on).
     let seen = Query::update()
