@@ -127,8 +127,8 @@ fn ProvisioningChanges() -> impl IntoView {
                                             <tr class="card-on-phones">
                                                 <td data-label="When">{change.at}</td>
                                                 <td data-label="Domain">{change.domain}</td>
-                                                <td data-label="By">{change.by}</td>
-                                                <td data-label="Change">{change.what}</td>
+                                                <td data-label="By" class="wraps">{change.by}</td>
+                                                <td data-label="Change" class="wraps">{change.what}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -156,9 +156,9 @@ fn job_table(jobs: Vec<JobSummary>, actions: RowActions) -> impl IntoView {
                                 <td data-label="Started">{job.started.unwrap_or_else(|| "Not yet".into())}</td>
                                 <td data-label="Domain">{job.domain}</td>
                                 <td data-label="By">{job.actor}</td>
-                                <td data-label="Action">{progress.action.describe()}</td>
+                                <td data-label="Action" class="wraps">{progress.action.describe()}</td>
                                 <td data-label="Users" class="num">{progress.counts.total}</td>
-                                <td data-label="Outcome">{outcome(&progress)}</td>
+                                <td data-label="Outcome" class="wraps">{outcome(&progress)}</td>
                                 <td class="download">
                                     <div class="job-buttons">
                                         <JobButtons progress=progress.clone() actions />

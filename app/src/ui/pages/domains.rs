@@ -35,7 +35,7 @@ fn domain_table(domains: Vec<DomainSummary>) -> impl IntoView {
                     view! {
                     <tr class="card-on-phones">
                         <td data-label="Domain"><A href=users>{domain.name}</A></td>
-                        <td data-label="Description">{domain.description}</td>
+                        <td data-label="Description" class="wraps">{domain.description}</td>
                         <td data-label="Reseller">{domain.reseller}</td>
                         <td data-label="Users" class="num">{domain.user_count}</td>
                         <td><A href=provisioning attr:aria-label=provisioning_label>"Provisioning"</A></td>

@@ -95,13 +95,13 @@ fn MessageRow(row: OutboxRow, retry: ServerAction<RetryMessage>, retrying: Retry
     view! {
         <tr class=format!("card-on-phones message-{}", row.state.label().to_lowercase())>
             <td data-label="Queued">{row.queued}</td>
-            <td data-label="Extension">
+            <td data-label="Extension" class="wraps">
                 <span class="ext">{row.extension.unwrap_or_else(|| "—".into())}</span>
                 " "<span class="domain-name">{row.domain}</span>
             </td>
-            <td data-label="To">{row.recipient.clone()}</td>
-            <td data-label="Subject">{row.subject}</td>
-            <td data-label="State">
+            <td data-label="To" class="wraps">{row.recipient.clone()}</td>
+            <td data-label="Subject" class="wraps">{row.subject}</td>
+            <td data-label="State" class="wraps">
                 <span class="state">{row.state.label()}</span>
                 <span class="details">{details}</span>
                 {retry_button}

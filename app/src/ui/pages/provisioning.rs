@@ -191,8 +191,10 @@ fn TokenRow(domain: String, token: ApiToken, actions: TokenActions) -> impl Into
     };
     view! {
         <tr class="card-on-phones">
-            <td data-label="Name">{token.name.clone()}</td>
-            <td data-label="Created">{format!("{} by {}", token.created, token.created_by)}</td>
+            <td data-label="Name" class="wraps">{token.name.clone()}</td>
+            <td data-label="Created" class="wraps">
+                <span class="keep">{token.created}</span>" by "{token.created_by}
+            </td>
             <td data-label="Last used">{token.last_used.unwrap_or_else(|| "Never".to_string())}</td>
             <td>{buttons}</td>
         </tr>
