@@ -539,3 +539,15 @@ async fn new_extension(
         .await?;
     Ok(user)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ActiveEnum;
+
+    #[test]
+    fn an_unseen_holder_is_told_apart_by_the_status_word_the_database_holds() {
+        let reset = format!("status <> '{}'", UserStatus::SetupRequired.to_value());
+        assert!(UNSEEN_HOLDER.starts_with(&reset), "{UNSEEN_HOLDER}");
+    }
+}
