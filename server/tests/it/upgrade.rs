@@ -215,18 +215,12 @@ fn holders_an_identity_provider_saw_before_the_upgrade_count_as_seen_and_the_oth
         before.close().await.unwrap();
 
         let app = TestApp::at(&url).await;
-        let seen = app.db.query_all(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT extension, person_holding FROM users ORDER BY id",
-        ));
-        let seen: Vec<(String, i32)> = seen
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap()))
-            .collect();
-        let seen: Vec<(&str, i32)> = seen.iter().map(|(extension, holding)| (extension.as_str(), *holding)).collect();
-        assert_eq!(seen, [("200", -1), ("201", 1), ("202", -1), ("203", -1)]);
+        let sql = "SELECT extension, person_holding FROM users ORDER BY id";
+        let rows = app.db.query_all(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap();
+        let seen: Vec<(String, i32)> =
+            rows.iter().map(|row| (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap())).collect();
+        let expected = [("200", -1), ("201", 1), ("202", -1), ("203", -1)];
+        assert_eq!(seen, expected.map(|(extension, holding)| (extension.to_string(), holding)));
         // Olga and Cleo are given their rows once a token is made; Ben keeps his.
         let token = crate::scim::token(&app, "old.example").await;
         let (code, people) = crate::scim::scim(&app, &token, "GET", "/Users", None).await;

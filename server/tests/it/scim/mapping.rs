@@ -30,7 +30,7 @@ fn reactivate() -> Value {
 
 /// The id of the person whose userName is `user_name`.
 async fn id_of(app: &TestApp, token: &str, user_name: &str) -> String {
-    let (_, found) = scim(app, token, "GET", &format!("/Users?filter=userName%20eq%20%22{user_name}%22"), None).await;
+    let (_, found) = scim(app, token, "GET", &super::named(user_name), None).await;
     found["Resources"][0]["id"].as_str().unwrap_or_else(|| panic!("{user_name} not found: {found}")).to_string()
 }
 

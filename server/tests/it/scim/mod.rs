@@ -46,6 +46,11 @@ pub async fn scim(app: &TestApp, token: &str, method: &str, path: &str, body: Op
     (status, json)
 }
 
+/// The lookup of the people whose `userName` is `user_name`, as Okta sends it.
+pub fn named(user_name: &str) -> String {
+    format!("/Users?filter=userName%20eq%20%22{}%22", user_name.replace('@', "%40"))
+}
+
 /// The user of `domain` at `extension`.
 pub async fn extension(app: &TestApp, domain: &str, extension: &str) -> user::Model {
     let domain = domains::find(&app.db, domain).await.expect("read domains").expect("the domain exists");

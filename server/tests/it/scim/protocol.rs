@@ -1,7 +1,7 @@
 //! The protocol as RFC 7644 has it: discovery, lists and their pages, filters, errors for bad input
 //! that change nothing.
 
-use super::{error_of, new_hire, scim, token};
+use super::{error_of, named, new_hire, scim, token};
 use crate::common::{self, TestApp, PASSWORD};
 use app::server::directory::users::{self, NewUser};
 use app::server::entities::scim_user;
@@ -74,11 +74,6 @@ fn existing_holders_are_listed_in_a_stable_order_with_pages_and_a_total() {
     })
 }
 
-/// A filter of one `userName`, as a query string.
-fn user_name_is(user_name: &str) -> String {
-    format!("/Users?filter=userName%20eq%20%22{}%22", user_name.replace('@', "%40"))
-}
-
 #[test]
 fn holders_made_after_the_first_lookup_are_found_by_the_next_and_listed_once() {
     common::run(async {
@@ -108,7 +103,7 @@ fn holders_made_after_the_first_lookup_are_found_by_the_next_and_listed_once() {
         app.recycle_user(&manager, recycled, "Nia", "Newhire", "nia.newhire@a.example").await;
 
         for (user_name, extension) in [("hand.made@a.example", "160"), ("nia.newhire@a.example", "202")] {
-            let (status, found) = scim(&app, &token, "GET", &user_name_is(user_name), None).await;
+            let (status, found) = scim(&app, &token, "GET", &named(user_name), None).await;
             assert_eq!((status, found["totalResults"].as_u64()), (StatusCode::OK, Some(1)), "{user_name}: {found}");
             assert_eq!(super::held(&app, &token, &found["Resources"][0]["id"]).await.as_deref(), Some(extension));
         }
