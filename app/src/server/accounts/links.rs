@@ -4,6 +4,7 @@
 //! (a reset also forgets them, `forget`).
 
 use crate::server::auth::tokens;
+use crate::server::db::ids::AmongIds;
 use crate::server::entities::{password_link, user};
 use crate::shared::error::AppError;
 use crate::shared::mail::MessageKind;
@@ -47,7 +48,7 @@ pub async fn withdraw(db: &impl ConnectionTrait, token: &str) -> Result<(), DbEr
 /// Forgets every link of `user_ids` (their extensions were reset: the links were for someone else).
 pub async fn forget(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(), DbErr> {
     password_link::Entity::delete_many()
-        .filter(password_link::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(password_link::Column::UserId.among(db.get_database_backend(), user_ids.iter().copied()))
         .exec(db)
         .await
         .map(|_| ())

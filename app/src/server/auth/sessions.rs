@@ -12,6 +12,7 @@
 
 use crate::server::auth::authz::Actor;
 use crate::server::auth::tokens;
+use crate::server::db::ids::AmongIds;
 use crate::server::entities::{domain, session, user};
 use crate::server::settings::{span, SessionLimits, Settings};
 use crate::shared::model::Scope;
@@ -192,8 +193,13 @@ pub async fn end(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
 pub async fn end_all(db: &impl ConnectionTrait, user_ids: &[i32], keep: Option<&str>) -> Result<(), DbErr> {
     let ids = || user_ids.iter().copied();
     let (column, moved_on) = next_epoch();
-    user::Entity::update_many().col_expr(column, moved_on).filter(user::Column::Id.is_in(ids())).exec(db).await?;
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.is_in(ids()));
+    let backend = db.get_database_backend();
+    user::Entity::update_many()
+        .col_expr(column, moved_on)
+        .filter(user::Column::Id.among(backend, ids()))
+        .exec(db)
+        .await?;
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.among(backend, ids()));
     if let Some(keep) = keep {
         let kept = tokens::digest(keep);
         // The kept session moves on with its user.
@@ -216,7 +222,7 @@ pub fn next_epoch() -> (user::Column, sea_orm::sea_query::SimpleExpr) {
 /// Deletes every session of `user_ids`: with `next_epoch`, what `end_all` does.
 pub async fn delete_all(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(), DbErr> {
     session::Entity::delete_many()
-        .filter(session::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(session::Column::UserId.among(db.get_database_backend(), user_ids.iter().copied()))
         .exec(db)
         .await
         .map(|_| ())

@@ -10,6 +10,7 @@
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::bulk::{hold, progress, reach, schedule};
+use crate::server::db::ids::AmongIds;
 use crate::server::db::OnUnique;
 use crate::server::directory::users;
 use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
@@ -19,7 +20,7 @@ use crate::shared::model::UserStatus;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, InsertStatement, Query};
 use sea_orm::{
-    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    prelude::*, ActiveValue::Set, DatabaseTransaction, DbBackend, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -81,8 +82,10 @@ pub async fn start(
     };
     let total = i32::try_from(user_ids.len()).map_err(AppError::internal)?;
     // Another job may have taken one of these users between our check and our insert.
-    let made =
-        txn.execute(txn.get_database_backend().build(&items(job.id, managed, &user_ids)?)).await.on_unique(|| {
+    let made = txn
+        .execute(txn.get_database_backend().build(&items(txn.get_database_backend(), job.id, managed, &user_ids)?))
+        .await
+        .on_unique(|| {
             "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
         })?;
     if made.rows_affected() != user_ids.len() as u64 {
@@ -115,7 +118,7 @@ pub async fn start(
 /// The INSERT of job `job_id`'s items, one per user of `user_ids` within the reach of `managed`'s actor
 /// (`reach::within_reach`), in extension order (the order the worker takes them in), copied from the
 /// users' rows by the database rather than sent as bound values.
-fn items(job_id: i32, managed: &ManagedDomain, user_ids: &[i32]) -> Result<InsertStatement, DbErr> {
+fn items(backend: DbBackend, job_id: i32, managed: &ManagedDomain, user_ids: &[i32]) -> Result<InsertStatement, DbErr> {
     use bulk_job_item::Column;
     let copied = user::Entity::find()
         .select_only()
@@ -124,7 +127,7 @@ fn items(job_id: i32, managed: &ManagedDomain, user_ids: &[i32]) -> Result<Inser
         .column(user::Column::Extension)
         .expr(users::full_name())
         .expr(Expr::val(ItemState::Pending))
-        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(user::Column::Id.among(backend, user_ids.iter().copied()))
         .filter(reach::within_reach(managed));
     Query::insert()
         .into_table(bulk_job_item::Entity)
@@ -211,7 +214,7 @@ async fn begin(
                 .col_expr(bulk_job_item::Column::State, Expr::value(ItemState::Skipped))
                 .col_expr(bulk_job_item::Column::Error, Expr::value(reason))
                 .col_expr(bulk_job_item::Column::FinishedAt, Expr::value(now))
-                .filter(bulk_job_item::Column::Id.is_in(ids.to_vec()))
+                .filter(bulk_job_item::Column::Id.among(txn.get_database_backend(), ids.iter().copied()))
                 .exec(&txn)
                 .await?;
         }
@@ -277,7 +280,7 @@ async fn no_longer_qualify<'a>(
     });
     let ids: Vec<i32> = items.iter().filter_map(|item| item.user_id).collect();
     let users: HashMap<i32, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Id.among(txn.get_database_backend(), ids))
         .all(txn)
         .await?
         .into_iter()
@@ -382,7 +385,7 @@ pub async fn record_each(
     let users = Query::select()
         .column(bulk_job_item::Column::UserId)
         .from(bulk_job_item::Entity)
-        .and_where(bulk_job_item::Column::Id.is_in(item_ids.iter().copied()))
+        .and_where(bulk_job_item::Column::Id.among(txn.get_database_backend(), item_ids.iter().copied()))
         .and_where(bulk_job_item::Column::UserId.is_not_null())
         .order_by(bulk_job_item::Column::Id, sea_orm::Order::Asc)
         .to_owned();

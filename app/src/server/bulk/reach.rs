@@ -3,6 +3,7 @@
 
 use crate::server::auth::authz::{Actor, ManagedDomain};
 use crate::server::bulk::schedule;
+use crate::server::db::ids::AmongIds;
 use crate::server::directory::users;
 use crate::server::entities::{bulk_job, bulk_job_item, domain, user};
 use crate::shared::bulk::{ItemState, JobState, PreviewUser, Schedule, SkippedUser, Targets, MAX_JOB_USERS};
@@ -165,7 +166,10 @@ pub async fn load_in(
         return check(actor, domain, &requested, &[], &[], verb).map(|()| Vec::new());
     }
     let ids: Vec<i32> = requested.iter().copied().collect();
-    let mut found = user::Entity::find().filter(user::Column::Id.is_in(ids.clone())).all(db).await?;
+    let mut found = user::Entity::find()
+        .filter(user::Column::Id.among(db.get_database_backend(), ids.iter().copied()))
+        .all(db)
+        .await?;
     found.sort_by(|a, b| (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension)));
     let busy = busy_in(db, domain.id, ids).await?;
     let busy: Vec<Busy> = found.iter().filter_map(|user| busy.get(&user.id).cloned()).collect();
@@ -305,13 +309,13 @@ async fn busy_in(
 /// Those of the users `ids` who are in an unfinished job (running or scheduled), by user id.
 pub async fn busy(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i32>) -> Result<HashMap<i32, Busy>, DbErr> {
     let items = bulk_job_item::Entity::find()
-        .filter(bulk_job_item::Column::UserId.is_in(ids))
+        .filter(bulk_job_item::Column::UserId.among(db.get_database_backend(), ids))
         .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
         .all(db)
         .await?;
     let job_ids: BTreeSet<i32> = items.iter().map(|item| item.job_id).collect();
     let scheduled: HashMap<i32, Schedule> = bulk_job::Entity::find()
-        .filter(bulk_job::Column::Id.is_in(job_ids))
+        .filter(bulk_job::Column::Id.among(db.get_database_backend(), job_ids))
         .filter(bulk_job::Column::State.eq(JobState::Scheduled))
         .all(db)
         .await?

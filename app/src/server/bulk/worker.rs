@@ -18,6 +18,7 @@
 use crate::server::audit::{self, Action};
 use crate::server::bulk::actions::{self, Refusal};
 use crate::server::bulk::{hold, jobs, progress, rate};
+use crate::server::db::ids::AmongIds;
 use crate::server::db::unwritable::Unwritable;
 use crate::server::entities::{bulk_job, bulk_job_item};
 use crate::server::settings::{span, BulkLimits};
@@ -458,7 +459,7 @@ async fn settle(
 ) -> Result<usize, DbErr> {
     let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
     let result = finishing(state, error)
-        .filter(bulk_job_item::Column::Id.is_in(ids))
+        .filter(bulk_job_item::Column::Id.among(txn.get_database_backend(), ids))
         .filter(bulk_job_item::Column::State.eq(ItemState::Pending))
         .filter(bulk_job_item::Column::LeaseOwner.eq(token))
         .exec(txn)

@@ -1,9 +1,11 @@
 //! Opening the database: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
 //! Migrations run here (`schema`), so every process that opens the database sees the current schema;
 //! `backup` copies a SQLite database while it serves; `unwritable` tells a database that cannot take
-//! writes for now (a full disk) from one that refuses a write.
+//! writes for now (a full disk) from one that refuses a write; `ids` writes a list of ids in a
+//! condition as each database takes it best.
 
 pub mod backup;
+pub mod ids;
 pub mod schema;
 pub mod unwritable;
 

@@ -1,6 +1,7 @@
 //! "How many rows of this table belong to each of these ids": one grouped query, for the counts the
 //! pages show beside each row (a domain's users, a user's devices).
 
+use crate::server::db::ids::AmongIds;
 use sea_orm::{prelude::*, FromQueryResult, QuerySelect};
 use std::collections::HashMap;
 
@@ -20,7 +21,7 @@ pub async fn per_key<E: EntityTrait>(
         .select_only()
         .column_as(key, "key")
         .column_as(Expr::col(key).count(), "n")
-        .filter(key.is_in(ids))
+        .filter(key.among(db.get_database_backend(), ids))
         .group_by(key)
         .into_model::<KeyCount>()
         .all(db)

@@ -10,6 +10,7 @@
 //! between the server's acceptance and that record, at most `RECORD_EVERY` later, is the one case where
 //! it is sent twice).
 
+use crate::server::db::ids::AmongIds;
 use crate::server::entities::{domain, outbox_message, user};
 use crate::server::mail::letters::Letter;
 use crate::server::settings::span;
@@ -295,7 +296,9 @@ impl Dispatcher {
             });
         }
         let user_ids: Vec<i32> = messages.iter().filter_map(|message| message.user_id).collect();
-        let mut read = user::Entity::find().filter(user::Column::Id.is_in(user_ids)).find_also_related(domain::Entity);
+        let mut read = user::Entity::find()
+            .filter(user::Column::Id.among(txn.get_database_backend(), user_ids))
+            .find_also_related(domain::Entity);
         QueryTrait::query(&mut read).lock_with_tables(LockType::Update, [user::Entity]);
         let users: HashMap<i32, (user::Model, Option<domain::Model>)> =
             read.all(&txn).await?.into_iter().map(|(user, domain)| (user.id, (user, domain))).collect();
@@ -362,7 +365,7 @@ impl Dispatcher {
                 .col_expr(outbox_message::Column::State, Expr::value(MessageState::Sent))
                 .col_expr(outbox_message::Column::LastError, Expr::value(None::<String>))
                 .col_expr(outbox_message::Column::SentAt, Expr::value(now))
-                .filter(outbox_message::Column::Id.is_in(sent))
+                .filter(outbox_message::Column::Id.among(txn.get_database_backend(), sent))
                 .exec(&txn)
                 .await?;
         }

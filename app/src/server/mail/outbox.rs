@@ -5,6 +5,7 @@
 
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::Actor;
+use crate::server::db::ids::AmongIds;
 use crate::server::directory::domains;
 use crate::server::entities::{domain, outbox_message, user};
 use crate::server::time;
@@ -60,7 +61,7 @@ pub async fn withdraw(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<(),
         .col_expr(outbox_message::Column::LastError, Expr::value(WITHDRAWN_BY_RESET))
         .col_expr(outbox_message::Column::LeaseOwner, Expr::value(None::<String>))
         .col_expr(outbox_message::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
-        .filter(outbox_message::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(outbox_message::Column::UserId.among(db.get_database_backend(), user_ids.iter().copied()))
         .filter(outbox_message::Column::State.is_in([MessageState::Queued, MessageState::Failed]))
         .exec(db)
         .await
@@ -102,7 +103,7 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<OutboxRo
         .await?;
     let user_ids: Vec<i32> = messages.iter().filter_map(|(message, _)| message.user_id).collect();
     let extensions: std::collections::HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
+        .filter(user::Column::Id.among(db.get_database_backend(), user_ids))
         .all(db)
         .await?
         .into_iter()

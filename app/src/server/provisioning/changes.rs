@@ -3,6 +3,7 @@
 
 use crate::server::audit::Action;
 use crate::server::auth::authz::Actor;
+use crate::server::db::ids::AmongIds;
 use crate::server::entities::{audit_log, domain, user};
 use crate::server::time::to_minute;
 use crate::shared::error::AppError;
@@ -49,7 +50,9 @@ pub async fn recent(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<Provis
         .all(db)
         .await?;
     let extensions: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(entries.iter().filter_map(|entry| entry.target_user_id)))
+        .filter(
+            user::Column::Id.among(db.get_database_backend(), entries.iter().filter_map(|entry| entry.target_user_id)),
+        )
         .all(db)
         .await?
         .into_iter()

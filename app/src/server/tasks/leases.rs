@@ -3,6 +3,7 @@
 //! PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim disjoint rows side by side instead of queueing
 //! (SQLite has one writer). A lease runs out on its own, so a replica that dies lets go of its rows.
 
+use crate::server::db::ids::AmongIds;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SelectStatement, UpdateStatement, ValueType};
 use sea_orm::{prelude::*, Condition, DatabaseBackend, Order};
@@ -99,7 +100,7 @@ pub async fn release<E: EntityTrait>(
     E::update_many()
         .col_expr(columns.owner, Expr::value(None::<String>))
         .col_expr(columns.until, Expr::value(None::<chrono::DateTime<Utc>>))
-        .filter(columns.id.is_in(ids.iter().copied()))
+        .filter(columns.id.among(db.get_database_backend(), ids.iter().copied()))
         .filter(columns.owner.eq(token))
         .exec(db)
         .await

@@ -5,6 +5,7 @@
 use super::Refusal;
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::bulk::{jobs, reach};
+use crate::server::db::ids::AmongIds;
 use crate::server::entities::{bulk_job, user};
 use crate::shared::accounts::{AccountAction, AccountPreview, NO_WAY_BACK};
 use crate::shared::bulk::{JobProgress, SkippedUser, Targets};
@@ -67,7 +68,7 @@ pub(super) async fn whole(
     action: AccountAction,
 ) -> Result<Vec<user::Model>, Refusal> {
     let users = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(user::Column::Id.among(txn.get_database_backend(), user_ids.iter().copied()))
         .filter(user::Column::DomainId.eq(job.domain_id))
         .all(txn)
         .await?;

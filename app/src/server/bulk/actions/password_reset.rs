@@ -7,6 +7,7 @@ use super::{account_rules, Refusal};
 use crate::server::accounts::links;
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::auth::sessions;
+use crate::server::db::ids::AmongIds;
 use crate::server::entities::{bulk_job, user};
 use crate::server::mail::outbox;
 use crate::shared::accounts::{AccountAction, AccountPreview};
@@ -58,7 +59,7 @@ pub async fn apply(
     } else {
         update.col_expr(user::Column::MustChangePassword, Expr::value(true))
     };
-    update.filter(user::Column::Id.is_in(ids.clone())).exec(txn).await?;
+    update.filter(user::Column::Id.among(txn.get_database_backend(), ids.iter().copied())).exec(txn).await?;
     sessions::end_all(txn, &ids, None).await?;
     if revoke {
         links::forget(txn, &ids).await?;

@@ -5,6 +5,7 @@
 
 use crate::server::audit::{self, Action};
 use crate::server::auth::authz::{Actor, ManagedDomain};
+use crate::server::db::ids::AmongIds;
 use crate::server::directory::users;
 use crate::server::entities::{bulk_job_item, domain, user};
 use crate::server::provisioning::holder::TokenHolder;
@@ -70,7 +71,7 @@ pub async fn preview_for_job(
     let busy = reach::busy(db, reset.iter().copied()).await?;
     let waiting = users::in_extension_order(
         user::Entity::find()
-            .filter(user::Column::Id.is_in(reset))
+            .filter(user::Column::Id.among(db.get_database_backend(), reset))
             .filter(user::Column::DomainId.eq(domain.id))
             .filter(user::Column::Status.eq(UserStatus::SetupRequired)),
     )

@@ -7,6 +7,7 @@
 use super::Refusal;
 use crate::server::auth::authz::ManagedDomain;
 use crate::server::bulk::{jobs, reach, schedule};
+use crate::server::db::ids::{self, AmongIds};
 use crate::server::entities::{
     answering_rule, bulk_job, call_history, contact, device, queue_membership, user, voicemail_greeting,
     voicemail_message,
@@ -119,6 +120,7 @@ pub async fn clear(
 ) -> Result<Cleared, DbErr> {
     // A reset account must not stay signed in anywhere, whatever was ticked: its session epoch moves on
     // in this update, and its sessions are deleted below.
+    let backend = db.get_database_backend();
     let (epoch, moved_on) = sessions::next_epoch();
     let mut update = user::Entity::update_many()
         .col_expr(epoch, moved_on)
@@ -142,7 +144,7 @@ pub async fn clear(
         }
     }
     let updated = update
-        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(user::Column::Id.among(backend, user_ids.iter().copied()))
         .filter(user::Column::DomainId.eq(domain_id))
         .exec(db)
         .await?;
@@ -150,11 +152,10 @@ pub async fn clear(
         return Ok(Cleared::NotAllInDomain);
     }
 
-    let backend = db.get_database_backend();
     for table in options.iter().filter_map(table) {
         let delete = Query::delete()
             .from_table(table)
-            .and_where(Expr::col(Alias::new(OWNER)).is_in(user_ids.iter().copied()))
+            .and_where(ids::among(backend, Alias::new(OWNER), user_ids.iter().copied()))
             .to_owned();
         db.execute(backend.build(&delete)).await?;
     }
@@ -179,7 +180,7 @@ pub async fn count(
         let select = Query::select()
             .expr(Expr::col(Asterisk).count())
             .from(table)
-            .and_where(Expr::col(Alias::new(OWNER)).is_in(user_ids.iter().copied()))
+            .and_where(ids::among(backend, Alias::new(OWNER), user_ids.iter().copied()))
             .to_owned();
         let n: i64 = match db.query_one(backend.build(&select)).await? {
             Some(row) => row.try_get_by_index(0)?,
