@@ -7,6 +7,7 @@ use crate::shared::error::AppError;
 use crate::shared::provisioning::{ApiToken, NewToken, Provisioning, MAX_TOKEN_NAME_LEN};
 use crate::ui::components::action_state::ActionState;
 use crate::ui::components::problem::{Problem, Problems};
+use crate::ui::components::title::live_title;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
@@ -68,7 +69,7 @@ pub fn ProvisioningPage() -> impl IntoView {
         |(domain, _, _)| load_provisioning(domain),
     );
     view! {
-        <Title text=move || format!("Provisioning · {}", domain.get()) />
+        <Title text=live_title(move || format!("Provisioning · {}", domain.get())) />
         <h1>"Provisioning"</h1>
         <p class="lead">
             "Connect the identity provider (Okta, Microsoft Entra ID) of "<strong>{move || domain.get()}</strong>
