@@ -18,9 +18,10 @@ use crate::shared::bulk::{ItemState, JobAction, JobProgress, JobState, Targets};
 use crate::shared::error::AppError;
 use crate::shared::model::UserStatus;
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, InsertStatement, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    prelude::*, ActiveValue::Set, DatabaseTransaction, DbBackend, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    prelude::*, ActiveValue::Set, DatabaseTransaction, DbBackend, QueryOrder, QuerySelect, QueryTrait, Statement,
+    TransactionTrait,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -82,12 +83,9 @@ pub async fn start(
     };
     let total = i32::try_from(user_ids.len()).map_err(AppError::internal)?;
     // Another job may have taken one of these users between our check and our insert.
-    let made = txn
-        .execute(txn.get_database_backend().build(&items(txn.get_database_backend(), job.id, managed, &user_ids)?))
-        .await
-        .on_unique(|| {
-            "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
-        })?;
+    let made = txn.execute(items(txn.get_database_backend(), job.id, managed, &user_ids)?).await.on_unique(|| {
+        "Some of the selected users were just put in another bulk action; wait for it to finish.".into()
+    })?;
     if made.rows_affected() != user_ids.len() as u64 {
         // Someone is out of reach: the job goes with the transaction.
         return Err(reach::refusal(&txn, managed, &user_ids, action.verb()).await);
@@ -115,10 +113,10 @@ pub async fn start(
     progress::progress(&job)
 }
 
-/// The INSERT of job `job_id`'s items, one per user of `user_ids` within the reach of `managed`'s actor
-/// (`reach::within_reach`), in extension order (the order the worker takes them in), copied from the
-/// users' rows by the database rather than sent as bound values.
-fn items(backend: DbBackend, job_id: i32, managed: &ManagedDomain, user_ids: &[i32]) -> Result<InsertStatement, DbErr> {
+/// The INSERT, for `backend`, of job `job_id`'s items, one per user of `user_ids` within the reach of
+/// `managed`'s actor (`reach::within_reach`), in extension order (the order the worker takes them in),
+/// copied from the users' rows by the database rather than sent as bound values.
+fn items(backend: DbBackend, job_id: i32, managed: &ManagedDomain, user_ids: &[i32]) -> Result<Statement, DbErr> {
     use bulk_job_item::Column;
     let copied = user::Entity::find()
         .select_only()
@@ -133,7 +131,7 @@ fn items(backend: DbBackend, job_id: i32, managed: &ManagedDomain, user_ids: &[i
         .into_table(bulk_job_item::Entity)
         .columns([Column::JobId, Column::UserId, Column::Extension, Column::Name, Column::State])
         .select_from(users::in_extension_order(copied).into_query())
-        .map(|insert| insert.to_owned())
+        .map(|insert| backend.build(insert))
         .map_err(|err| DbErr::Custom(format!("a job's items: {err}")))
 }
 
