@@ -25,7 +25,10 @@ impl Unwritable {
             return None;
         };
         let code = refusal.code()?;
-        if let Ok(extended) = code.parse::<i32>() {
+        // Told apart by the driver, not by the code's shape: PostgreSQL's SQLSTATEs are often digits
+        // only ("53100", a full disk), which would read as SQLite's numbers.
+        if refusal.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            let extended = code.parse::<i32>().ok()?;
             // SQLite's result codes, whose low byte is the primary code.
             return match extended & 0xff {
                 5 => Some(Unwritable::Busy),             // SQLITE_BUSY

@@ -4,6 +4,7 @@
 use super::*;
 use crate::common::{self, until_idle, TestApp, PASSWORD};
 use app::server::bulk::worker::{self, Worker};
+use app::server::db::unwritable::Unwritable;
 use app::server::entities::{audit_log, bulk_job_item};
 use app::server::settings::{BulkLimits, Settings};
 use app::shared::bulk::{ItemState, JobProgress, JobState, JobSummary, ResetOptions, Waiting};
@@ -393,14 +394,22 @@ async fn leases_run_out(app: &TestApp) {
         .unwrap();
 }
 
-/// A worker's database that cannot grow by a single page (SQLite's `max_page_count`, the same
-/// "database or disk is full" a full disk gives), after `VACUUM` left it no free page to reuse.
-async fn full_database(app: &TestApp) -> sea_orm::DatabaseConnection {
+/// A connection to the test's database that cannot take writes. On SQLite it cannot grow by a single
+/// page (`max_page_count`, the same "database or disk is full" a full disk gives), after `VACUUM` left
+/// it no free page to reuse; on PostgreSQL its transactions are read-only, as on a standby after a
+/// failover (a full disk cannot be made for one database of the shared test server).
+async fn unwritable_database(app: &TestApp) -> sea_orm::DatabaseConnection {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
     use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-    use sea_orm::{ConnectionTrait, SqlxSqliteConnector, Statement};
+    use sea_orm::{ConnectionTrait, SqlxPostgresConnector, SqlxSqliteConnector, Statement};
     use std::str::FromStr;
-    app.db.execute_unprepared("VACUUM").await.unwrap();
     let backend = app.db.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        let options = PgConnectOptions::from_str(&app.url).unwrap().options([("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        return SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+    }
+    app.db.execute_unprepared("VACUUM").await.unwrap();
     let pages: i64 = app
         .db
         .query_one(Statement::from_string(backend, "PRAGMA page_count"))
@@ -414,22 +423,19 @@ async fn full_database(app: &TestApp) -> sea_orm::DatabaseConnection {
     SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
 }
 
-/// A full disk is not the users' fault: the worker stops with the error, nobody is reset, failed or
-/// half-done, and once there is room again the job finishes with every user done.
+/// A full or read-only database is not the users' fault: the worker stops with the error, nobody is
+/// reset, failed or half-done, and once it takes writes again the job finishes with every user done.
 #[test]
-fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is_room() {
+fn a_database_that_takes_no_writes_leaves_every_user_untouched_and_the_job_goes_on_once_it_does() {
     common::run(async {
         let (app, fixture) = TestApp::with_fixture().await;
-        if app.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
-            return; // A full disk cannot be made for one PostgreSQL database of the test server.
-        }
         let ids = users(&app, "a.example", 300, 40).await;
         let session = app.sign_in(&fixture.office_manager, PASSWORD).await;
         let job = start(&app, &session, "a.example", request(ids.clone(), ResetOptions::defaults())).await.1.unwrap();
 
-        let full = Worker::new(full_database(&app).await, worker::Config::default());
+        let full = Worker::new(unwritable_database(&app).await, worker::Config::default());
         let err = full.run_once().await.expect_err("the database cannot take the batch");
-        assert!(err.to_string().contains("full"), "{err}");
+        assert_eq!(Unwritable::of(&err), Some(Unwritable::NoRoom), "{err}");
         let now = status(&app, &session, job.id).await.1.unwrap().progress;
         assert_eq!(
             (now.counts.state, now.counts.done, now.counts.failed),
@@ -447,7 +453,7 @@ fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is
         // An admin starting another job meanwhile is told, at once, and nothing is changed. Enough users
         // that their job's items need pages of their own, whatever room is left in the last ones.
         let others = users(&app, "a.example", 400, 200).await;
-        let full_portal = app.replica_on(full_database(&app).await);
+        let full_portal = app.replica_on(unwritable_database(&app).await);
         let (code, refused) =
             start(&full_portal, &session, "a.example", request(others, ResetOptions::defaults())).await;
         assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
@@ -455,7 +461,7 @@ fn a_full_database_leaves_every_user_untouched_and_the_job_goes_on_once_there_is
         let jobs = app::server::entities::bulk_job::Entity::find().count(&app.db).await.unwrap();
         assert_eq!(jobs, 1, "no job was made");
 
-        // Room again (and the full worker's lease, if it took one, run out).
+        // Writable again (and the stopped worker's lease, if it took one, run out).
         leases_run_out(&app).await;
         let worker = Worker::new(app.db.clone(), worker::Config::default());
         until_idle(40, || async { worker.run_once().await.unwrap() }).await;
