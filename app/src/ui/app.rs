@@ -4,6 +4,7 @@ use crate::ui::before_hydration;
 use crate::ui::components::header::Header;
 use crate::ui::components::not_allowed::RequireScope;
 use crate::ui::components::problem::Problem;
+use crate::ui::components::title::TitleFormat;
 use crate::ui::pages::{
     activity::ActivityPage, change_password::ChangePasswordPage, domains::DomainsPage, login::LoginPage, me::MyPage,
     not_found::NotFound, outbox::OutboxPage, provisioning::ProvisioningPage, set_password::SetPasswordPage,
@@ -12,7 +13,7 @@ use crate::ui::pages::{
 use crate::ui::signed_in::{provide_session, use_session};
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, SsrMode, StaticSegment};
@@ -47,7 +48,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "Switchboard".to_string() } else { format!("{page} · Switchboard") } />
+        <TitleFormat />
         // Every route renders asynchronously: pages arrive complete, and redirects (to sign-in, to a
         // user's home) are real HTTP redirects rather than scripts.
         <Router>

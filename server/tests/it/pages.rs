@@ -98,6 +98,7 @@ fn a_page_outside_the_users_scope_is_a_plain_refusal_with_the_way_to_my_account(
             (&basic, "/outbox", "This page is for Office Managers and above."),
             (&basic, "/domains", "This page is for Office Managers and above."),
             (&other, "/domains/a.example/users", "You do not have access to the domain a.example."),
+            (&other, "/domains/a.example/provisioning", "You do not have access to the domain a.example."),
         ] {
             let (status, _, html) = app.get(path, Some(session)).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
@@ -105,9 +106,44 @@ fn a_page_outside_the_users_scope_is_a_plain_refusal_with_the_way_to_my_account(
                 assert!(html.contains(needle), "{path}: missing {needle}");
             }
             // Not the page's controls in a disabled state: none of them at all.
-            for control in ["Search users", "Bulk Action", "<select", "<table"] {
+            for control in ["Search users", "Bulk Action", "<select", "<table", "Create Token"] {
                 assert!(!html.contains(control), "{path}: {control} is shown");
             }
+        }
+    })
+}
+
+/// Each page names itself in the tab, with its domain where it has one; "Switchboard" follows. The
+/// pages whose title is read from their data are asked for in a burst: on the server their title is
+/// read once, while the page's render pass is alive (`components::title`), never after it was disposed.
+#[test]
+fn each_page_arrives_with_its_title() {
+    common::run(async {
+        let (app, fixture) = TestApp::with_fixture().await;
+        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+        let other = app.sign_in(&fixture.other_office_manager, PASSWORD).await;
+        let (status, _, html) = app.get("/login", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("<title>Log In · Switchboard</title>"), "{html}");
+        let pages = [
+            (&manager, "/domains/a.example/users", StatusCode::OK, "Users of a.example · Switchboard"),
+            (&manager, "/domains/a.example/provisioning", StatusCode::OK, "Provisioning · a.example · Switchboard"),
+            (&manager, "/activity", StatusCode::OK, "Activity · Switchboard"),
+            (&manager, "/me", StatusCode::OK, "My Account · Switchboard"),
+            (&other, "/domains/a.example/provisioning", StatusCode::FORBIDDEN, "Not Allowed · Switchboard"),
+            (&other, "/domains/a.example/users", StatusCode::FORBIDDEN, "Not Allowed · Switchboard"),
+        ];
+        let answers = futures::future::join_all(
+            (0..25).flat_map(|_| pages.iter()).map(|&(session, path, ..)| app.get(path, Some(session))),
+        )
+        .await;
+        for ((_, path, want_status, title), (status, _, html)) in (0..25).flat_map(|_| pages.iter()).zip(answers) {
+            assert_eq!(status, *want_status, "{path}");
+            assert!(
+                html.contains(&format!("<title>{title}</title>")),
+                "{path}: no title {title} in {:?}",
+                html.split("<title>").nth(1).map(|t| &t[..t.find("</title>").unwrap_or(0)])
+            );
         }
     })
 }

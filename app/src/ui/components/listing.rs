@@ -4,8 +4,8 @@
 
 use crate::shared::error::AppError;
 use crate::ui::components::problem::Problems;
+use crate::ui::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::{de::DeserializeOwned, Serialize};
 
 #[component]
@@ -29,7 +29,7 @@ where
     F: Fn(Vec<T>) -> V + Copy + Send + Sync + 'static,
 {
     view! {
-        <Title text=title />
+        <PageTitle text=title />
         <h1>{title}</h1>
         {children.map(|children| children())}
         <Transition fallback=move || view! { <p class="loading">{loading}</p> }>

@@ -7,9 +7,9 @@ use crate::shared::error::AppError;
 use crate::shared::model::{Me, Scope};
 use crate::shared::routes;
 use crate::ui::components::problem::answer_with;
+use crate::ui::components::title::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
@@ -20,7 +20,7 @@ pub fn Refused(error: AppError) -> impl IntoView {
         _ => "Not Allowed",
     };
     view! {
-        <Title text=title />
+        <PageTitle text=title />
         <section class="refused">
             <h1>{title}</h1>
             <p>{error.to_string()}</p>

@@ -4,9 +4,9 @@
 use crate::shared::accounts::{NewPassword, PinRule};
 use crate::shared::model::Me;
 use crate::ui::components::password_form::PasswordForm;
+use crate::ui::components::title::PageTitle;
 use crate::ui::signed_in::{use_session, ChangePassword};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
@@ -18,7 +18,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
     });
     let me = expect_context::<Me>();
     view! {
-        <Title text="Change Password" />
+        <PageTitle text="Change Password" />
         <h1>"Change Password"</h1>
         <p class="lede">"Your administrator asked you to choose a new password before you go on."</p>
         <PasswordForm login=me.login extension=me.extension pin=PinRule::NotAsked submit_label="Change Password"

@@ -3,16 +3,16 @@
 
 use crate::shared::validate::{MAX_LOGIN_LEN, MAX_PASSWORD_LEN};
 use crate::ui::components::problem::Problem;
+use crate::ui::components::title::PageTitle;
 use crate::ui::signed_in::use_session;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = use_session().login;
     let failure = move || login.value().get().and_then(Result::err);
     view! {
-        <Title text="Log In" />
+        <PageTitle text="Log In" />
         <main class="login">
             <h1>"Switchboard"</h1>
             <p class="lede">"Sign in to manage your phone system's users."</p>

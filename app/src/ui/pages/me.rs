@@ -1,8 +1,8 @@
 //! A Basic User's own page: what the portal knows of them. Admins see it too.
 
 use crate::shared::model::Me;
+use crate::ui::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn MyPage() -> impl IntoView {
@@ -17,7 +17,7 @@ pub fn MyPage() -> impl IntoView {
         ("Scope", me.scope.label().into()),
     ];
     view! {
-        <Title text="My Account" />
+        <PageTitle text="My Account" />
         <h1>"My Account"</h1>
         <dl class="card facts">
             {fields.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}

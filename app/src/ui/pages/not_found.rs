@@ -1,5 +1,5 @@
+use crate::ui::components::title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
@@ -9,7 +9,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not Found" />
+        <PageTitle text="Not Found" />
         <main class="page">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. " <A href="/">"Go to the start page"</A></p>

@@ -6,11 +6,12 @@ use crate::shared::bulk::{ResetOption, ResetOptions};
 use crate::shared::error::AppError;
 use crate::shared::provisioning::{ApiToken, NewToken, Provisioning, MAX_TOKEN_NAME_LEN};
 use crate::ui::components::action_state::ActionState;
+use crate::ui::components::not_allowed::Refused;
 use crate::ui::components::problem::{Problem, Problems};
-use crate::ui::components::title::live_title;
+use crate::ui::components::title::PageTitle;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[server(input = Json)]
@@ -68,19 +69,28 @@ pub fn ProvisioningPage() -> impl IntoView {
         move || (domain.get(), tokens.made.get(), tokens.revoke.version().get()),
         |(domain, _, _)| load_provisioning(domain),
     );
+    // Another domain's admin gets the plain refusal, as on the Users page, rather than this page's
+    // heading over an error.
     view! {
-        <Title text=live_title(move || format!("Provisioning · {}", domain.get())) />
-        <h1>"Provisioning"</h1>
-        <p class="lead">
-            "Connect the identity provider (Okta, Microsoft Entra ID) of "<strong>{move || domain.get()}</strong>
-            " so that people it creates get an extension and a welcome email, and people it deactivates are reset at once."
-        </p>
         <Transition fallback=|| view! { <p class="loading">"Loading provisioning…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
-                {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <Settings page tokens /> })
-                })}
-            </ErrorBoundary>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(error @ (AppError::Forbidden(_) | AppError::NotFound(_))) => {
+                        Either::Right(view! { <Refused error /> })
+                    }
+                    loaded => Either::Left(view! {
+                        <PageTitle text=move || format!("Provisioning · {}", domain.get()) />
+                        <h1>"Provisioning"</h1>
+                        <p class="lead">
+                            "Connect the identity provider (Okta, Microsoft Entra ID) of "<strong>{move || domain.get()}</strong>
+                            " so that people it creates get an extension and a welcome email, and people it deactivates are reset at once."
+                        </p>
+                        <ErrorBoundary fallback=|errors| view! { <Problems errors /> }>
+                            {loaded.map(|page| view! { <Settings page tokens /> })}
+                        </ErrorBoundary>
+                    }),
+                }
+            })}
         </Transition>
     }
 }

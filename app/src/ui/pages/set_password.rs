@@ -7,10 +7,11 @@ use crate::shared::error::AppError;
 use crate::shared::routes;
 use crate::ui::components::password_form::PasswordForm;
 use crate::ui::components::problem::Problem;
+use crate::ui::components::title::PageTitle;
 use crate::ui::signed_in::{use_session, SetPassword};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::hooks::use_query_map;
 
 /// Whom the link is for, if it can still be used.
@@ -29,7 +30,7 @@ pub fn SetPasswordPage() -> impl IntoView {
     let action = use_session().set_password;
     let failure = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
-        <Title text="Set Password" />
+        <PageTitle text="Set Password" />
         // The link's token must not travel on to other sites in a Referer header.
         <Meta name="referrer" content="no-referrer" />
         <main class="login">

@@ -16,11 +16,10 @@ use crate::ui::components::job_widgets::{running_jobs, EndedBanner, RunningBanne
 use crate::ui::components::not_allowed::Refused;
 use crate::ui::components::problem::Problems;
 use crate::ui::components::selection::Selection;
-use crate::ui::components::title::live_title;
+use crate::ui::components::title::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use send_wrapper::SendWrapper;
@@ -181,7 +180,7 @@ pub fn UsersPage() -> impl IntoView {
 
     let controls = move || {
         view! {
-            <Title text=live_title(move || format!("Users of {}", domain.get())) />
+            <PageTitle text=move || format!("Users of {}", domain.get()) />
             <div class="page-head">
                 <h1>"Users" <span class="domain-name">{move || domain.get()}</span></h1>
                 <div class="bulk-bar">
