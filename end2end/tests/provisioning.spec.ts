@@ -12,6 +12,8 @@ test('an admin makes an API token, copies it once, the identity provider uses it
   await page.getByRole('link', { name: 'Provisioning of demo.example' }).click();
   await expect(page.getByRole('heading', { name: 'Provisioning', level: 1 })).toBeVisible();
   await hydrated(page);
+  // Reached in the browser, not from the server: the tab's title follows the page's domain.
+  await expect(page).toHaveTitle('Provisioning · demo.example · Switchboard');
   await expect(page.getByRole('textbox', { name: 'SCIM base URL' })).toHaveValue(`${baseURL}/scim/v2`);
 
   // A name is required, said at the field.
