@@ -1,11 +1,12 @@
 //! Sessions end after a while unused and a while after sign-in, whatever happens; the cookie lasts the
 //! browser session only; signing in ends the session the browser came with.
 
-use crate::accounts::{new_password, GOOD_PASSWORD, GOOD_PIN};
+use crate::accounts::{account_action, new_password, GOOD_PASSWORD, GOOD_PIN};
 use crate::common::{self, Session, TestApp, PASSWORD};
 use app::server::accounts::links;
 use app::server::entities::session;
 use app::server::settings::Settings;
+use app::shared::accounts::AccountAction;
 use app::shared::mail::MessageKind;
 use app::shared::model::{Me, Scope};
 use app::ui::signed_in::CurrentUser;
@@ -117,64 +118,88 @@ fn the_cookie_lasts_the_browser_session_and_signing_in_ends_the_one_it_came_with
     })
 }
 
+/// How an admin ends every session of an account while its holder is signing in.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// A reset of the extension (`bulk::actions::reset`: a new session epoch in the users' update).
+    Reset,
+    /// A forced password reset that revokes the current password (`sessions::end_all`).
+    Revoke,
+}
+
 /// The holder of 201 signs in over and over, on eight connections at once spread over two replicas,
 /// while an admin resets them on one: every session it got, even one whose sign-in had read the
 /// account before the reset and finished after it, is refused afterwards by either replica, and stays
 /// refused once the extension has a new holder.
 #[test]
 fn sign_ins_racing_a_reset_leave_no_session_of_the_old_holding() {
-    common::run(async {
-        let (app, fixture) = TestApp::with_fixture().await;
-        let other = app.replica(Settings::default()).await;
-        let replicas = [&app, &other];
-        let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
-        let leaver = app.user_id(&fixture.basic).await;
-        let reset_done = std::sync::atomic::AtomicBool::new(false);
-        let sessions = std::sync::Mutex::new(Vec::<Session>::new());
-        let body =
-            serde_qs::to_string(&app::ui::signed_in::Login { login: fixture.basic.clone(), password: PASSWORD.into() })
-                .unwrap();
-        let (reset_done, sessions, body) = (&reset_done, &sessions, &body);
-        // The n-th loop signs in on replica n % 2.
-        let sign_in_loop = |n: usize| async move {
-            while !reset_done.load(std::sync::atomic::Ordering::SeqCst) {
-                let request =
-                    axum::http::Request::post(<app::ui::signed_in::Login as leptos::server_fn::ServerFn>::PATH)
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .body(axum::body::Body::from(body.clone()))
-                        .unwrap();
-                let (status, headers, _) = replicas[n % 2].request(request).await;
-                if let (true, Some(cookie)) = (status.is_success(), headers.get("set-cookie")) {
-                    let cookie = cookie.to_str().unwrap();
-                    let session =
-                        Session { cookie: cookie.split(';').next().unwrap().into(), set_cookie: cookie.into() };
-                    sessions.lock().unwrap().push(session);
-                }
-            }
-        };
-        let reset = async {
-            // Once every loop is under way.
-            while sessions.lock().unwrap().len() < 8 {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            app.reset_users(&manager, vec![leaver]).await;
-            reset_done.store(true, std::sync::atomic::Ordering::SeqCst);
-        };
-        futures::join!(reset, futures::future::join_all((0..8).map(sign_in_loop)));
+    common::run(sign_ins_racing(Ending::Reset))
+}
 
-        let sessions = std::mem::take(&mut *sessions.lock().unwrap());
-        for (n, replica) in replicas.into_iter().enumerate() {
-            let mut alive = 0;
-            for session in &sessions {
-                alive += usize::from(who(replica, session).await.is_some());
+/// As above, with the current password revoked (Force Password Reset) instead: no session outlives it.
+#[test]
+fn sign_ins_racing_a_revoked_password_leave_no_session() {
+    common::run(sign_ins_racing(Ending::Revoke))
+}
+
+async fn sign_ins_racing(ending: Ending) {
+    let (app, fixture) = TestApp::with_fixture().await;
+    let other = app.replica(Settings::default()).await;
+    let replicas = [&app, &other];
+    let manager = app.sign_in(&fixture.office_manager, PASSWORD).await;
+    let leaver = app.user_id(&fixture.basic).await;
+    let ended = std::sync::atomic::AtomicBool::new(false);
+    let sessions = std::sync::Mutex::new(Vec::<Session>::new());
+    let body =
+        serde_qs::to_string(&app::ui::signed_in::Login { login: fixture.basic.clone(), password: PASSWORD.into() })
+            .unwrap();
+    let (ended, sessions, body) = (&ended, &sessions, &body);
+    // The n-th loop signs in on replica n % 2.
+    let sign_in_loop = |n: usize| async move {
+        while !ended.load(std::sync::atomic::Ordering::SeqCst) {
+            let request = axum::http::Request::post(<app::ui::signed_in::Login as leptos::server_fn::ServerFn>::PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(body.clone()))
+                .unwrap();
+            let (status, headers, _) = replicas[n % 2].request(request).await;
+            if let (true, Some(cookie)) = (status.is_success(), headers.get("set-cookie")) {
+                let cookie = cookie.to_str().unwrap();
+                let session = Session { cookie: cookie.split(';').next().unwrap().into(), set_cookie: cookie.into() };
+                sessions.lock().unwrap().push(session);
             }
-            assert_eq!(alive, 0, "{alive} of {} sessions outlived the reset on replica {n}", sessions.len());
         }
+    };
+    let end = async {
+        // Once every loop is under way.
+        while sessions.lock().unwrap().len() < 8 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        match ending {
+            Ending::Reset => app.reset_users(&manager, vec![leaver]).await,
+            Ending::Revoke => {
+                let revoke = AccountAction::ForcePasswordReset { revoke: true };
+                let job = account_action(&app, &manager, revoke, vec![leaver]).await.1;
+                assert_eq!(job.counts.total, 1, "the holder of 201 is within the action's reach");
+            }
+        }
+        ended.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    futures::join!(end, futures::future::join_all((0..8).map(sign_in_loop)));
+
+    let sessions = std::mem::take(&mut *sessions.lock().unwrap());
+    for (n, replica) in replicas.into_iter().enumerate() {
+        let mut alive = 0;
+        for session in &sessions {
+            alive += usize::from(who(replica, session).await.is_some());
+        }
+        assert_eq!(alive, 0, "{alive} of {} sessions outlived the ending on replica {n}", sessions.len());
+    }
+    if let Ending::Reset = ending {
         app.recycle_user(&manager, leaver, "Nia", "New", "nia.new@a.example").await;
         for session in &sessions {
             for replica in replicas {
                 assert_eq!(who(replica, session).await, None, "a session of the former holder works for the new one");
             }
         }
-    })
+    }
 }
